@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian/Ubuntu machine (as root),
+# then runs every test: Java modules (media tests inside the test network
+# namespace) and the TypeScript client. Fails loudly when a prerequisite is missing.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$LKB_ROOT"
+
+ensure_apt_packages libpulse0 iproute2 procps ca-certificates
+command -v mvn >/dev/null 2>&1 || ensure_apt_packages maven
+require_jdk21
+ensure_livekit_server
+ensure_node_modules "$LKB_ROOT/test-peer"
+ensure_node_modules "$LKB_ROOT/clients/typescript"
+
+export LKB_NETNS="${LKB_NETNS:-lkbtest}"
+export LKB_NODE_IP="${LKB_NODE_IP:-10.99.0.1}"
+export LKB_JAVA="$JAVA_HOME/bin/java"
+export LKB_LIVEKIT_SERVER_BIN
+export LKB_TEST_PEER_DIR="$LKB_ROOT/test-peer"
+export LKB_NODE="$(command -v node)"
+
+scripts/netns.sh up
+trap 'scripts/netns.sh down || true' EXIT
+
+log "Java tests (forked test JVMs run inside namespace $LKB_NETNS)"
+mvn -B -ntp ${LKB_MAVEN_ARGS:-} -Dtest.jvm="$LKB_ROOT/scripts/java-in-netns" install
+
+log "TypeScript client tests (inside namespace $LKB_NETNS)"
+(cd clients/typescript && npm run --silent build && ip netns exec "$LKB_NETNS" npm test)
