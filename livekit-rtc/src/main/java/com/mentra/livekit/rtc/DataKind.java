@@ -1,0 +1,7 @@
+package com.mentra.livekit.rtc;
+
+/** LiveKit's two data channels: ordered and retransmitted, or unordered best-effort. */
+public enum DataKind {
+  RELIABLE,
+  LOSSY
+}

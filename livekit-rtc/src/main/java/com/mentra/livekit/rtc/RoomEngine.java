@@ -1,0 +1,850 @@
+package com.mentra.livekit.rtc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.mentra.livekit.rtc.RoomConnectException.Reason;
+import com.mentra.livekit.rtc.internal.NativeAudioSender;
+import com.mentra.livekit.rtc.internal.PeerTransport;
+import com.mentra.livekit.rtc.internal.RoomRegistry;
+import com.mentra.livekit.rtc.internal.SerialExecutor;
+import com.mentra.livekit.rtc.internal.SignalConnection;
+import com.mentra.livekit.rtc.internal.WebRtcRuntime;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelInit;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
+import dev.onvoid.webrtc.RTCDataChannelState;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceServer;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpSender;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
+import dev.onvoid.webrtc.RTCSdpType;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.media.MediaStreamTrack;
+import dev.onvoid.webrtc.media.audio.AudioTrack;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import livekit.LivekitModels;
+import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitModels.TrackType;
+import livekit.LivekitModels.UserPacket;
+import livekit.LivekitRtc.AddTrackRequest;
+import livekit.LivekitRtc.JoinResponse;
+import livekit.LivekitRtc.LeaveRequest;
+import livekit.LivekitRtc.ParticipantTracks;
+import livekit.LivekitRtc.Ping;
+import livekit.LivekitRtc.SessionDescription;
+import livekit.LivekitRtc.SignalRequest;
+import livekit.LivekitRtc.SignalResponse;
+import livekit.LivekitRtc.SignalTarget;
+import livekit.LivekitRtc.TrickleRequest;
+import livekit.LivekitRtc.UpdateSubscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine behind a {@link Room}: signalling, the two transports, data channels,
+ * published and subscribed audio, and reconnection.
+ *
+ * <p>Every field below is touched only on {@link #exec}, one task at a time; native callbacks and
+ * the WebSocket only hand work to it. Listener callbacks go through {@link #callbacks} so a slow
+ * listener never stalls signalling.
+ */
+final class RoomEngine implements RoomRegistry.Closeable {
+  private static final Logger log = LoggerFactory.getLogger(RoomEngine.class);
+  private static final String RELIABLE_LABEL = "_reliable";
+  private static final String LOSSY_LABEL = "_lossy";
+  private static final int MAX_PENDING_DATA = 1024;
+  private static final long MAX_BUFFERED_DATA_BYTES = 8L * 1024 * 1024;
+
+  private final Room room;
+  private final SignalUrls urls;
+  private final RoomOptions options;
+  private final RoomListener listener;
+  private final WebRtcRuntime rtc = WebRtcRuntime.shared();
+  final SerialExecutor exec;
+  private final SerialExecutor callbacks;
+  private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
+  private final List<RemoteAudioReceiver> receivers = new CopyOnWriteArrayList<>();
+
+  private String token;
+  private volatile ConnectionState state = ConnectionState.CONNECTING;
+  private volatile String localSid = "";
+  private volatile String localIdentity = "";
+  private volatile String roomName = "";
+  private volatile String serverVersion = "";
+  private volatile String lastDisconnectReason = "";
+  private final ParticipantTracker participants = new ParticipantTracker();
+  private boolean closed;
+
+  // One join attempt's transports; replaced as a whole on rejoin.
+  private SignalConnection signal;
+  private PeerTransport publisher;
+  private PeerTransport subscriber;
+  private RTCDataChannel reliableOut;
+  private RTCDataChannel lossyOut;
+  private final List<RTCDataChannel> inboundChannels = new ArrayList<>();
+  private boolean subscriberPrimary;
+  private CompletableFuture<Void> attempt;
+  private ScheduledFuture<?> attemptTimeout;
+  private ScheduledFuture<?> pingTask;
+  private long lastPongNanos;
+  private int pingTimeoutSeconds;
+
+  private final Map<String, Publication> publications = new HashMap<>();
+  private final ArrayDeque<PendingData> pendingData = new ArrayDeque<>();
+  private final Map<String, AudioTrack> subscribedAudio = new HashMap<>();
+
+  // Reconnection.
+  private long reconnectDeadlineNanos;
+  private int reconnectAttempts;
+  private String lastReconnectError = "";
+
+  /** A local track and what it is bound to in the current join. */
+  private static final class Publication {
+    final LocalAudioTrack track;
+    CompletableFuture<LocalAudioTrack> published;
+    RTCRtpSender sender;
+
+    Publication(LocalAudioTrack track, CompletableFuture<LocalAudioTrack> published) {
+      this.track = track;
+      this.published = published;
+    }
+  }
+
+  private record PendingData(DataKind kind, byte[] bytes, CompletableFuture<Void> done) {}
+
+  RoomEngine(Room room, SignalUrls urls, String token, RoomOptions options, RoomListener listener) {
+    this.room = room;
+    this.urls = urls;
+    this.token = token;
+    this.options = options;
+    this.listener = listener == null ? new RoomListener() {} : listener;
+    this.exec = new SerialExecutor(rtc.workers(), 10_000, "room");
+    this.callbacks = new SerialExecutor(rtc.workers(), 10_000, "room-callbacks");
+  }
+
+  // ---------------------------------------------------------------- public operations
+
+  void connect() throws RoomConnectException, InterruptedException {
+    RoomRegistry.register(this);
+    CompletableFuture<Void> connected = new CompletableFuture<>();
+    exec.execute(() -> startAttempt(connected, options.connectTimeout()));
+    try {
+      connected.get(options.connectTimeout().toMillis() + 2_000, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      closeWithin(Duration.ofSeconds(5));
+      throw new RoomConnectException(Reason.TIMEOUT, "joining the room at " + urls.host() + " took longer than " + options.connectTimeout().toMillis() + " ms");
+    } catch (java.util.concurrent.ExecutionException e) {
+      closeWithin(Duration.ofSeconds(5));
+      throw ConnectFailures.classify(e, urls, token, rtc.httpClient());
+    } catch (InterruptedException e) {
+      closeWithin(Duration.ofSeconds(5));
+      throw e;
+    }
+  }
+
+  ConnectionState state() {
+    return state;
+  }
+
+  String localSid() {
+    return localSid;
+  }
+
+  String localIdentity() {
+    return localIdentity;
+  }
+
+  String roomName() {
+    return roomName;
+  }
+
+  String serverVersion() {
+    return serverVersion;
+  }
+
+  String lastDisconnectReason() {
+    return lastDisconnectReason;
+  }
+
+  List<RemoteParticipant> remoteParticipants() {
+    return participants.snapshot();
+  }
+
+  CompletableFuture<Void> sendData(byte[] payload, DataSendOptions sendOptions) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    UserPacket.Builder user = UserPacket.newBuilder().setPayload(ByteString.copyFrom(payload));
+    if (!sendOptions.topic().isEmpty()) user.setTopic(sendOptions.topic());
+    user.addAllDestinationIdentities(sendOptions.destinationIdentities());
+    LivekitModels.DataPacket.Builder packet = LivekitModels.DataPacket.newBuilder()
+        .setKind(sendOptions.kind() == DataKind.RELIABLE ? LivekitModels.DataPacket.Kind.RELIABLE : LivekitModels.DataPacket.Kind.LOSSY)
+        .addAllDestinationIdentities(sendOptions.destinationIdentities())
+        .setUser(user);
+    submit(() -> {
+      if (closed || state == ConnectionState.DISCONNECTED) {
+        done.completeExceptionally(new IllegalStateException("room is disconnected"));
+        return;
+      }
+      packet.setParticipantIdentity(localIdentity);
+      PendingData data = new PendingData(sendOptions.kind(), packet.build().toByteArray(), done);
+      if (!pendingData.isEmpty() || !trySend(data)) {
+        if (pendingData.size() >= MAX_PENDING_DATA) {
+          done.completeExceptionally(new IllegalStateException("data send queue full (" + MAX_PENDING_DATA + " packets) while the room is not connected"));
+          return;
+        }
+        pendingData.add(data);
+      }
+    }, done);
+    return done;
+  }
+
+  CompletableFuture<LocalAudioTrack> publishAudio(LocalAudioTrackOptions trackOptions) {
+    CompletableFuture<LocalAudioTrack> published = new CompletableFuture<>();
+    submit(() -> {
+      if (closed || state == ConnectionState.DISCONNECTED) {
+        published.completeExceptionally(new IllegalStateException("room is disconnected"));
+        return;
+      }
+      String cid = "TR_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+      NativeAudioSender sender = new NativeAudioSender(rtc.sendFactory(), cid);
+      LocalAudioTrack track = new LocalAudioTrack(room, cid, trackOptions, sender);
+      Publication publication = new Publication(track, published);
+      publications.put(cid, publication);
+      requestPublish(publication);
+    }, published);
+    return published;
+  }
+
+  void unpublish(LocalAudioTrack track) {
+    submit(() -> {
+      Publication publication = publications.remove(track.cid());
+      if (publication == null) return;
+      if (publication.sender != null && publisher != null) {
+        publisher.removeTrack(publication.sender);
+        publisher.negotiate(false);
+      }
+      publication.published.completeExceptionally(new IllegalStateException("unpublished"));
+      track.sender().dispose();
+    }, null);
+  }
+
+  AudioSubscription receiveAudio(String identity, int sampleRate, int channels, AudioFrameListener frameListener) {
+    RemoteAudioReceiver receiver = new RemoteAudioReceiver(identity, sampleRate, channels, options.audioQueueFrames(),
+        frameListener, rtc.workers(), r -> submit(() -> receivers.remove(r), null));
+    receivers.add(receiver);
+    submit(() -> attachReceivers(identity), null);
+    return receiver;
+  }
+
+  @Override
+  public void closeWithin(Duration timeout) {
+    if (exec.isCurrent()) {
+      doClose("client closed the room");
+      return;
+    }
+    try {
+      exec.execute(() -> doClose("client closed the room"));
+    } catch (RejectedExecutionException e) {
+      log.warn("room executor saturated; closing anyway");
+    }
+    try {
+      closedFuture.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("room did not close within {} ms", timeout.toMillis());
+    }
+  }
+
+  // ---------------------------------------------------------------- join attempts
+
+  /** Opens signalling and, on the join response, both transports; {@code done} completes when media can flow. */
+  private void startAttempt(CompletableFuture<Void> done, Duration timeout) {
+    if (closed) {
+      done.completeExceptionally(new RoomConnectException(Reason.CANCELLED, "room closed"));
+      return;
+    }
+    attempt = done;
+    attemptTimeout = rtc.timers().schedule(() -> submit(() -> {
+      if (attempt == done && !done.isDone()) {
+        done.completeExceptionally(new RoomConnectException(Reason.TIMEOUT,
+            "no join from LiveKit at " + urls.host() + " within " + timeout.toMillis() + " ms"));
+      }
+    }, null), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    boolean autoSubscribe = options.autoSubscribe() && options.audioSubscriptions() == null;
+    SignalConnection.open(rtc.httpClient(), urls.join(token, autoSubscribe), timeout, exec, new SignalEvents())
+        .whenComplete((connection, error) -> submit(() -> {
+          if (error != null) {
+            if (attempt == done) done.completeExceptionally(error);
+            return;
+          }
+          if (closed || attempt != done || done.isDone()) {
+            connection.close();
+            return;
+          }
+          signal = connection;
+        }, null));
+  }
+
+  private void onJoin(JoinResponse join) {
+    if (attempt == null || attempt.isDone()) return;
+    ParticipantInfo local = join.getParticipant();
+    localSid = local.getSid();
+    localIdentity = local.getIdentity();
+    roomName = join.getRoom().getName();
+    serverVersion = join.getServerVersion();
+    subscriberPrimary = join.getSubscriberPrimary();
+    participants.reset(join.getOtherParticipantsList());
+    log.info("joined room '{}' as '{}' ({}) on LiveKit {}", roomName, localIdentity, localSid, serverVersion);
+
+    RTCConfiguration config = new RTCConfiguration();
+    if (config.iceServers == null) config.iceServers = new ArrayList<>();
+    for (livekit.LivekitRtc.ICEServer server : join.getIceServersList()) {
+      RTCIceServer ice = new RTCIceServer();
+      ice.urls = new ArrayList<>(server.getUrlsList());
+      ice.username = server.getUsername();
+      ice.password = server.getCredential();
+      config.iceServers.add(ice);
+    }
+    TransportEvents events = new TransportEvents();
+    publisher = new PeerTransport("publisher", rtc.sendFactory(), config, exec, events);
+    subscriber = new PeerTransport("subscriber", rtc.receiveFactory(), config, exec, events);
+
+    RTCDataChannelInit reliable = new RTCDataChannelInit();
+    reliable.ordered = true;
+    reliableOut = publisher.createDataChannel(RELIABLE_LABEL, reliable);
+    RTCDataChannelInit lossy = new RTCDataChannelInit();
+    lossy.ordered = false;
+    lossy.maxRetransmits = 0;
+    lossyOut = publisher.createDataChannel(LOSSY_LABEL, lossy);
+    reliableOut.registerObserver(new OutboundChannelObserver());
+    lossyOut.registerObserver(new OutboundChannelObserver());
+
+    for (Publication publication : publications.values()) requestPublish(publication);
+    publisher.negotiate(false);
+
+    pingTimeoutSeconds = join.getPingTimeout();
+    lastPongNanos = System.nanoTime();
+    if (join.getPingInterval() > 0) {
+      pingTask = rtc.timers().scheduleAtFixedRate(() -> submit(this::ping, null),
+          join.getPingInterval(), join.getPingInterval(), TimeUnit.SECONDS);
+    }
+    attachAllReceivers();
+    for (RemoteParticipant participant : participants.snapshot()) {
+      for (RemoteTrackPublication track : participant.tracks()) subscribeIfWanted(participant, track);
+    }
+  }
+
+  private void checkTransportsUp() {
+    if (attempt == null || attempt.isDone() || publisher == null) return;
+    boolean publisherUp = publisher.connectionState() == RTCPeerConnectionState.CONNECTED;
+    boolean subscriberUp = !subscriberPrimary || subscriber.connectionState() == RTCPeerConnectionState.CONNECTED;
+    if (publisherUp && subscriberUp) {
+      cancelAttemptTimeout();
+      attempt.complete(null);
+      if (state == ConnectionState.CONNECTING) setState(ConnectionState.CONNECTED, "connected");
+    }
+  }
+
+  private void cancelAttemptTimeout() {
+    if (attemptTimeout != null) {
+      attemptTimeout.cancel(false);
+      attemptTimeout = null;
+    }
+  }
+
+  /** Releases one join's signalling and transports; the room's tracks and receivers survive. */
+  private void teardownTransports(boolean sendLeave) {
+    cancelAttemptTimeout();
+    if (pingTask != null) {
+      pingTask.cancel(false);
+      pingTask = null;
+    }
+    for (RemoteAudioReceiver receiver : receivers) receiver.detach();
+    subscribedAudio.clear();
+    if (signal != null) {
+      if (sendLeave) {
+        signal.send(SignalRequest.newBuilder().setLeave(LeaveRequest.newBuilder()
+            .setCanReconnect(false)
+            .setReason(LivekitModels.DisconnectReason.CLIENT_INITIATED)
+            .setAction(LeaveRequest.Action.DISCONNECT)).build());
+      }
+      signal.close();
+      signal = null;
+    }
+    for (RTCDataChannel channel : inboundChannels) disposeChannel(channel);
+    inboundChannels.clear();
+    disposeChannel(reliableOut);
+    disposeChannel(lossyOut);
+    reliableOut = null;
+    lossyOut = null;
+    for (Publication publication : publications.values()) publication.sender = null;
+    if (publisher != null) publisher.close();
+    if (subscriber != null) subscriber.close();
+    publisher = null;
+    subscriber = null;
+  }
+
+  private static void disposeChannel(RTCDataChannel channel) {
+    if (channel == null) return;
+    try {
+      channel.unregisterObserver();
+      channel.close();
+      channel.dispose();
+    } catch (RuntimeException e) {
+      log.debug("disposing data channel failed: {}", e.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------- reconnection
+
+  private void onTransportLost(String why) {
+    if (closed) return;
+    if (state == ConnectionState.CONNECTING) {
+      if (attempt != null && !attempt.isDone()) {
+        attempt.completeExceptionally(new RoomConnectException(Reason.PROTOCOL, why));
+      }
+      return;
+    }
+    if (state != ConnectionState.CONNECTED) return;
+    log.warn("connection to room '{}' lost: {}; reconnecting", roomName, why);
+    setState(ConnectionState.RECONNECTING, why);
+    teardownTransports(false);
+    reconnectDeadlineNanos = System.nanoTime() + options.reconnectTimeout().toNanos();
+    reconnectAttempts = 0;
+    lastReconnectError = why;
+    reconnectAttempt();
+  }
+
+  private void reconnectAttempt() {
+    if (closed || state != ConnectionState.RECONNECTING) return;
+    long remainingMs = TimeUnit.NANOSECONDS.toMillis(reconnectDeadlineNanos - System.nanoTime());
+    if (reconnectAttempts >= options.maxReconnectAttempts() || remainingMs <= 0) {
+      giveUp("reconnection gave up after " + reconnectAttempts + " attempts over "
+          + options.reconnectTimeout().toSeconds() + " s; last error: " + lastReconnectError);
+      return;
+    }
+    reconnectAttempts++;
+    CompletableFuture<Void> rejoin = new CompletableFuture<>();
+    Duration timeout = Duration.ofMillis(Math.max(500, Math.min(options.connectTimeout().toMillis(), remainingMs)));
+    startAttempt(rejoin, timeout);
+    rejoin.whenComplete((v, error) -> submit(() -> {
+      if (closed || state != ConnectionState.RECONNECTING) return;
+      if (error == null) {
+        log.info("rejoined room '{}' after {} attempt(s)", roomName, reconnectAttempts);
+        setState(ConnectionState.CONNECTED, "rejoined after " + reconnectAttempts + " attempt(s)");
+        flushPendingData();
+        return;
+      }
+      lastReconnectError = ConnectFailures.classify(error, urls, token, rtc.httpClient()).getMessage();
+      teardownTransports(false);
+      long backoffMs = Math.min(2_000, 250L << Math.min(reconnectAttempts - 1, 3));
+      long left = TimeUnit.NANOSECONDS.toMillis(reconnectDeadlineNanos - System.nanoTime());
+      if (left <= backoffMs) {
+        giveUp("reconnection gave up after " + reconnectAttempts + " attempts over "
+            + options.reconnectTimeout().toSeconds() + " s; last error: " + lastReconnectError);
+        return;
+      }
+      rtc.timers().schedule(() -> submit(this::reconnectAttempt, null), backoffMs, TimeUnit.MILLISECONDS);
+    }, null));
+  }
+
+  private void giveUp(String reason) {
+    log.warn("room '{}': {}", roomName, reason);
+    teardownTransports(false);
+    failPendingData(reason);
+    setState(ConnectionState.DISCONNECTED, reason);
+  }
+
+  // ---------------------------------------------------------------- signalling
+
+  private void onSignal(SignalConnection connection, SignalResponse message) {
+    if (connection != signal || closed) return;
+    switch (message.getMessageCase()) {
+      case JOIN -> onJoin(message.getJoin());
+      case OFFER -> {
+        if (subscriber == null) return;
+        SessionDescription offer = message.getOffer();
+        subscriber.acceptOffer(new RTCSessionDescription(RTCSdpType.OFFER, offer.getSdp()), answer -> {
+          if (signal == null) return;
+          signal.send(SignalRequest.newBuilder().setAnswer(SessionDescription.newBuilder()
+              .setType("answer").setSdp(answer.sdp).setId(offer.getId())).build());
+        });
+      }
+      case ANSWER -> {
+        if (publisher != null) {
+          publisher.acceptAnswer(new RTCSessionDescription(RTCSdpType.ANSWER, message.getAnswer().getSdp()));
+        }
+      }
+      case TRICKLE -> onTrickle(message.getTrickle());
+      case UPDATE -> {
+        for (ParticipantInfo info : message.getUpdate().getParticipantsList()) {
+          if (info.getSid().equals(localSid) || info.getIdentity().equals(localIdentity)) continue;
+          participants.apply(info, new ListenerChanges());
+        }
+      }
+      case TRACK_PUBLISHED -> onTrackPublished(message.getTrackPublished().getCid(), message.getTrackPublished().getTrack());
+      case TRACK_UNPUBLISHED -> log.info("server unpublished our track {}", message.getTrackUnpublished().getTrackSid());
+      case LEAVE -> onServerLeave(message.getLeave());
+      case PONG, PONG_RESP -> lastPongNanos = System.nanoTime();
+      case REFRESH_TOKEN -> token = message.getRefreshToken();
+      default -> log.trace("ignored signal message {}", message.getMessageCase());
+    }
+  }
+
+  private void onTrickle(TrickleRequest trickle) {
+    PeerTransport target = trickle.getTarget() == SignalTarget.PUBLISHER ? publisher : subscriber;
+    if (target == null) return;
+    try {
+      target.addRemoteCandidate(IceCandidates.fromJson(trickle.getCandidateInit()));
+    } catch (InvalidProtocolBufferException e) {
+      log.warn("ignored malformed trickle candidate: {}", trickle.getCandidateInit());
+    }
+  }
+
+  private void onServerLeave(LeaveRequest leave) {
+    String reason = "server asked to leave: " + leave.getReason();
+    boolean reconnect = leave.getAction() == LeaveRequest.Action.RECONNECT
+        || leave.getAction() == LeaveRequest.Action.RESUME
+        || (leave.getAction() == LeaveRequest.Action.DISCONNECT && leave.getCanReconnect());
+    if (reconnect && state == ConnectionState.CONNECTED) {
+      onTransportLost(reason);
+      return;
+    }
+    if (state == ConnectionState.CONNECTING && attempt != null) {
+      attempt.completeExceptionally(new RoomConnectException(Reason.PROTOCOL, reason));
+      return;
+    }
+    teardownTransports(false);
+    failPendingData(reason);
+    setState(ConnectionState.DISCONNECTED, reason);
+  }
+
+  private void ping() {
+    if (signal == null || closed) return;
+    long silentSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - lastPongNanos);
+    if (pingTimeoutSeconds > 0 && silentSeconds > pingTimeoutSeconds) {
+      onTransportLost("no pong from the server for " + silentSeconds + " s");
+      return;
+    }
+    signal.send(SignalRequest.newBuilder().setPingReq(Ping.newBuilder().setTimestamp(System.currentTimeMillis())).build());
+  }
+
+  // ---------------------------------------------------------------- publishing
+
+  private void requestPublish(Publication publication) {
+    if (signal == null) return; // sent again on the next join
+    LocalAudioTrack track = publication.track;
+    signal.send(SignalRequest.newBuilder().setAddTrack(AddTrackRequest.newBuilder()
+        .setCid(track.cid())
+        .setName(track.name())
+        .setType(TrackType.AUDIO)
+        .setSource(ParticipantTracker.toProto(track.source()))).build());
+  }
+
+  private void onTrackPublished(String cid, LivekitModels.TrackInfo info) {
+    Publication publication = publications.get(cid);
+    if (publication == null || publisher == null) return;
+    publication.track.setSid(info.getSid());
+    if (publication.sender == null) {
+      publication.sender = publisher.addSendOnlyTrack(publication.track.sender().track(), List.of(localSid + "|" + cid));
+      publisher.negotiate(false);
+    }
+    if (!publication.published.isDone()) publication.published.complete(publication.track);
+  }
+
+  // ---------------------------------------------------------------- data
+
+  private boolean trySend(PendingData data) {
+    RTCDataChannel channel = data.kind() == DataKind.RELIABLE ? reliableOut : lossyOut;
+    if (channel == null || channel.getState() != RTCDataChannelState.OPEN) return false;
+    if (channel.getBufferedAmount() > MAX_BUFFERED_DATA_BYTES) {
+      if (data.kind() == DataKind.LOSSY) {
+        data.done().completeExceptionally(new IllegalStateException("lossy data dropped: send buffer full"));
+        return true;
+      }
+      return false;
+    }
+    try {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(data.bytes().length);
+      buffer.put(data.bytes()).flip();
+      channel.send(new RTCDataChannelBuffer(buffer, true));
+      data.done().complete(null);
+    } catch (Exception e) {
+      data.done().completeExceptionally(e);
+    }
+    return true;
+  }
+
+  private void flushPendingData() {
+    while (!pendingData.isEmpty() && trySend(pendingData.peek())) pendingData.poll();
+  }
+
+  private void failPendingData(String reason) {
+    for (PendingData data : pendingData) data.done().completeExceptionally(new IllegalStateException(reason));
+    pendingData.clear();
+  }
+
+  private void onInboundMessage(String label, RTCDataChannelBuffer buffer) {
+    // Runs on a libwebrtc thread: copy, parse, hand over.
+    ByteBuffer data = buffer.data;
+    byte[] bytes = new byte[data.remaining()];
+    data.get(bytes);
+    LivekitModels.DataPacket packet;
+    try {
+      packet = LivekitModels.DataPacket.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      log.debug("ignored unparseable data packet ({} bytes)", bytes.length);
+      return;
+    }
+    if (!packet.hasUser()) return;
+    UserPacket user = packet.getUser();
+    String sender = !packet.getParticipantIdentity().isEmpty() ? packet.getParticipantIdentity() : user.getParticipantIdentity();
+    DataKind kind = LOSSY_LABEL.equals(label) ? DataKind.LOSSY : DataKind.RELIABLE;
+    DataPacket received = new DataPacket(sender, user.getTopic(), kind, user.getPayload().toByteArray());
+    emit(() -> listener.onDataReceived(received));
+  }
+
+  // ---------------------------------------------------------------- subscribed audio
+
+  private void onRemoteTrack(RTCRtpTransceiver transceiver) {
+    MediaStreamTrack track = transceiver.getReceiver().getTrack();
+    if (!(track instanceof AudioTrack audio)) return;
+    String trackSid = track.getId();
+    subscribedAudio.put(trackSid, audio);
+    RemoteParticipant owner = participants.ownerOfTrack(trackSid);
+    if (owner != null) {
+      RemoteTrackPublication publication = participants.track(trackSid);
+      emit(() -> listener.onTrackSubscribed(owner, publication));
+      attachReceivers(owner.identity());
+    }
+  }
+
+  private void attachAllReceivers() {
+    for (RemoteAudioReceiver receiver : receivers) attachReceivers(receiver.participantIdentity());
+  }
+
+  /** Points every receiver for {@code identity} at that participant's subscribed audio track, if any. */
+  private void attachReceivers(String identity) {
+    RemoteParticipant participant = participants.byIdentity(identity);
+    if (participant == null) return;
+    AudioTrack chosen = null;
+    for (RemoteTrackPublication t : participant.tracks()) {
+      AudioTrack candidate = subscribedAudio.get(t.sid());
+      if (candidate != null && (chosen == null || t.source() == TrackSource.MICROPHONE)) chosen = candidate;
+    }
+    if (chosen == null) return;
+    for (RemoteAudioReceiver receiver : receivers) {
+      if (receiver.participantIdentity().equals(identity)) receiver.attach(chosen);
+    }
+  }
+
+  private void subscribeIfWanted(RemoteParticipant participant, RemoteTrackPublication track) {
+    Set<String> wanted = options.audioSubscriptions();
+    if (wanted == null || track.kind() != TrackKind.AUDIO || !wanted.contains(participant.identity()) || signal == null) return;
+    signal.send(SignalRequest.newBuilder().setSubscription(UpdateSubscription.newBuilder()
+        .addTrackSids(track.sid())
+        .setSubscribe(true)
+        .addParticipantTracks(ParticipantTracks.newBuilder().setParticipantSid(participant.sid()).addTrackSids(track.sid())))
+        .build());
+  }
+
+  // ---------------------------------------------------------------- state and close
+
+  private void setState(ConnectionState next, String reason) {
+    if (state == next) return;
+    state = next;
+    if (next == ConnectionState.DISCONNECTED) lastDisconnectReason = reason;
+    emit(() -> listener.onConnectionStateChanged(next, reason));
+  }
+
+  private void doClose(String reason) {
+    if (closed) return;
+    closed = true;
+    if (attempt != null && !attempt.isDone()) {
+      attempt.completeExceptionally(new RoomConnectException(Reason.CANCELLED, "room closed while connecting"));
+    }
+    teardownTransports(true);
+    for (Publication publication : publications.values()) {
+      publication.published.completeExceptionally(new IllegalStateException("room closed"));
+      publication.track.sender().dispose();
+    }
+    publications.clear();
+    failPendingData("room closed");
+    for (RemoteAudioReceiver receiver : receivers) receiver.close();
+    receivers.clear();
+    setState(ConnectionState.DISCONNECTED, reason);
+    RoomRegistry.unregister(this);
+    // Let the callback queue drain the final state change before reporting closed.
+    try {
+      callbacks.execute(() -> closedFuture.complete(null));
+    } catch (RejectedExecutionException e) {
+      closedFuture.complete(null);
+    }
+  }
+
+  private void emit(Runnable callback) {
+    try {
+      callbacks.execute(() -> {
+        try {
+          callback.run();
+        } catch (RuntimeException e) {
+          log.warn("room listener threw", e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      log.warn("room listener is {} events behind; event dropped", 10_000);
+    }
+  }
+
+  /** Runs {@code task} on the room executor; fails {@code onReject} if the executor is saturated. */
+  private void submit(Runnable task, CompletableFuture<?> onReject) {
+    try {
+      exec.execute(task);
+    } catch (RejectedExecutionException e) {
+      if (onReject != null) onReject.completeExceptionally(e);
+      else log.warn("room executor saturated; task dropped");
+    }
+  }
+
+  // ---------------------------------------------------------------- callbacks from transports
+
+  private final class SignalEvents implements SignalConnection.Listener {
+    @Override
+    public void onMessage(SignalConnection connection, SignalResponse message) {
+      onSignal(connection, message);
+    }
+
+    @Override
+    public void onClosed(SignalConnection connection, String reason) {
+      if (connection != signal) return;
+      signal = null;
+      if (attempt != null && !attempt.isDone()) {
+        attempt.completeExceptionally(new RoomConnectException(Reason.PROTOCOL, reason));
+        return;
+      }
+      onTransportLost(reason);
+    }
+  }
+
+  private final class TransportEvents implements PeerTransport.Events {
+    @Override
+    public void onIceCandidate(PeerTransport transport, RTCIceCandidate candidate) {
+      if (signal == null || (transport != publisher && transport != subscriber)) return;
+      signal.send(SignalRequest.newBuilder().setTrickle(TrickleRequest.newBuilder()
+          .setCandidateInit(IceCandidates.toJson(candidate))
+          .setTarget(transport == publisher ? SignalTarget.PUBLISHER : SignalTarget.SUBSCRIBER)).build());
+    }
+
+    @Override
+    public void onConnectionState(PeerTransport transport, RTCPeerConnectionState pcState) {
+      if (transport != publisher && transport != subscriber) return;
+      log.debug("{} {}", transport.name(), pcState);
+      if (pcState == RTCPeerConnectionState.CONNECTED) {
+        checkTransportsUp();
+        if (transport == publisher) flushPendingData();
+      } else if (pcState == RTCPeerConnectionState.FAILED) {
+        onTransportLost(transport.name() + " transport failed");
+      }
+    }
+
+    @Override
+    public void onDataChannel(PeerTransport transport, RTCDataChannel channel) {
+      if (transport != subscriber) {
+        channel.dispose();
+        return;
+      }
+      String label = channel.getLabel();
+      inboundChannels.add(channel);
+      channel.registerObserver(new RTCDataChannelObserver() {
+        @Override
+        public void onBufferedAmountChange(long previousAmount) {}
+
+        @Override
+        public void onStateChange() {}
+
+        @Override
+        public void onMessage(RTCDataChannelBuffer buffer) {
+          onInboundMessage(label, buffer);
+        }
+      });
+    }
+
+    @Override
+    public void onTrack(PeerTransport transport, RTCRtpTransceiver transceiver) {
+      if (transport == subscriber) onRemoteTrack(transceiver);
+    }
+
+    @Override
+    public void onOffer(PeerTransport transport, RTCSessionDescription offer) {
+      if (transport != publisher || signal == null) return;
+      signal.send(SignalRequest.newBuilder().setOffer(SessionDescription.newBuilder().setType("offer").setSdp(offer.sdp)).build());
+    }
+
+    @Override
+    public void onError(PeerTransport transport, String error) {
+      log.warn("{}", error);
+      onTransportLost(error);
+    }
+  }
+
+  private final class OutboundChannelObserver implements RTCDataChannelObserver {
+    @Override
+    public void onBufferedAmountChange(long previousAmount) {
+      if (!pendingData.isEmpty()) submit(RoomEngine.this::flushPendingData, null);
+    }
+
+    @Override
+    public void onStateChange() {
+      submit(RoomEngine.this::flushPendingData, null);
+    }
+
+    @Override
+    public void onMessage(RTCDataChannelBuffer buffer) {}
+  }
+
+  private final class ListenerChanges implements ParticipantTracker.Changes {
+    @Override
+    public void joined(RemoteParticipant participant) {
+      emit(() -> listener.onParticipantConnected(participant));
+    }
+
+    @Override
+    public void left(RemoteParticipant participant) {
+      emit(() -> listener.onParticipantDisconnected(participant));
+    }
+
+    @Override
+    public void trackPublished(RemoteParticipant participant, RemoteTrackPublication track) {
+      emit(() -> listener.onTrackPublished(participant, track));
+      subscribeIfWanted(participant, track);
+      attachReceivers(participant.identity());
+    }
+
+    @Override
+    public void trackUnpublished(RemoteParticipant participant, RemoteTrackPublication track) {
+      AudioTrack gone = subscribedAudio.remove(track.sid());
+      if (gone != null) {
+        for (RemoteAudioReceiver receiver : receivers) {
+          if (receiver.isAttachedTo(gone)) receiver.detach();
+        }
+      }
+      emit(() -> listener.onTrackUnpublished(participant, track));
+    }
+  }
+}

@@ -1,0 +1,8 @@
+package com.mentra.livekit.rtc;
+
+public enum TrackKind {
+  AUDIO,
+  VIDEO,
+  DATA,
+  UNKNOWN
+}

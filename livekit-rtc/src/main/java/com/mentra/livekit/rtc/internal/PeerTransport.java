@@ -1,0 +1,272 @@
+package com.mentra.livekit.rtc.internal;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelInit;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCOfferOptions;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpSender;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
+import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
+import dev.onvoid.webrtc.RTCRtpTransceiverInit;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import dev.onvoid.webrtc.media.MediaStreamTrack;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * One LiveKit transport: a libwebrtc peer connection (publisher or subscriber) with its offer and
+ * answer handling and the trickle candidates that arrive before a remote description.
+ *
+ * <p>Not thread-safe: every method must be called on the owner's serial executor. libwebrtc
+ * callbacks only hand work to that executor (blocking or calling back into libwebrtc from its
+ * own threads deadlocks).
+ */
+public final class PeerTransport {
+  /** Called on the owner's executor. */
+  public interface Events {
+    void onIceCandidate(PeerTransport transport, RTCIceCandidate candidate);
+
+    void onConnectionState(PeerTransport transport, RTCPeerConnectionState state);
+
+    default void onDataChannel(PeerTransport transport, RTCDataChannel channel) {}
+
+    default void onTrack(PeerTransport transport, RTCRtpTransceiver transceiver) {}
+
+    /** A local offer is ready to be sent to the server (publisher). */
+    default void onOffer(PeerTransport transport, RTCSessionDescription offer) {}
+
+    void onError(PeerTransport transport, String error);
+  }
+
+  private final String name;
+  private final Executor executor;
+  private final Events events;
+  private final RTCPeerConnection pc;
+  private final List<RTCIceCandidate> pendingCandidates = new ArrayList<>();
+  private boolean remoteDescriptionSet;
+  private boolean awaitingAnswer;
+  private boolean renegotiate;
+  private boolean restartIceOnNext;
+  private boolean closed;
+
+  public PeerTransport(String name, PeerConnectionFactory factory, RTCConfiguration config, Executor executor, Events events) {
+    this.name = name;
+    this.executor = executor;
+    this.events = events;
+    this.pc = factory.createPeerConnection(config, new Observer());
+    if (pc == null) throw new IllegalStateException(name + ": libwebrtc refused to create a peer connection");
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public RTCPeerConnectionState connectionState() {
+    return closed ? RTCPeerConnectionState.CLOSED : pc.getConnectionState();
+  }
+
+  public RTCDataChannel createDataChannel(String label, RTCDataChannelInit init) {
+    return pc.createDataChannel(label, init);
+  }
+
+  public RTCRtpSender addSendOnlyTrack(MediaStreamTrack track, List<String> streamIds) {
+    RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
+    init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
+    init.streamIds = streamIds;
+    return pc.addTransceiver(track, init).getSender();
+  }
+
+  public void removeTrack(RTCRtpSender sender) {
+    if (!closed) pc.removeTrack(sender);
+  }
+
+  /** Publisher: creates and applies a local offer, then reports it through {@link Events#onOffer}. */
+  public void negotiate(boolean iceRestart) {
+    if (closed) return;
+    restartIceOnNext |= iceRestart;
+    if (awaitingAnswer) {
+      renegotiate = true;
+      return;
+    }
+    awaitingAnswer = true;
+    RTCOfferOptions options = new RTCOfferOptions();
+    options.iceRestart = restartIceOnNext;
+    restartIceOnNext = false;
+    pc.createOffer(options, new CreateSessionDescriptionObserver() {
+      @Override
+      public void onSuccess(RTCSessionDescription offer) {
+        executor.execute(() -> applyLocalOffer(offer));
+      }
+
+      @Override
+      public void onFailure(String error) {
+        executor.execute(() -> fail("create offer: " + error));
+      }
+    });
+  }
+
+  private void applyLocalOffer(RTCSessionDescription offer) {
+    if (closed) return;
+    pc.setLocalDescription(offer, new SetSessionDescriptionObserver() {
+      @Override
+      public void onSuccess() {
+        executor.execute(() -> {
+          if (!closed) events.onOffer(PeerTransport.this, offer);
+        });
+      }
+
+      @Override
+      public void onFailure(String error) {
+        executor.execute(() -> fail("set local offer: " + error));
+      }
+    });
+  }
+
+  /** Publisher: applies the server's answer to our offer. */
+  public void acceptAnswer(RTCSessionDescription answer) {
+    if (closed) return;
+    pc.setRemoteDescription(answer, new SetSessionDescriptionObserver() {
+      @Override
+      public void onSuccess() {
+        executor.execute(() -> {
+          if (closed) return;
+          onRemoteDescriptionApplied();
+          awaitingAnswer = false;
+          if (renegotiate) {
+            renegotiate = false;
+            negotiate(false);
+          }
+        });
+      }
+
+      @Override
+      public void onFailure(String error) {
+        executor.execute(() -> {
+          awaitingAnswer = false;
+          fail("set remote answer: " + error);
+        });
+      }
+    });
+  }
+
+  /** Subscriber: applies the server's offer and hands our answer to {@code answerSink}. */
+  public void acceptOffer(RTCSessionDescription offer, Consumer<RTCSessionDescription> answerSink) {
+    if (closed) return;
+    pc.setRemoteDescription(offer, new SetSessionDescriptionObserver() {
+      @Override
+      public void onSuccess() {
+        executor.execute(() -> {
+          if (closed) return;
+          onRemoteDescriptionApplied();
+          createAnswer(answerSink);
+        });
+      }
+
+      @Override
+      public void onFailure(String error) {
+        executor.execute(() -> fail("set remote offer: " + error));
+      }
+    });
+  }
+
+  private void createAnswer(Consumer<RTCSessionDescription> answerSink) {
+    pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
+      @Override
+      public void onSuccess(RTCSessionDescription answer) {
+        executor.execute(() -> {
+          if (closed) return;
+          pc.setLocalDescription(answer, new SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+              executor.execute(() -> {
+                if (!closed) answerSink.accept(answer);
+              });
+            }
+
+            @Override
+            public void onFailure(String error) {
+              executor.execute(() -> fail("set local answer: " + error));
+            }
+          });
+        });
+      }
+
+      @Override
+      public void onFailure(String error) {
+        executor.execute(() -> fail("create answer: " + error));
+      }
+    });
+  }
+
+  /** Adds a trickled remote candidate, holding it until a remote description exists. */
+  public void addRemoteCandidate(RTCIceCandidate candidate) {
+    if (closed) return;
+    if (remoteDescriptionSet) {
+      pc.addIceCandidate(candidate);
+    } else {
+      pendingCandidates.add(candidate);
+    }
+  }
+
+  private void onRemoteDescriptionApplied() {
+    remoteDescriptionSet = true;
+    for (RTCIceCandidate c : pendingCandidates) pc.addIceCandidate(c);
+    pendingCandidates.clear();
+  }
+
+  private void fail(String error) {
+    if (!closed) events.onError(this, name + ": " + error);
+  }
+
+  /** Closes the peer connection; idempotent. */
+  public void close() {
+    if (closed) return;
+    closed = true;
+    pendingCandidates.clear();
+    pc.close();
+  }
+
+  private final class Observer implements PeerConnectionObserver {
+    @Override
+    public void onIceCandidate(RTCIceCandidate candidate) {
+      executor.execute(() -> {
+        if (!closed) events.onIceCandidate(PeerTransport.this, candidate);
+      });
+    }
+
+    @Override
+    public void onConnectionChange(RTCPeerConnectionState state) {
+      executor.execute(() -> {
+        if (!closed) events.onConnectionState(PeerTransport.this, state);
+      });
+    }
+
+    @Override
+    public void onDataChannel(RTCDataChannel channel) {
+      executor.execute(() -> {
+        if (closed) {
+          channel.dispose();
+        } else {
+          events.onDataChannel(PeerTransport.this, channel);
+        }
+      });
+    }
+
+    @Override
+    public void onTrack(RTCRtpTransceiver transceiver) {
+      executor.execute(() -> {
+        if (!closed) events.onTrack(PeerTransport.this, transceiver);
+      });
+    }
+  }
+}
