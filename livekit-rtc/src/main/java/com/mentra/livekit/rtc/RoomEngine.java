@@ -9,6 +9,7 @@ import com.mentra.livekit.rtc.internal.RoomRegistry;
 import com.mentra.livekit.rtc.internal.SerialExecutor;
 import com.mentra.livekit.rtc.internal.SignalConnection;
 import com.mentra.livekit.rtc.internal.WebRtcRuntime;
+import dev.onvoid.webrtc.RTCBundlePolicy;
 import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
@@ -40,12 +41,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import livekit.LivekitModels;
 import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitModels.ParticipantTracks;
 import livekit.LivekitModels.TrackType;
 import livekit.LivekitModels.UserPacket;
 import livekit.LivekitRtc.AddTrackRequest;
 import livekit.LivekitRtc.JoinResponse;
 import livekit.LivekitRtc.LeaveRequest;
-import livekit.LivekitRtc.ParticipantTracks;
 import livekit.LivekitRtc.Ping;
 import livekit.LivekitRtc.SessionDescription;
 import livekit.LivekitRtc.SignalRequest;
@@ -298,6 +299,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
             return;
           }
           signal = connection;
+          connection.start();
         }, null));
   }
 
@@ -314,6 +316,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
     RTCConfiguration config = new RTCConfiguration();
     if (config.iceServers == null) config.iceServers = new ArrayList<>();
+    config.bundlePolicy = RTCBundlePolicy.MAX_BUNDLE;
     for (livekit.LivekitRtc.ICEServer server : join.getIceServersList()) {
       RTCIceServer ice = new RTCIceServer();
       ice.urls = new ArrayList<>(server.getUrlsList());

@@ -73,6 +73,15 @@ public final class SignalConnection {
     return result;
   }
 
+  /**
+   * Starts delivering incoming messages. The owner calls this once it holds the connection, so
+   * no message can overtake it (for example, the join response).
+   */
+  public void start() {
+    WebSocket ws = webSocket;
+    if (ws != null) ws.request(1);
+  }
+
   /** Queues a message; false when the connection is closed or too many sends are pending. */
   public boolean send(SignalRequest request) {
     WebSocket ws = webSocket;
@@ -137,7 +146,7 @@ public final class SignalConnection {
 
     @Override
     public void onOpen(WebSocket ws) {
-      ws.request(1);
+      // No request() yet: nothing is delivered before the owner calls start().
     }
 
     @Override

@@ -60,9 +60,10 @@ public final class WebRtcRuntime {
     sendDeviceModule = new AudioDeviceModule(AudioLayer.kDummyAudio);
     sendFactory = new PeerConnectionFactory(sendDeviceModule);
     receiveDeviceModule = new HeadlessAudioDeviceModule();
+    receiveFactory = new PeerConnectionFactory(receiveDeviceModule);
+    // After the factory initialised the module: its playout thread pulls (and so decodes) remote audio.
     receiveDeviceModule.initPlayout();
     receiveDeviceModule.startPlayout();
-    receiveFactory = new PeerConnectionFactory(receiveDeviceModule);
     log.debug("webrtc runtime started with {} worker threads", threads);
   }
 
