@@ -105,6 +105,9 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private ScheduledFuture<?> pingTask;
   private long lastPongNanos;
   private int pingTimeoutSeconds;
+  private int pingIntervalSeconds;
+  /** A resume is under way and the server has not yet confirmed it. */
+  private boolean awaitingResume;
 
   private final Map<String, Publication> publications = new HashMap<>();
   private final ArrayDeque<PendingData> pendingData = new ArrayDeque<>();
@@ -276,6 +279,14 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   /** Opens signalling and, on the join response, both transports; {@code done} completes when media can flow. */
   private void startAttempt(CompletableFuture<Void> done, Duration timeout) {
+    startAttempt(done, timeout, false);
+  }
+
+  /**
+   * @param resume reconnect the signal to the existing session (keeping both transports, which
+   *     then restart ICE) instead of joining afresh
+   */
+  private void startAttempt(CompletableFuture<Void> done, Duration timeout, boolean resume) {
     if (closed) {
       done.completeExceptionally(new RoomConnectException(Reason.CANCELLED, "room closed"));
       return;
@@ -287,8 +298,12 @@ final class RoomEngine implements RoomRegistry.Closeable {
             "no join from LiveKit at " + urls.host() + " within " + timeout.toMillis() + " ms"));
       }
     }, null), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    // Transport states may already be CONNECTED after a resume, so look rather than wait for an event.
+    ScheduledFuture<?> poll = rtc.timers().scheduleAtFixedRate(() -> submit(this::checkTransportsUp, null), 250, 250, TimeUnit.MILLISECONDS);
+    done.whenComplete((v, e) -> poll.cancel(false));
     boolean autoSubscribe = options.autoSubscribe() && options.audioSubscriptions() == null;
-    SignalConnection.open(rtc.httpClient(), urls.join(token, autoSubscribe), timeout, exec, new SignalEvents())
+    java.net.URI uri = resume ? urls.resume(token, autoSubscribe, localSid) : urls.join(token, autoSubscribe);
+    SignalConnection.open(rtc.httpClient(), uri, timeout, exec, new SignalEvents())
         .whenComplete((connection, error) -> submit(() -> {
           if (error != null) {
             if (attempt == done) done.completeExceptionally(error);
@@ -342,19 +357,34 @@ final class RoomEngine implements RoomRegistry.Closeable {
     publisher.negotiate(false);
 
     pingTimeoutSeconds = join.getPingTimeout();
-    lastPongNanos = System.nanoTime();
-    if (join.getPingInterval() > 0) {
-      pingTask = rtc.timers().scheduleAtFixedRate(() -> submit(this::ping, null),
-          join.getPingInterval(), join.getPingInterval(), TimeUnit.SECONDS);
-    }
+    pingIntervalSeconds = join.getPingInterval();
+    startPing();
     attachAllReceivers();
     for (RemoteParticipant participant : participants.snapshot()) {
       for (RemoteTrackPublication track : participant.tracks()) subscribeIfWanted(participant, track);
     }
   }
 
+  private void startPing() {
+    if (pingTask != null) pingTask.cancel(false);
+    lastPongNanos = System.nanoTime();
+    if (pingIntervalSeconds > 0) {
+      pingTask = rtc.timers().scheduleAtFixedRate(() -> submit(this::ping, null),
+          pingIntervalSeconds, pingIntervalSeconds, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The server accepted our resume: restart ICE on the publisher; it restarts the subscriber. */
+  private void onResumed(livekit.LivekitRtc.ReconnectResponse response) {
+    if (!awaitingResume || publisher == null) return;
+    awaitingResume = false;
+    log.info("resumed the session in room '{}'", roomName);
+    startPing();
+    publisher.negotiate(true);
+  }
+
   private void checkTransportsUp() {
-    if (attempt == null || attempt.isDone() || publisher == null) return;
+    if (attempt == null || attempt.isDone() || publisher == null || signal == null || awaitingResume) return;
     boolean publisherUp = publisher.connectionState() == RTCPeerConnectionState.CONNECTED;
     boolean subscriberUp = !subscriberPrimary || subscriber.connectionState() == RTCPeerConnectionState.CONNECTED;
     if (publisherUp && subscriberUp) {
@@ -427,11 +457,45 @@ final class RoomEngine implements RoomRegistry.Closeable {
     if (state != ConnectionState.CONNECTED) return;
     log.warn("connection to room '{}' lost: {}; reconnecting", roomName, why);
     setState(ConnectionState.RECONNECTING, why);
-    teardownTransports(false);
     reconnectDeadlineNanos = System.nanoTime() + options.reconnectTimeout().toNanos();
     reconnectAttempts = 0;
     lastReconnectError = why;
-    reconnectAttempt();
+    if (publisher != null && subscriber != null && !localSid.isEmpty() && options.maxReconnectAttempts() > 0) {
+      resumeAttempt();
+    } else {
+      teardownTransports(false);
+      reconnectAttempt();
+    }
+  }
+
+  /** First try after a loss: keep the transports, reconnect the signal, restart ICE. */
+  private void resumeAttempt() {
+    reconnectAttempts++;
+    if (pingTask != null) {
+      pingTask.cancel(false);
+      pingTask = null;
+    }
+    if (signal != null) {
+      signal.close();
+      signal = null;
+    }
+    awaitingResume = true;
+    CompletableFuture<Void> resumed = new CompletableFuture<>();
+    long remainingMs = TimeUnit.NANOSECONDS.toMillis(reconnectDeadlineNanos - System.nanoTime());
+    startAttempt(resumed, Duration.ofMillis(Math.max(500, Math.min(options.connectTimeout().toMillis(), remainingMs))), true);
+    resumed.whenComplete((v, error) -> submit(() -> {
+      awaitingResume = false;
+      if (closed || state != ConnectionState.RECONNECTING) return;
+      if (error == null) {
+        setState(ConnectionState.CONNECTED, "resumed");
+        flushPendingData();
+        return;
+      }
+      lastReconnectError = ConnectFailures.classify(error, urls, token, rtc.httpClient()).getMessage();
+      log.info("resume failed ({}); rejoining", lastReconnectError);
+      teardownTransports(false);
+      reconnectAttempt();
+    }, null));
   }
 
   private void reconnectAttempt() {
@@ -480,6 +544,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
     if (connection != signal || closed) return;
     switch (message.getMessageCase()) {
       case JOIN -> onJoin(message.getJoin());
+      case RECONNECT -> onResumed(message.getReconnect());
       case OFFER -> {
         if (subscriber == null) return;
         SessionDescription offer = message.getOffer();
@@ -529,7 +594,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
       onTransportLost(reason);
       return;
     }
-    if (state == ConnectionState.CONNECTING && attempt != null) {
+    if (attempt != null && !attempt.isDone()) {
+      // Refused while joining or resuming: the attempt's owner decides what comes next.
       attempt.completeExceptionally(new RoomConnectException(Reason.PROTOCOL, reason));
       return;
     }
