@@ -8,9 +8,14 @@
 #
 #   scripts/netns.sh up     create (replacing a leftover from a killed run)
 #   scripts/netns.sh down   remove, killing whatever still runs inside
+#
+# With LKB_HOST_IP set (the run command does this), the veth's other end sits in the
+# host namespace with that address, so programs on the host reach the bridge inside.
 set -euo pipefail
 NS="${LKB_NETNS:-lkbtest}"
 NODE_IP="${LKB_NODE_IP:-10.99.0.1}"
+HOST_IP="${LKB_HOST_IP:-}"
+HOST_IF="veth-${NS:0:10}"
 
 fail() { printf '[lkb] ERROR: cannot set up the test network namespace: %s\n' "$*" >&2; exit 1; }
 
@@ -21,6 +26,7 @@ down() {
     [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
     ip netns del "$NS" || fail "ip netns del $NS"
   fi
+  ip link del "$HOST_IF" 2>/dev/null || true
 }
 
 up() {
@@ -29,13 +35,20 @@ up() {
   down
   ip netns add "$NS" || fail "ip netns add $NS"
   ip -n "$NS" link set lo up || fail "lo up"
-  ip -n "$NS" link add lkb0 type veth peer name lkb1 || fail "veth pair"
+  if [ -n "$HOST_IP" ]; then
+    ip link add "$HOST_IF" type veth peer name lkb0 netns "$NS" || fail "veth pair to the host"
+    sysctl -q -w "net.ipv6.conf.$HOST_IF.disable_ipv6=1" >/dev/null 2>&1 || true
+    ip addr add "$HOST_IP/24" dev "$HOST_IF" || fail "host address $HOST_IP"
+    ip link set "$HOST_IF" up || fail "$HOST_IF up"
+  else
+    ip -n "$NS" link add lkb0 type veth peer name lkb1 || fail "veth pair"
+    ip netns exec "$NS" sysctl -q -w net.ipv6.conf.lkb1.disable_ipv6=1 >/dev/null 2>&1 || true
+    ip -n "$NS" link set lkb1 up || fail "lkb1 up"
+  fi
   # No IPv6 on the veth: its link-local addresses would become ICE candidates too.
-  ip netns exec "$NS" sysctl -q -w net.ipv6.conf.lkb0.disable_ipv6=1 net.ipv6.conf.lkb1.disable_ipv6=1 >/dev/null 2>&1 || true
+  ip netns exec "$NS" sysctl -q -w net.ipv6.conf.lkb0.disable_ipv6=1 >/dev/null 2>&1 || true
   ip -n "$NS" addr add "$NODE_IP/24" dev lkb0 || fail "address $NODE_IP"
   ip -n "$NS" link set lkb0 up || fail "lkb0 up"
-  ip -n "$NS" link set lkb1 up || fail "lkb1 up"
-  ip netns exec "$NS" ping -c1 -W2 "$NODE_IP" >/dev/null 2>&1 || ip netns exec "$NS" bash -c "echo > /dev/tcp/$NODE_IP/9" 2>/dev/null || true
   printf '[lkb] network namespace %s ready (%s)\n' "$NS" "$NODE_IP" >&2
 }
 
