@@ -1,0 +1,214 @@
+package com.mentra.bridge.audio;
+
+/**
+ * Band-limited sample-rate conversion of 16-bit PCM between any two integer rates: a polyphase
+ * windowed-sinc (Kaiser) filter with about 100 dB of stopband whose cutoff sits just below the
+ * lower of the two Nyquist frequencies (passband to 45% of the lower rate, stopband from 50%).
+ *
+ * <p>Streaming: state carries across calls, so chunks of any size (including rates such as
+ * 22.05 kHz whose 10 ms is not a whole number of samples) join seamlessly; the output timeline is
+ * aligned with the input (no added delay), and {@link #flush()} returns the tail. Channels are
+ * interleaved. Not thread-safe: one instance per stream.
+ */
+public final class Resampler {
+  private static final double STOPBAND_DB = 100;
+
+  private final int inRate;
+  private final int outRate;
+  private final int channels;
+  private final int up;
+  private final int down;
+  private final int halfTaps;
+  private final int taps;
+  /** taps for each of the {@code up} phases, laid out phase-major. */
+  private final float[] kernel;
+
+  /** Input history, interleaved; index 0 holds global frame {@link #historyStart}. */
+  private float[] history;
+  private int historyFrames;
+  private long historyStart;
+  private long nextOutput;
+
+  public Resampler(int inRate, int outRate, int channels) {
+    if (inRate <= 0 || outRate <= 0) throw new IllegalArgumentException("rates must be positive: " + inRate + " -> " + outRate);
+    if (channels < 1 || channels > 8) throw new IllegalArgumentException("channels must be 1..8, got " + channels);
+    this.inRate = inRate;
+    this.outRate = outRate;
+    this.channels = channels;
+    int g = gcd(inRate, outRate);
+    this.up = outRate / g;
+    this.down = inRate / g;
+    int lower = Math.min(inRate, outRate);
+    double transition = 0.05 * lower / inRate; // in cycles per input sample
+    double cutoff = 0.475 * lower / inRate;
+    int length = (int) Math.ceil((STOPBAND_DB - 7.95) / (14.36 * transition));
+    this.halfTaps = inRate == outRate ? 0 : Math.max(2, (length + 1) / 2);
+    this.taps = 2 * halfTaps;
+    this.kernel = inRate == outRate ? new float[0] : buildKernel(cutoff);
+    this.history = new float[Math.max(1024, taps * 2) * channels];
+    // Frames before the stream started are silence.
+    this.historyStart = -halfTaps;
+    this.historyFrames = halfTaps;
+  }
+
+  public int inputRate() {
+    return inRate;
+  }
+
+  public int outputRate() {
+    return outRate;
+  }
+
+  public int channels() {
+    return channels;
+  }
+
+  /** Input frames the filter looks ahead: output for time t needs input up to t + this. */
+  public int latencyFrames() {
+    return halfTaps;
+  }
+
+  /**
+   * Converts {@code frames} interleaved frames starting at {@code offset} and returns the output
+   * that is complete so far (possibly empty).
+   */
+  public short[] process(short[] interleaved, int offset, int frames) {
+    if (frames < 0 || offset < 0 || offset + frames * channels > interleaved.length) {
+      throw new IllegalArgumentException("bad range: offset " + offset + ", frames " + frames + ", length " + interleaved.length);
+    }
+    if (inRate == outRate) {
+      short[] copy = new short[frames * channels];
+      System.arraycopy(interleaved, offset, copy, 0, copy.length);
+      return copy;
+    }
+    append(interleaved, offset, frames);
+    return produce();
+  }
+
+  public short[] process(short[] interleaved) {
+    return process(interleaved, 0, interleaved.length / channels);
+  }
+
+  /** Ends the stream: returns the remaining output, as if silence followed. */
+  public short[] flush() {
+    if (inRate == outRate) return new short[0];
+    long inputEnd = historyStart + historyFrames;
+    long outputEnd = ceilDiv(inputEnd * up, down);
+    append(new short[halfTaps * channels], 0, halfTaps);
+    short[] out = produce();
+    int keep = (int) Math.max(0, Math.min(out.length / channels, outputEnd - (nextOutput - out.length / channels)));
+    if (keep * channels == out.length) return out;
+    short[] trimmed = new short[keep * channels];
+    System.arraycopy(out, 0, trimmed, 0, trimmed.length);
+    return trimmed;
+  }
+
+  private void append(short[] in, int offset, int frames) {
+    int needed = (historyFrames + frames) * channels;
+    if (needed > history.length) {
+      float[] grown = new float[Math.max(needed, history.length * 2)];
+      System.arraycopy(history, 0, grown, 0, historyFrames * channels);
+      history = grown;
+    }
+    int base = historyFrames * channels;
+    for (int i = 0, n = frames * channels; i < n; i++) history[base + i] = in[offset + i];
+    historyFrames += frames;
+  }
+
+  private short[] produce() {
+    long available = historyStart + historyFrames; // first frame index we do not have
+    // Output n needs input frames up to floor(n*down/up) + halfTaps.
+    long lastComputable = floorDiv((available - halfTaps - 1 + 1) * up - 1, down);
+    long count = Math.max(0, lastComputable - nextOutput + 1);
+    short[] out = new short[(int) count * channels];
+    for (int o = 0; o < count; o++, nextOutput++) {
+      long position = nextOutput * down;
+      long whole = floorDiv(position, up);
+      int phase = (int) (position - whole * up);
+      int first = (int) (whole - halfTaps + 1 - historyStart);
+      int k0 = phase * taps;
+      for (int c = 0; c < channels; c++) {
+        double acc = 0;
+        int idx = first * channels + c;
+        for (int k = 0; k < taps; k++, idx += channels) acc += history[idx] * kernel[k0 + k];
+        out[o * channels + c] = saturate(acc);
+      }
+    }
+    discardConsumed();
+    return out;
+  }
+
+  /** Drops history that no future output needs. */
+  private void discardConsumed() {
+    long firstNeeded = floorDiv(nextOutput * down, up) - halfTaps + 1;
+    int drop = (int) Math.max(0, Math.min(historyFrames, firstNeeded - historyStart));
+    if (drop == 0) return;
+    System.arraycopy(history, drop * channels, history, 0, (historyFrames - drop) * channels);
+    historyFrames -= drop;
+    historyStart += drop;
+  }
+
+  /**
+   * Kernel value at distance {@code tau} input samples from the output instant: a Kaiser-windowed
+   * sinc with the given cutoff (cycles per input sample), unity gain at DC.
+   */
+  private float[] buildKernel(double cutoff) {
+    double beta = 0.1102 * (STOPBAND_DB - 8.7);
+    double i0Beta = besselI0(beta);
+    float[] table = new float[up * taps];
+    for (int phase = 0; phase < up; phase++) {
+      double frac = (double) phase / up;
+      double sum = 0;
+      for (int k = 0; k < taps; k++) {
+        // Input frame (whole - halfTaps + 1 + k) sits at distance tau from the output instant.
+        double tau = frac + halfTaps - 1 - k;
+        double x = tau / halfTaps;
+        double window = Math.abs(x) >= 1 ? 0 : besselI0(beta * Math.sqrt(1 - x * x)) / i0Beta;
+        double arg = 2 * cutoff * tau;
+        double sinc = arg == 0 ? 1 : Math.sin(Math.PI * arg) / (Math.PI * arg);
+        double v = 2 * cutoff * sinc * window;
+        table[phase * taps + k] = (float) v;
+        sum += v;
+      }
+      // Normalise each phase to unity DC gain so no phase-dependent ripple modulates the level.
+      for (int k = 0; k < taps; k++) table[phase * taps + k] = (float) (table[phase * taps + k] / sum);
+    }
+    return table;
+  }
+
+  private static double besselI0(double x) {
+    double sum = 1;
+    double term = 1;
+    double half = x / 2;
+    for (int k = 1; k < 60; k++) {
+      term *= (half / k) * (half / k);
+      sum += term;
+      if (term < sum * 1e-17) break;
+    }
+    return sum;
+  }
+
+  private static short saturate(double v) {
+    long r = Math.round(v);
+    if (r > Short.MAX_VALUE) return Short.MAX_VALUE;
+    if (r < Short.MIN_VALUE) return Short.MIN_VALUE;
+    return (short) r;
+  }
+
+  private static int gcd(int a, int b) {
+    while (b != 0) {
+      int t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  }
+
+  private static long floorDiv(long a, long b) {
+    return Math.floorDiv(a, b);
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return -Math.floorDiv(-a, b);
+  }
+}
