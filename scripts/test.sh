@@ -24,7 +24,7 @@ scripts/netns.sh up
 trap 'scripts/netns.sh down || true' EXIT
 
 log "Java tests (forked test JVMs run inside namespace $LKB_NETNS)"
-mvn -B -ntp ${LKB_MAVEN_ARGS:-} -Dtest.jvm="$LKB_ROOT/scripts/java-in-netns" install
+mvn -B -ntp ${LKB_MAVEN_ARGS:-} -Dtest.jvm="$LKB_ROOT/scripts/netns-jvm/bin/java" install
 
 log "TypeScript client tests (inside namespace $LKB_NETNS)"
 (cd clients/typescript && npm run --silent build && ip netns exec "$LKB_NETNS" npm test)

@@ -26,6 +26,7 @@ let publication = null; // { source, track, sid, stop }
 let recording = null;
 
 function emit(obj) {
+  if (obj.event) obj.atMs = Date.now();
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 

@@ -57,7 +57,8 @@ final class ConnectFailures {
       URI uri = urls.validate(token);
       HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(1)).GET().build();
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      String body = response.body() == null ? "" : response.body().strip();
+      // LiveKit echoes the token in its explanation; never put a credential into an error message.
+      String body = response.body() == null ? "" : response.body().strip().replace(token, "<token>");
       return body.length() > 300 ? body.substring(0, 300) : body;
     } catch (IOException | RuntimeException e) {
       return "";

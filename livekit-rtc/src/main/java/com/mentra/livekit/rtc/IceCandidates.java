@@ -11,16 +11,26 @@ final class IceCandidates {
   private IceCandidates() {}
 
   static String toJson(RTCIceCandidate candidate) {
-    Struct struct = Struct.newBuilder()
-        .putFields("candidate", Value.newBuilder().setStringValue(candidate.sdp).build())
-        .putFields("sdpMid", Value.newBuilder().setStringValue(candidate.sdpMid == null ? "" : candidate.sdpMid).build())
-        .putFields("sdpMLineIndex", Value.newBuilder().setNumberValue(candidate.sdpMLineIndex).build())
-        .build();
-    try {
-      return JsonFormat.printer().omittingInsignificantWhitespace().print(struct);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
+    // Hand-built: LiveKit's Go decoder wants sdpMLineIndex as an integer, and protobuf's JSON
+    // printer writes every number as a double ("0.0").
+    return "{\"candidate\":" + quote(candidate.sdp)
+        + ",\"sdpMid\":" + quote(candidate.sdpMid == null ? "" : candidate.sdpMid)
+        + ",\"sdpMLineIndex\":" + candidate.sdpMLineIndex + "}";
+  }
+
+  private static String quote(String s) {
+    StringBuilder out = new StringBuilder(s.length() + 2).append('"');
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        default -> {
+          if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
+          else out.append(c);
+        }
+      }
     }
+    return out.append('"').toString();
   }
 
   static RTCIceCandidate fromJson(String json) throws InvalidProtocolBufferException {

@@ -266,6 +266,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
     } catch (RejectedExecutionException e) {
       log.warn("room executor saturated; closing anyway");
     }
+    // From a listener callback the close completes after the callback returns; waiting would deadlock.
+    if (callbacks.isCurrent()) return;
     try {
       closedFuture.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -426,7 +428,11 @@ final class RoomEngine implements RoomRegistry.Closeable {
     disposeChannel(lossyOut);
     reliableOut = null;
     lossyOut = null;
-    for (Publication publication : publications.values()) publication.sender = null;
+    for (Publication publication : publications.values()) {
+      // Detach the track first: a sender holding it keeps the native track alive past dispose.
+      if (publication.sender != null && publisher != null) publisher.removeTrack(publication.sender);
+      publication.sender = null;
+    }
     if (publisher != null) publisher.close();
     if (subscriber != null) subscriber.close();
     publisher = null;
@@ -745,25 +751,30 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private void doClose(String reason) {
     if (closed) return;
     closed = true;
-    if (attempt != null && !attempt.isDone()) {
-      attempt.completeExceptionally(new RoomConnectException(Reason.CANCELLED, "room closed while connecting"));
-    }
-    teardownTransports(true);
-    for (Publication publication : publications.values()) {
-      publication.published.completeExceptionally(new IllegalStateException("room closed"));
-      publication.track.sender().dispose();
-    }
-    publications.clear();
-    failPendingData("room closed");
-    for (RemoteAudioReceiver receiver : receivers) receiver.close();
-    receivers.clear();
-    setState(ConnectionState.DISCONNECTED, reason);
-    RoomRegistry.unregister(this);
-    // Let the callback queue drain the final state change before reporting closed.
     try {
-      callbacks.execute(() -> closedFuture.complete(null));
-    } catch (RejectedExecutionException e) {
-      closedFuture.complete(null);
+      if (attempt != null && !attempt.isDone()) {
+        attempt.completeExceptionally(new RoomConnectException(Reason.CANCELLED, "room closed while connecting"));
+      }
+      teardownTransports(true);
+      for (Publication publication : publications.values()) {
+        publication.published.completeExceptionally(new IllegalStateException("room closed"));
+        publication.track.sender().dispose();
+      }
+      publications.clear();
+      failPendingData("room closed");
+      for (RemoteAudioReceiver receiver : receivers) receiver.close();
+      receivers.clear();
+    } catch (RuntimeException e) {
+      log.error("releasing room '{}' failed; some native objects may leak", roomName, e);
+    } finally {
+      setState(ConnectionState.DISCONNECTED, reason);
+      RoomRegistry.unregister(this);
+      // Let the callback queue drain the final state change before reporting closed.
+      try {
+        callbacks.execute(() -> closedFuture.complete(null));
+      } catch (RejectedExecutionException e) {
+        closedFuture.complete(null);
+      }
     }
   }
 

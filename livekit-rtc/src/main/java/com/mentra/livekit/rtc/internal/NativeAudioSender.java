@@ -3,6 +3,7 @@ package com.mentra.livekit.rtc.internal;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.CustomAudioSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * A libwebrtc audio track fed with PCM pushed from Java. Owns its native source and track;
@@ -12,12 +13,14 @@ import dev.onvoid.webrtc.media.audio.CustomAudioSource;
 public final class NativeAudioSender {
   private final CustomAudioSource source;
   private final AudioTrack track;
+  private final String trackId;
   private byte[] scratch = new byte[0];
   private boolean disposed;
 
   public NativeAudioSender(PeerConnectionFactory factory, String trackId) {
     this.source = new CustomAudioSource();
     this.track = factory.createAudioTrack(trackId, source);
+    this.trackId = trackId;
   }
 
   public AudioTrack track() {
@@ -40,7 +43,13 @@ public final class NativeAudioSender {
   public synchronized void dispose() {
     if (disposed) return;
     disposed = true;
-    track.dispose();
-    source.dispose();
+    try {
+      track.dispose();
+      source.dispose();
+    } catch (Error e) {
+      // webrtc-java throws Error when a peer connection still references the track; leaking one
+      // track is better than failing the caller's close.
+      LoggerFactory.getLogger(NativeAudioSender.class).warn("audio track {} still referenced; not freed: {}", trackId, e.getMessage());
+    }
   }
 }

@@ -40,6 +40,8 @@ public final class SignalConnection {
   private final Listener listener;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger pendingSends = new AtomicInteger();
+  /** Completes when the server closed its side (or the socket failed). */
+  private final CompletableFuture<Void> remoteClosed = new CompletableFuture<>();
   private volatile WebSocket webSocket;
   private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
 
@@ -130,6 +132,9 @@ public final class SignalConnection {
           }
         })
         .thenCompose(f -> f)
+        // Aborting right away resets the socket, and a reset can discard our last message
+        // (the leave) unread in the server's buffer: wait for the server's close first.
+        .thenCompose(w -> remoteClosed.orTimeout(1, TimeUnit.SECONDS))
         .whenComplete((w, e) -> ws.abort());
   }
 
@@ -180,12 +185,14 @@ public final class SignalConnection {
 
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+      remoteClosed.complete(null);
       notifyClosed("signal connection closed by server (" + statusCode + (reason.isEmpty() ? "" : " " + reason) + ")");
       return null;
     }
 
     @Override
     public void onError(WebSocket ws, Throwable error) {
+      remoteClosed.complete(null);
       notifyClosed("signal connection failed: " + error);
     }
   }

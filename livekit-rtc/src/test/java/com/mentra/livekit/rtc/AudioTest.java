@@ -1,0 +1,106 @@
+package com.mentra.livekit.rtc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.Spectrum;
+import com.mentra.testing.TestEnvironment;
+import com.mentra.testing.TestPeer;
+import com.mentra.testing.Tones;
+import com.mentra.testing.Wav;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AudioTest {
+  private static LiveKitServerProcess server;
+
+  @BeforeAll
+  static void startServer() {
+    server = LiveKitServerProcess.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) server.close();
+  }
+
+  /** Pushes {@code tone} in 10 ms frames on an absolute real-time schedule. */
+  static void pushInRealTime(LocalAudioTrack track, short[] tone, int rate) {
+    int frame = rate / 100;
+    long start = System.nanoTime();
+    for (int i = 0, n = 0; i + frame <= tone.length; i += frame, n++) {
+      short[] chunk = new short[frame];
+      System.arraycopy(tone, i, chunk, 0, frame);
+      track.pushFrame(chunk, rate, 1);
+      long due = start + (n + 1) * 10_000_000L;
+      long wait = due - System.nanoTime();
+      if (wait > 0) LockSupport.parkNanos(wait);
+    }
+  }
+
+  @Test
+  void publishedToneReachesThePeerAtTheRightPitchAndLevel() throws Exception {
+    Path recording = TestEnvironment.outputDir("audio").resolve("peer-heard-440.wav");
+    int amplitude = 8000;
+    try (Room room = Room.connect(server.wsUrl(), server.token("audio-out", "java-bot"), RoomOptions.defaults(), new RecordingListener());
+        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("audio-out", "peer"))) {
+      peer.record("java-bot", recording, 48000);
+      LocalAudioTrack track = room.publishAudio(LocalAudioTrackOptions.microphone("tone"));
+      assertThat(track.sid()).startsWith("TR_");
+      peer.awaitEvent("trackSubscribed", e -> e.get("trackSid").asText().equals(track.sid()), Duration.ofSeconds(5));
+      short[] tone = Tones.sine(440, 16000, amplitude, 3000);
+      pushInRealTime(track, tone, 16000);
+      Thread.sleep(300);
+      TestPeer.Recording heard = peer.stopRecording();
+
+      Wav.Audio audio = Wav.read(heard.path());
+      int first = Spectrum.firstSoundIndex(audio.samples(), audio.sampleRate(), -40);
+      assertThat(first).as("the peer heard something").isGreaterThanOrEqualTo(0);
+      short[] steady = Spectrum.slice(audio.samples(), first + audio.sampleRate() / 5, first + audio.sampleRate() * 5 / 2);
+      double frequency = Spectrum.dominantFrequency(steady, audio.sampleRate());
+      double sentDb = Spectrum.rmsDbfs(tone);
+      double heardDb = Spectrum.rmsDbfs(steady);
+      System.out.printf("peer heard %.2f Hz at %.2f dBFS (sent %.2f dBFS)%n", frequency, heardDb, sentDb);
+      assertThat(frequency).isCloseTo(440, within(2.0));
+      assertThat(heardDb).isCloseTo(sentDb, within(3.0));
+
+      track.unpublish();
+      peer.awaitEvent("trackUnpublished", e -> e.get("trackSid").asText().equals(track.sid()), Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void peersToneArrivesAs16kMonoFrames() throws Exception {
+    ConcurrentLinkedQueue<AudioFrame> frames = new ConcurrentLinkedQueue<>();
+    try (Room room = Room.connect(server.wsUrl(), server.token("audio-in", "java-bot"), RoomOptions.defaults(), new RecordingListener());
+        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("audio-in", "peer"))) {
+      AudioSubscription subscription = room.receiveAudio("peer", 16000, 1, frames::add);
+      peer.publishTone(1000, 48000, 8000, 3000);
+      RecordingListener.await(() -> frames.size() >= 250 ? true : null, Duration.ofSeconds(10), "250 frames of the peer's audio");
+      AudioFrame sample = frames.peek();
+      assertThat(sample.sampleRate()).isEqualTo(16000);
+      assertThat(sample.channels()).isEqualTo(1);
+      assertThat(sample.samples()).hasSize(160);
+
+      short[] all = frames.stream().map(AudioFrame::samples).reduce(new short[0], (a, b) -> {
+        short[] c = new short[a.length + b.length];
+        System.arraycopy(a, 0, c, 0, a.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+      });
+      int first = Spectrum.firstSoundIndex(all, 16000, -40);
+      short[] steady = Spectrum.slice(all, first + 1600, first + 1600 + 24000);
+      double frequency = Spectrum.dominantFrequency(steady, 16000);
+      System.out.printf("Java side received %d frames; dominant %.2f Hz at %.2f dBFS; dropped %d%n",
+          frames.size(), frequency, Spectrum.rmsDbfs(steady), subscription.droppedFrames());
+      assertThat(frequency).isCloseTo(1000, within(2.0));
+      subscription.close();
+    }
+  }
+}

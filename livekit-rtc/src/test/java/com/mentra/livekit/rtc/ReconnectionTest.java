@@ -1,0 +1,60 @@
+package com.mentra.livekit.rtc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.TestPeer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ReconnectionTest {
+  @Test
+  void serverRestartOnTheSamePortsIsSurvived() throws Exception {
+    try (LiveKitServerProcess server = LiveKitServerProcess.start()) {
+      RecordingListener events = new RecordingListener();
+      RoomOptions options = RoomOptions.builder().reconnectTimeout(Duration.ofSeconds(30)).build();
+      try (Room room = Room.connect(server.wsUrl(), server.token("restart", "java-bot"), options, events)) {
+        server.kill();
+        long killed = System.nanoTime();
+        events.awaitState(ConnectionState.RECONNECTING, Duration.ofSeconds(5));
+        Thread.sleep(1_000);
+        server.restart();
+        RecordingListener.StateChange back = RecordingListener.await(
+            () -> events.states.stream().filter(s -> s.state() == ConnectionState.CONNECTED && s.atNanos() > killed).findFirst().orElse(null),
+            Duration.ofSeconds(15), "CONNECTED after the restart; seen " + events.states);
+        System.out.printf("reconnected %d ms after the kill: %s%n", (back.atNanos() - killed) / 1_000_000, back.reason());
+        assertThat(room.connectionState()).isEqualTo(ConnectionState.CONNECTED);
+
+        try (TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("restart", "peer"))) {
+          RecordingListener.await(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
+          room.sendData("after restart".getBytes(), DataSendOptions.reliable().withTopic("t")).get(5, TimeUnit.SECONDS);
+          assertThat(peer.awaitData(1, Duration.ofSeconds(5))).extracting(d -> new String(d.payload())).containsExactly("after restart");
+          peer.sendData(java.util.List.of(TestPeer.OutgoingData.reliable("to java".getBytes(), "t")), 0);
+          assertThat(events.awaitData(1, p -> true, Duration.ofSeconds(5))).extracting(p -> new String(p.payload())).containsExactly("to java");
+        }
+      }
+    }
+  }
+
+  @Test
+  void serverLeftDownEndsInDisconnectedWithAReasonWithinTheBound() throws Exception {
+    try (LiveKitServerProcess server = LiveKitServerProcess.start()) {
+      RecordingListener events = new RecordingListener();
+      RoomOptions options = RoomOptions.builder().reconnectTimeout(Duration.ofSeconds(5)).build();
+      try (Room room = Room.connect(server.wsUrl(), server.token("down", "java-bot"), options, events)) {
+        server.kill();
+        long killed = System.nanoTime();
+        RecordingListener.StateChange end = events.awaitState(ConnectionState.DISCONNECTED, Duration.ofSeconds(10));
+        long tookMs = (end.atNanos() - killed) / 1_000_000;
+        System.out.printf("gave up %d ms after the kill: %s%n", tookMs, end.reason());
+        assertThat(tookMs).isLessThanOrEqualTo(7_000);
+        assertThat(end.reason()).contains("gave up").contains("cannot reach");
+        assertThat(room.disconnectReason()).isEqualTo(end.reason());
+        assertThat(events.states).extracting(RecordingListener.StateChange::state)
+            .containsSubsequence(ConnectionState.CONNECTED, ConnectionState.RECONNECTING, ConnectionState.DISCONNECTED);
+        assertThat(room.sendData(new byte[1], DataSendOptions.reliable())).isCompletedExceptionally();
+      }
+    }
+  }
+}

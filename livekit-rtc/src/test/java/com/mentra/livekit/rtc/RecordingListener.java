@@ -1,0 +1,66 @@
+package com.mentra.livekit.rtc;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/** A room listener for tests: keeps every event and lets a test wait for one. */
+class RecordingListener implements RoomListener {
+  record StateChange(ConnectionState state, String reason, long atNanos) {}
+
+  final List<StateChange> states = new CopyOnWriteArrayList<>();
+  final List<DataPacket> data = new CopyOnWriteArrayList<>();
+  final List<String> joined = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void onConnectionStateChanged(ConnectionState state, String reason) {
+    states.add(new StateChange(state, reason, System.nanoTime()));
+  }
+
+  @Override
+  public void onParticipantConnected(RemoteParticipant participant) {
+    joined.add(participant.identity());
+  }
+
+  @Override
+  public void onDataReceived(DataPacket packet) {
+    data.add(packet);
+  }
+
+  StateChange awaitState(ConnectionState state, Duration timeout) {
+    return await(() -> states.stream().filter(s -> s.state() == state).findFirst().orElse(null), timeout,
+        "state " + state + " (seen " + states + ")");
+  }
+
+  List<DataPacket> awaitData(int count, Predicate<DataPacket> filter, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<DataPacket> matching = new ArrayList<>();
+    while (System.nanoTime() < deadline) {
+      matching = data.stream().filter(filter).toList();
+      if (matching.size() >= count) return matching;
+      sleep(20);
+    }
+    return matching;
+  }
+
+  static <T> T await(java.util.function.Supplier<T> probe, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      T value = probe.get();
+      if (value != null) return value;
+      sleep(20);
+    }
+    throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
