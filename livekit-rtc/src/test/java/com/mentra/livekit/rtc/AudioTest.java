@@ -103,4 +103,25 @@ class AudioTest {
       subscription.close();
     }
   }
+
+  @Test
+  void audioSubscriptionsLimitWhichTracksAreReceived() throws Exception {
+    ConcurrentLinkedQueue<AudioFrame> fromAlice = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<AudioFrame> fromBob = new ConcurrentLinkedQueue<>();
+    RoomOptions onlyAlice = RoomOptions.builder().audioSubscriptions(java.util.Set.of("alice")).build();
+    try (TestPeer alice = TestPeer.join("alice", server.wsUrl(), server.token("audio-filter", "alice"));
+        TestPeer bob = TestPeer.join("bob", server.wsUrl(), server.token("audio-filter", "bob"))) {
+      // Alice publishes before the bot joins, Bob after: both paths of the filter are exercised.
+      alice.publishTone(500, 48000, 8000, 4000);
+      try (Room room = Room.connect(server.wsUrl(), server.token("audio-filter", "java-bot"), onlyAlice, new RecordingListener())) {
+        room.receiveAudio("alice", 16000, 1, fromAlice::add);
+        room.receiveAudio("bob", 16000, 1, fromBob::add);
+        bob.publishTone(700, 48000, 8000, 3000);
+        RecordingListener.await(() -> fromAlice.size() >= 100 ? true : null, Duration.ofSeconds(10), "alice's audio");
+        Thread.sleep(1_500);
+        System.out.println("frames from alice " + fromAlice.size() + ", from bob " + fromBob.size());
+        assertThat(fromBob).isEmpty();
+      }
+    }
+  }
 }

@@ -57,4 +57,19 @@ class ReconnectionTest {
       }
     }
   }
+
+  @Test
+  void removalByTheServerIsHonouredWithAReason() throws Exception {
+    try (LiveKitServerProcess server = LiveKitServerProcess.start()) {
+      RecordingListener events = new RecordingListener();
+      try (Room room = Room.connect(server.wsUrl(), server.token("kick", "java-bot"), RoomOptions.defaults(), events)) {
+        var response = server.roomService().removeParticipant("kick", "java-bot").execute();
+        assertThat(response.isSuccessful()).isTrue();
+        RecordingListener.StateChange end = events.awaitState(ConnectionState.DISCONNECTED, Duration.ofSeconds(5));
+        System.out.println("removed by the server: " + end.reason());
+        assertThat(end.reason()).contains("server asked to leave").contains("PARTICIPANT_REMOVED");
+        assertThat(events.states).extracting(RecordingListener.StateChange::state).doesNotContain(ConnectionState.RECONNECTING);
+      }
+    }
+  }
 }
