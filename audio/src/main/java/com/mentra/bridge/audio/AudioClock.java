@@ -1,0 +1,101 @@
+package com.mentra.bridge.audio;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One 10 ms tick for the whole process: every paced audio stream (uplink PCM, playback) is
+ * driven from this single platform thread instead of a timer per stream.
+ *
+ * <p>Ticks follow an absolute schedule so they do not drift; after a stall the clock catches up
+ * by at most {@link #MAX_CATCH_UP_TICKS} back-to-back ticks and then skips ahead, so listeners
+ * never get a burst of stale ticks. Listeners must not block; one that throws is logged and keeps
+ * its registration. Thread-safe; {@link #close()} is idempotent.
+ */
+public final class AudioClock implements AutoCloseable {
+  public static final long TICK_NANOS = 10_000_000L;
+  static final int MAX_CATCH_UP_TICKS = 5;
+  private static final Logger log = LoggerFactory.getLogger(AudioClock.class);
+
+  /** Called every 10 ms on the clock thread. */
+  @FunctionalInterface
+  public interface TickListener {
+    void onTick(long tick);
+  }
+
+  /** Removes its listener when closed; idempotent. */
+  public interface Registration extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private final CopyOnWriteArrayList<TickListener> listeners = new CopyOnWriteArrayList<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile long ticks;
+  private volatile long skippedTicks;
+
+  public AudioClock() {
+    thread = Thread.ofPlatform().daemon().name("audio-clock").priority(Thread.MAX_PRIORITY).start(this::run);
+  }
+
+  public Registration register(TickListener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  public int listenerCount() {
+    return listeners.size();
+  }
+
+  /** Ticks delivered so far. */
+  public long ticks() {
+    return ticks;
+  }
+
+  /** Ticks dropped because the clock thread was stalled for longer than the catch-up bound. */
+  public long skippedTicks() {
+    return skippedTicks;
+  }
+
+  private void run() {
+    long next = System.nanoTime() + TICK_NANOS;
+    long tick = 0;
+    while (running) {
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+        continue;
+      }
+      long behind = -wait / TICK_NANOS;
+      if (behind > MAX_CATCH_UP_TICKS) {
+        skippedTicks += behind;
+        next += behind * TICK_NANOS;
+      }
+      for (TickListener listener : listeners) {
+        try {
+          listener.onTick(tick);
+        } catch (RuntimeException e) {
+          log.warn("audio clock listener failed", e);
+        }
+      }
+      tick++;
+      ticks = tick;
+      next += TICK_NANOS;
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

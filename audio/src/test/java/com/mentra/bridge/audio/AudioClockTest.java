@@ -1,0 +1,30 @@
+package com.mentra.bridge.audio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class AudioClockTest {
+  @Test
+  void ticksEvery10msWithoutDriftAndSurvivesAThrowingListener() throws Exception {
+    try (AudioClock clock = new AudioClock()) {
+      AtomicLong count = new AtomicLong();
+      clock.register(t -> {
+        throw new IllegalStateException("boom");
+      });
+      AudioClock.Registration r = clock.register(t -> count.incrementAndGet());
+      long start = System.nanoTime();
+      Thread.sleep(1_000);
+      long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+      long ticks = count.get();
+      System.out.printf("%d ticks in %d ms%n", ticks, elapsedMs);
+      assertThat(ticks).isBetween(elapsedMs / 10 - 5, elapsedMs / 10 + 2);
+      r.close();
+      long after = count.get();
+      Thread.sleep(100);
+      assertThat(count.get()).isEqualTo(after);
+      assertThat(clock.listenerCount()).isEqualTo(1);
+    }
+  }
+}
