@@ -37,6 +37,7 @@ public final class AudioClock implements AutoCloseable {
   private volatile boolean running = true;
   private volatile long ticks;
   private volatile long skippedTicks;
+  private long listenerFailures;
 
   public AudioClock() {
     thread = Thread.ofPlatform().daemon().name("audio-clock").priority(Thread.MAX_PRIORITY).start(this::run);
@@ -79,7 +80,8 @@ public final class AudioClock implements AutoCloseable {
         try {
           listener.onTick(tick);
         } catch (RuntimeException e) {
-          log.warn("audio clock listener failed", e);
+          // Rate-limited: a listener failing every tick must not flood the log.
+          if (listenerFailures++ % 1000 == 0) log.warn("audio clock listener failed ({} failures so far)", listenerFailures, e);
         }
       }
       tick++;
