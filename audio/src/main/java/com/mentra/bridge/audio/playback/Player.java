@@ -1,0 +1,225 @@
+package com.mentra.bridge.audio.playback;
+
+import com.mentra.bridge.audio.AudioClock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session's playback: per track id at most one playing request, each track with its own
+ * output (so different tracks play at the same time and are heard separately), paced by the
+ * shared clock. A replaced or stopped playback fades out over one 10 ms frame and ends with
+ * {@code onCompleted(duration, reason)}. A track's output opens with its first playback and
+ * closes after the engine's idle period. Thread-safe.
+ */
+public final class Player implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Player.class);
+
+  private final PlaybackEngine engine;
+  private final PcmOutputFactory outputs;
+  private final SerialDispatcher events;
+  private final Map<Integer, Track> tracks = new HashMap<>();
+  private final AudioClock.Registration tick;
+  private boolean closed;
+
+  /** A track id's output and what plays on it. */
+  private static final class Track {
+    final int id;
+    PcmOutput output;
+    boolean opening;
+    Playback current;
+    final List<Playback> ending = new ArrayList<>();
+    long idleSinceNanos = System.nanoTime();
+
+    Track(int id) {
+      this.id = id;
+    }
+  }
+
+  Player(PlaybackEngine engine, PcmOutputFactory outputs) {
+    this.engine = engine;
+    this.outputs = outputs;
+    this.events = new SerialDispatcher(engine.workers());
+    this.tick = engine.clock().register(t -> onTick());
+  }
+
+  /** Starts {@code request}; its events go to {@code listener}. */
+  public void play(PlayRequest request, PlaybackListener listener) {
+    Playback playback = new Playback(request, listener, engine.config());
+    synchronized (this) {
+      if (closed) {
+        events.execute(() -> listener.onCompleted(0, StopReason.CLOSED));
+        return;
+      }
+      if (request.stopOther()) {
+        for (Track t : tracks.values()) endCurrent(t, StopReason.REPLACED);
+      } else {
+        Track same = tracks.get(request.trackId());
+        if (same != null) endCurrent(same, StopReason.REPLACED);
+      }
+      Track track = tracks.computeIfAbsent(request.trackId(), Track::new);
+      track.current = playback;
+    }
+    engine.workers().execute(() -> playback.decode(engine, () -> ensureOutput(request.trackId())));
+  }
+
+  /** Stops {@code trackId}, or every track for -1; returns whether anything was playing. */
+  public boolean stop(int trackId) {
+    boolean any = false;
+    synchronized (this) {
+      for (Track t : tracks.values()) {
+        if (trackId == -1 || t.id == trackId) any |= endCurrent(t, StopReason.STOPPED);
+      }
+    }
+    return any;
+  }
+
+  private boolean endCurrent(Track track, StopReason reason) {
+    Playback p = track.current;
+    if (p == null) return false;
+    p.stopReason = reason;
+    p.cancelled = true;
+    track.ending.add(p);
+    track.current = null;
+    track.idleSinceNanos = System.nanoTime();
+    return true;
+  }
+
+  /** Opens the track's output (on a decode thread: publishing a track can take a while). */
+  private void ensureOutput(int trackId) {
+    synchronized (this) {
+      Track track = tracks.get(trackId);
+      if (track == null || track.output != null || closed) return;
+      while (track.opening) {
+        try {
+          wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (track.output != null) return;
+      }
+      track.opening = true;
+    }
+    PcmOutput opened = null;
+    RuntimeException failure = null;
+    try {
+      opened = outputs.open(trackId);
+    } catch (Exception e) {
+      failure = new Playback.OutputException("could not open the output for track " + trackId + ": " + e.getMessage(), e);
+    }
+    synchronized (this) {
+      Track track = tracks.get(trackId);
+      track.opening = false;
+      notifyAll();
+      if (closed && opened != null) {
+        closeOutput(opened);
+      } else if (opened != null) {
+        track.output = opened;
+      }
+    }
+    if (failure != null) throw failure;
+  }
+
+  private void onTick() {
+    List<Runnable> toClose = new ArrayList<>();
+    synchronized (this) {
+      if (closed) return;
+      long now = System.nanoTime();
+      for (Track track : tracks.values()) {
+        for (Playback p : track.ending) {
+          if (track.output != null && p.started) {
+            short[] frame = p.frames.poll();
+            if (frame != null) {
+              fadeOut(frame);
+              track.output.write(frame);
+              p.framesOut++;
+            }
+          }
+          finish(p, null);
+        }
+        track.ending.clear();
+        Playback p = track.current;
+        if (p != null) {
+          short[] frame = track.output == null ? null : p.frames.poll();
+          if (frame != null) {
+            track.output.write(frame);
+            p.framesOut++;
+            if (!p.started) {
+              p.started = true;
+              events.execute(p.listener::onStarted);
+            }
+            long position = p.positionMs();
+            if (position >= p.nextProgressMs) {
+              p.nextProgressMs += engine.config().progressInterval().toMillis();
+              events.execute(() -> p.listener.onProgress(position));
+            }
+          } else if (p.decodeDone && p.frames.isEmpty()) {
+            finish(p, null);
+            track.current = null;
+            track.idleSinceNanos = now;
+          }
+        } else if (track.output != null && track.ending.isEmpty()
+            && now - track.idleSinceNanos > engine.config().trackIdle().toNanos()) {
+          PcmOutput idle = track.output;
+          track.output = null;
+          toClose.add(() -> closeOutput(idle));
+        }
+      }
+    }
+    for (Runnable r : toClose) engine.workers().execute(r);
+  }
+
+  /** Sends the terminal event: the stop reason if stopped, else the decode error, else done. */
+  private void finish(Playback p, StopReason override) {
+    if (p.finished) return;
+    p.finished = true;
+    p.cancelled = true;
+    StopReason reason = override != null ? override : p.stopReason;
+    long position = p.positionMs();
+    PlaybackError error = p.error;
+    if (reason != null) {
+      events.execute(() -> p.listener.onCompleted(position, reason));
+    } else if (error != null) {
+      events.execute(() -> p.listener.onFailed(error, position));
+    } else {
+      events.execute(() -> p.listener.onCompleted(position, null));
+    }
+  }
+
+  private static void fadeOut(short[] frame) {
+    for (int i = 0; i < frame.length; i++) frame[i] = (short) (frame[i] * (double) (frame.length - 1 - i) / frame.length);
+  }
+
+  private void closeOutput(PcmOutput output) {
+    try {
+      output.close();
+    } catch (RuntimeException e) {
+      log.warn("closing a playback output failed", e);
+    }
+  }
+
+  /** Ends every playback (onCompleted with CLOSED) and closes the outputs; idempotent. */
+  @Override
+  public void close() {
+    List<PcmOutput> open = new ArrayList<>();
+    synchronized (this) {
+      if (closed) return;
+      closed = true;
+      for (Track track : tracks.values()) {
+        for (Playback p : track.ending) finish(p, null);
+        track.ending.clear();
+        if (track.current != null) finish(track.current, StopReason.CLOSED);
+        track.current = null;
+        if (track.output != null) open.add(track.output);
+        track.output = null;
+      }
+      notifyAll();
+    }
+    tick.close();
+    for (PcmOutput output : open) closeOutput(output);
+  }
+}

@@ -1,0 +1,11 @@
+package com.mentra.bridge.audio.playback;
+
+/** Why a playback ended before its end. */
+public enum StopReason {
+  /** StopAudio. */
+  STOPPED,
+  /** A new playback on the same track (or with stop_other) took its place. */
+  REPLACED,
+  /** The session closed. */
+  CLOSED
+}

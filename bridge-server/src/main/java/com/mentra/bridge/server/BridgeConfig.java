@@ -1,0 +1,104 @@
+package com.mentra.bridge.server;
+
+import java.util.Map;
+
+/**
+ * The bridge's settings, read from the environment. Immutable.
+ *
+ * @param livekitUrl used when a JoinRoom request names none; may be empty
+ * @param apiKey with {@code apiSecret}, mints a token when a request carries none; may be empty
+ * @param downlinkQueueChunks room-to-client chunks held per session before the oldest is dropped
+ * @param uplinkBufferMs client-to-room jitter buffer bound per session
+ */
+public record BridgeConfig(
+    int port,
+    String bindAddress,
+    String logLevel,
+    String livekitUrl,
+    String apiKey,
+    String apiSecret,
+    int maxSessions,
+    int downlinkQueueChunks,
+    int uplinkBufferMs,
+    int uplinkPrebufferMs,
+    int shutdownGraceSeconds,
+    boolean allowPrivateAudioUrls,
+    long maxAudioBytes,
+    int maxAudioSeconds) {
+
+  /** Configuration that cannot be used; the message says which variable and why. */
+  public static final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  public static BridgeConfig fromEnvironment() {
+    return from(System.getenv());
+  }
+
+  public static BridgeConfig from(Map<String, String> env) {
+    String apiKey = string(env, "LIVEKIT_API_KEY", "");
+    String apiSecret = string(env, "LIVEKIT_API_SECRET", "");
+    if (apiKey.isEmpty() != apiSecret.isEmpty()) {
+      throw new ConfigException("LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set together (only one is set)");
+    }
+    String url = string(env, "LIVEKIT_URL", "");
+    if (!url.isEmpty() && !url.matches("(?i)(wss?|https?)://[^\\s/]+.*")) {
+      throw new ConfigException("LIVEKIT_URL must be a ws://, wss://, http:// or https:// URL, got '" + url + "'");
+    }
+    String level = string(env, "LOG_LEVEL", "INFO").toUpperCase(java.util.Locale.ROOT);
+    if (!level.matches("TRACE|DEBUG|INFO|WARN|ERROR|OFF")) {
+      throw new ConfigException("LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF, got '" + level + "'");
+    }
+    int prebuffer = integer(env, "UPLINK_PREBUFFER_MS", 60, 0, 1_000);
+    return new BridgeConfig(
+        integer(env, "PORT", 9090, 1, 65_535),
+        string(env, "BIND_ADDRESS", "0.0.0.0"),
+        level,
+        url,
+        apiKey,
+        apiSecret,
+        integer(env, "MAX_SESSIONS", 500, 1, 100_000),
+        integer(env, "DOWNLINK_QUEUE_CHUNKS", 10, 1, 10_000),
+        integer(env, "UPLINK_BUFFER_MS", 2_000, prebuffer + 20, 60_000),
+        prebuffer,
+        integer(env, "SHUTDOWN_GRACE_SECONDS", 10, 1, 300),
+        bool(env, "AUDIO_URL_ALLOW_PRIVATE", false),
+        integer(env, "MAX_AUDIO_BYTES", 50 * 1024 * 1024, 1_024, Integer.MAX_VALUE),
+        integer(env, "MAX_AUDIO_SECONDS", 900, 1, 86_400));
+  }
+
+  public boolean canMintTokens() {
+    return !apiKey.isEmpty();
+  }
+
+  private static String string(Map<String, String> env, String name, String fallback) {
+    String v = env.get(name);
+    return v == null || v.isBlank() ? fallback : v.trim();
+  }
+
+  private static int integer(Map<String, String> env, String name, int fallback, int min, int max) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) return fallback;
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n < min || n > max) throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + n);
+      return n;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(name + " must be an integer, got '" + v + "'");
+    }
+  }
+
+  private static boolean bool(Map<String, String> env, String name, boolean fallback) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) return fallback;
+    return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "1", "true", "yes", "on" -> true;
+      case "0", "false", "no", "off" -> false;
+      default -> throw new ConfigException(name + " must be true or false, got '" + v + "'");
+    };
+  }
+}

@@ -1,0 +1,96 @@
+package com.mentra.bridge.server;
+
+import com.mentra.bridge.audio.AudioClock;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running bridge: the gRPC server (the bridge API, grpc.health.v1 and reflection), the
+ * session registry and the shared audio clock. {@link #shutdown()} is idempotent: it stops
+ * accepting calls, leaves every room, ends every stream and waits at most the grace period.
+ */
+public final class BridgeServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BridgeServer.class);
+  private static final String SERVICE_NAME = "mentra.livekit.bridge.LiveKitBridge";
+
+  private final BridgeConfig config;
+  private final AudioClock clock = new AudioClock();
+  private final ExecutorService blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("bridge-blocking-", 0).factory());
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final SessionRegistry sessions;
+  private final LiveKitBridgeService service;
+  private final Server server;
+  private boolean stopped;
+
+  public BridgeServer(BridgeConfig config) {
+    this.config = config;
+    PlaybackController.Factory playback = PlaybackControllers.factory(config, clock, blocking);
+    this.sessions = new SessionRegistry(config, clock, blocking, playback);
+    this.service = new LiveKitBridgeService(config, sessions, blocking);
+    this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()))
+        .addService(ServerInterceptors.intercept(service, new UserIdInterceptor()))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .build();
+  }
+
+  public BridgeServer start() throws IOException {
+    server.start();
+    health.setStatus(SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    log.info("bridge listening on {}:{}", config.bindAddress(), server.getPort());
+    return this;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  int sessionCount() {
+    return sessions.sessionCount();
+  }
+
+  int streamCount() {
+    return sessions.streamCount();
+  }
+
+  public synchronized void shutdown() {
+    if (stopped) return;
+    stopped = true;
+    log.info("shutting down: {} sessions, {} streams", sessions.sessionCount(), sessions.streamCount());
+    service.stopServing();
+    health.enterTerminalState();
+    server.shutdown();
+    sessions.closeAll();
+    try {
+      if (!server.awaitTermination(config.shutdownGraceSeconds(), TimeUnit.SECONDS)) {
+        log.warn("calls still running after {} s; cancelling them", config.shutdownGraceSeconds());
+        server.shutdownNow();
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    blocking.shutdownNow();
+    clock.close();
+    log.info("bridge stopped");
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+}

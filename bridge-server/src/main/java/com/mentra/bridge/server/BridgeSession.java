@@ -1,0 +1,207 @@
+package com.mentra.bridge.server;
+
+import com.google.protobuf.ByteString;
+import com.mentra.bridge.api.AudioChunk;
+import com.mentra.bridge.audio.AudioClock;
+import com.mentra.livekit.rtc.AudioFrame;
+import com.mentra.livekit.rtc.AudioSubscription;
+import com.mentra.livekit.rtc.ConnectionState;
+import com.mentra.livekit.rtc.DataPacket;
+import com.mentra.livekit.rtc.Room;
+import com.mentra.livekit.rtc.RoomConnectException;
+import com.mentra.livekit.rtc.RoomListener;
+import com.mentra.livekit.rtc.RoomOptions;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One user's presence in one LiveKit room: the participant, the room-to-client queue, the
+ * client-to-room track and playback. Created by {@link SessionRegistry}; {@link #close()} is
+ * idempotent and serialized. Thread-safe.
+ */
+final class BridgeSession implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BridgeSession.class);
+  static final int DOWNLINK_RATE = 16_000;
+  /** Microphone audio is forwarded in 100 ms chunks, the size the phone's data packets have. */
+  private static final int MIC_CHUNK_SAMPLES = DOWNLINK_RATE / 10;
+
+  final String userId;
+  final String roomName;
+  final String targetIdentity;
+  private final DownlinkQueue downlink;
+  private final AtomicLong oddPayloads = new AtomicLong();
+  private final AtomicLong forwardedPackets = new AtomicLong();
+  private volatile Room room;
+  private volatile ConnectionState state = ConnectionState.CONNECTING;
+  private volatile long lastDisconnectAt;
+  private volatile String lastDisconnectReason = "";
+  private UplinkPublisher uplink;
+  private AudioSubscription microphone;
+  private PlaybackController playback;
+  private short[] micChunk = new short[MIC_CHUNK_SAMPLES];
+  private int micFill;
+  private boolean closed;
+
+  private BridgeSession(String userId, String roomName, String targetIdentity, int downlinkCapacity) {
+    this.userId = userId;
+    this.roomName = roomName;
+    this.targetIdentity = targetIdentity == null ? "" : targetIdentity;
+    this.downlink = new DownlinkQueue(downlinkCapacity);
+  }
+
+  /** Joins the room; blocks up to the connect timeout. */
+  static BridgeSession join(JoinParams params, BridgeConfig config, AudioClock clock, Executor blocking,
+      PlaybackController.Factory playbackFactory) throws RoomConnectException, InterruptedException {
+    BridgeSession session = new BridgeSession(params.userId(), params.roomName(), params.targetIdentity(), config.downlinkQueueChunks());
+    RoomOptions.Builder options = RoomOptions.builder();
+    if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
+      options.audioSubscriptions(Set.of(session.targetIdentity));
+    } else {
+      options.autoSubscribe(false).audioSubscriptions(Set.of());
+    }
+    Room room = Room.connect(params.url(), params.token(), options.build(), session.new Listener());
+    synchronized (session) {
+      session.room = room;
+      session.state = room.connectionState();
+      session.uplink = new UplinkPublisher(room, clock, blocking, config.uplinkBufferMs(), config.uplinkPrebufferMs());
+      session.playback = playbackFactory.create(session, room);
+      if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
+        session.microphone = room.receiveAudio(session.targetIdentity, DOWNLINK_RATE, 1, session::onMicrophoneFrame);
+      }
+    }
+    return session;
+  }
+
+  /** What JoinRoom asked for, with URL and token already resolved. */
+  record JoinParams(String userId, String roomName, String url, String token, String targetIdentity, boolean subscribeTargetAudio) {}
+
+  DownlinkQueue downlink() {
+    return downlink;
+  }
+
+  synchronized UplinkPublisher uplink() {
+    return uplink;
+  }
+
+  synchronized PlaybackController playback() {
+    return playback;
+  }
+
+  Room room() {
+    return room;
+  }
+
+  ConnectionState state() {
+    return state;
+  }
+
+  long lastDisconnectAt() {
+    return lastDisconnectAt;
+  }
+
+  String lastDisconnectReason() {
+    return lastDisconnectReason;
+  }
+
+  long oddPayloads() {
+    return oddPayloads.get();
+  }
+
+  long forwardedPackets() {
+    return forwardedPackets.get();
+  }
+
+  int participantCount() {
+    Room r = room;
+    return r == null ? 0 : r.remoteParticipants().size() + 1;
+  }
+
+  @Override
+  public void close() {
+    UplinkPublisher u;
+    AudioSubscription mic;
+    PlaybackController p;
+    Room r;
+    synchronized (this) {
+      if (closed) return;
+      closed = true;
+      u = uplink;
+      mic = microphone;
+      p = playback;
+      r = room;
+    }
+    try (var ignored = MDC.putCloseable("user_id", userId); var ignored2 = MDC.putCloseable("room", roomName)) {
+      if (p != null) p.close();
+      if (mic != null) mic.close();
+      if (u != null) u.close();
+      downlink.close();
+      if (r != null) r.close();
+      log.info("session closed");
+    }
+  }
+
+  private void onMicrophoneFrame(AudioFrame frame) {
+    short[] samples = frame.samples();
+    int offset = 0;
+    while (offset < samples.length) {
+      int n = Math.min(samples.length - offset, MIC_CHUNK_SAMPLES - micFill);
+      System.arraycopy(samples, offset, micChunk, micFill, n);
+      micFill += n;
+      offset += n;
+      if (micFill == MIC_CHUNK_SAMPLES) {
+        byte[] bytes = new byte[MIC_CHUNK_SAMPLES * 2];
+        for (int i = 0; i < MIC_CHUNK_SAMPLES; i++) {
+          bytes[2 * i] = (byte) micChunk[i];
+          bytes[2 * i + 1] = (byte) (micChunk[i] >> 8);
+        }
+        micFill = 0;
+        downlink.offer(chunk(bytes));
+      }
+    }
+  }
+
+  private AudioChunk chunk(byte[] pcm) {
+    return AudioChunk.newBuilder()
+        .setPcmData(ByteString.copyFrom(pcm))
+        .setSampleRate(DOWNLINK_RATE)
+        .setChannels(1)
+        .setTimestampMs(System.currentTimeMillis())
+        .setUserId(userId)
+        .build();
+  }
+
+  /** Room events, one at a time on the room's callback executor. */
+  private final class Listener implements RoomListener {
+    @Override
+    public void onDataReceived(DataPacket packet) {
+      if (!targetIdentity.isEmpty() && !targetIdentity.equals(packet.senderIdentity())) return;
+      byte[] payload = packet.payload();
+      if (payload.length == 0) return;
+      if (payload.length % 2 != 0) {
+        // PCM16 needs whole samples: drop the dangling byte and count it.
+        oddPayloads.incrementAndGet();
+        payload = java.util.Arrays.copyOf(payload, payload.length - 1);
+      }
+      forwardedPackets.incrementAndGet();
+      downlink.offer(chunk(payload));
+    }
+
+    @Override
+    public void onConnectionStateChanged(ConnectionState newState, String reason) {
+      state = newState;
+      try (var ignored = MDC.putCloseable("user_id", userId); var ignored2 = MDC.putCloseable("room", roomName)) {
+        if (newState == ConnectionState.RECONNECTING || newState == ConnectionState.DISCONNECTED) {
+          lastDisconnectAt = System.currentTimeMillis();
+          lastDisconnectReason = reason;
+          log.warn("room connection {}: {}", newState, reason);
+        } else {
+          log.info("room connection {}: {}", newState, reason);
+        }
+      }
+    }
+  }
+}

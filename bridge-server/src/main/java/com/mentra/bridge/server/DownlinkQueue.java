@@ -1,0 +1,110 @@
+package com.mentra.bridge.server;
+
+import com.mentra.bridge.api.AudioChunk;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Room-to-client audio for one session: a bounded queue in front of the client's StreamAudio
+ * response stream. Offering never blocks: when the queue is full the oldest chunk is dropped and
+ * counted. Chunks go out only while gRPC flow control says the client is ready, and the queue
+ * drains again from gRPC's on-ready callback. With no stream attached, chunks wait (bounded).
+ * Thread-safe; all calls into the stream are serialized on this object's lock.
+ */
+final class DownlinkQueue {
+  private final int capacity;
+  private final ArrayDeque<AudioChunk> queue = new ArrayDeque<>();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong sent = new AtomicLong();
+  private ServerCallStreamObserver<AudioChunk> stream;
+
+  DownlinkQueue(int capacity) {
+    this.capacity = capacity;
+  }
+
+  void offer(AudioChunk chunk) {
+    synchronized (this) {
+      if (queue.size() >= capacity) {
+        queue.poll();
+        dropped.incrementAndGet();
+      }
+      queue.add(chunk);
+      drainLocked();
+    }
+  }
+
+  /** Sends to {@code newStream} from now on; a previous stream is completed. */
+  void attach(ServerCallStreamObserver<AudioChunk> newStream) {
+    synchronized (this) {
+      ServerCallStreamObserver<AudioChunk> old = stream;
+      stream = newStream;
+      if (old != null && old != newStream) completeQuietly(old);
+      newStream.setOnReadyHandler(this::drain);
+      drainLocked();
+    }
+  }
+
+  /** Forgets {@code oldStream} if it is the current one (the client went away). */
+  void detach(ServerCallStreamObserver<AudioChunk> oldStream) {
+    synchronized (this) {
+      if (stream == oldStream) stream = null;
+    }
+  }
+
+  /** Ends the attached stream, if any; later chunks are dropped by the caller's close. */
+  void close() {
+    synchronized (this) {
+      if (stream != null) completeQuietly(stream);
+      stream = null;
+      queue.clear();
+    }
+  }
+
+  boolean hasStream() {
+    synchronized (this) {
+      return stream != null;
+    }
+  }
+
+  long dropped() {
+    return dropped.get();
+  }
+
+  long sent() {
+    return sent.get();
+  }
+
+  int queued() {
+    synchronized (this) {
+      return queue.size();
+    }
+  }
+
+  private void drain() {
+    synchronized (this) {
+      drainLocked();
+    }
+  }
+
+  private void drainLocked() {
+    if (stream == null) return;
+    try {
+      while (!queue.isEmpty() && stream.isReady() && !stream.isCancelled()) {
+        stream.onNext(queue.poll());
+        sent.incrementAndGet();
+      }
+    } catch (RuntimeException e) {
+      // The call ended underneath us (cancelled by the client); the session notices through onCancel.
+      stream = null;
+    }
+  }
+
+  private static void completeQuietly(ServerCallStreamObserver<AudioChunk> s) {
+    try {
+      if (!s.isCancelled()) s.onCompleted();
+    } catch (RuntimeException ignored) {
+      // Already finished.
+    }
+  }
+}

@@ -1,0 +1,239 @@
+package com.mentra.bridge.server;
+
+import com.mentra.bridge.api.AudioChunk;
+import com.mentra.bridge.api.BridgeStatusRequest;
+import com.mentra.bridge.api.BridgeStatusResponse;
+import com.mentra.bridge.api.HealthCheckRequest;
+import com.mentra.bridge.api.HealthCheckResponse;
+import com.mentra.bridge.api.JoinRoomRequest;
+import com.mentra.bridge.api.JoinRoomResponse;
+import com.mentra.bridge.api.LeaveRoomRequest;
+import com.mentra.bridge.api.LeaveRoomResponse;
+import com.mentra.bridge.api.LiveKitBridgeGrpc;
+import com.mentra.bridge.api.PlayAudioEvent;
+import com.mentra.bridge.api.PlayAudioRequest;
+import com.mentra.bridge.api.StopAudioRequest;
+import com.mentra.bridge.api.StopAudioResponse;
+import com.mentra.livekit.rtc.ConnectionState;
+import com.mentra.livekit.rtc.RoomConnectException;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.livekit.server.AccessToken;
+import io.livekit.server.CanPublish;
+import io.livekit.server.CanPublishData;
+import io.livekit.server.CanSubscribe;
+import io.livekit.server.RoomJoin;
+import io.livekit.server.RoomName;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The gRPC API. Malformed calls get a status (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION);
+ * expected failures (unknown user, bad URL, join refused) get success=false and an error text, as
+ * the existing client expects. Blocking work (joining a room) runs on virtual threads, never on a
+ * gRPC thread. Thread-safe.
+ */
+final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase {
+  private static final Logger log = LoggerFactory.getLogger(LiveKitBridgeService.class);
+
+  private final BridgeConfig config;
+  private final SessionRegistry sessions;
+  private final Executor blocking;
+  private final long startedAt = System.currentTimeMillis();
+  private final AtomicLong malformedChunks = new AtomicLong();
+  private volatile boolean serving = true;
+
+  LiveKitBridgeService(BridgeConfig config, SessionRegistry sessions, Executor blocking) {
+    this.config = config;
+    this.sessions = sessions;
+    this.blocking = blocking;
+  }
+
+  void stopServing() {
+    serving = false;
+  }
+
+  long malformedChunks() {
+    return malformedChunks.get();
+  }
+
+  @Override
+  public void joinRoom(JoinRoomRequest request, StreamObserver<JoinRoomResponse> responses) {
+    if (request.getUserId().isBlank()) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
+      return;
+    }
+    if (request.getRoomName().isBlank()) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription("room_name is required").asRuntimeException());
+      return;
+    }
+    String url = !request.getLivekitUrl().isBlank() ? request.getLivekitUrl() : config.livekitUrl();
+    if (url.isEmpty()) {
+      responses.onNext(failedJoin("no livekit_url in the request and LIVEKIT_URL is not configured"));
+      responses.onCompleted();
+      return;
+    }
+    String token = request.getToken();
+    if (token.isBlank()) {
+      if (!config.canMintTokens()) {
+        responses.onNext(failedJoin("no token in the request and LIVEKIT_API_KEY/LIVEKIT_API_SECRET are not configured"));
+        responses.onCompleted();
+        return;
+      }
+      token = mintToken(request.getRoomName(), request.getUserId());
+    }
+    BridgeSession.JoinParams params = new BridgeSession.JoinParams(request.getUserId(), request.getRoomName(), url, token,
+        request.getTargetIdentity(), request.getSubscribeTargetAudio());
+    blocking.execute(() -> {
+      try (var u = MDC.putCloseable("user_id", params.userId()); var r = MDC.putCloseable("room", params.roomName())) {
+        JoinRoomResponse response;
+        try {
+          BridgeSession session = sessions.join(params);
+          log.info("joined as {} (target '{}', mic audio {})", session.room().localSid(), params.targetIdentity(), params.subscribeTargetAudio());
+          response = JoinRoomResponse.newBuilder()
+              .setSuccess(true)
+              .setParticipantId(session.room().localSid())
+              .setParticipantCount(session.participantCount())
+              .build();
+        } catch (RoomConnectException e) {
+          log.warn("join failed ({}): {}", e.reason(), e.getMessage());
+          response = failedJoin(e.reason() + ": " + e.getMessage());
+        } catch (SessionRegistry.RefusedException e) {
+          response = failedJoin(e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          response = failedJoin("interrupted");
+        } catch (RuntimeException e) {
+          log.error("join failed unexpectedly", e);
+          response = failedJoin("internal error: " + e);
+        }
+        try {
+          responses.onNext(response);
+          responses.onCompleted();
+        } catch (RuntimeException e) {
+          log.debug("client went away before the join answer: {}", e.toString());
+        }
+      }
+    });
+  }
+
+  private static JoinRoomResponse failedJoin(String error) {
+    return JoinRoomResponse.newBuilder().setSuccess(false).setError(error).build();
+  }
+
+  private String mintToken(String room, String identity) {
+    AccessToken token = new AccessToken(config.apiKey(), config.apiSecret());
+    token.setIdentity(identity);
+    token.setName(identity);
+    token.setTtl(6 * 3_600_000L);
+    token.addGrants(new RoomJoin(true), new RoomName(room), new CanPublish(true), new CanSubscribe(true), new CanPublishData(true));
+    return token.toJwt();
+  }
+
+  @Override
+  public void leaveRoom(LeaveRoomRequest request, StreamObserver<LeaveRoomResponse> responses) {
+    if (request.getUserId().isBlank()) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
+      return;
+    }
+    blocking.execute(() -> {
+      LeaveRoomResponse response;
+      try {
+        response = sessions.leave(request.getUserId())
+            ? LeaveRoomResponse.newBuilder().setSuccess(true).build()
+            : LeaveRoomResponse.newBuilder().setSuccess(false).setError("no session for user '" + request.getUserId() + "'").build();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        response = LeaveRoomResponse.newBuilder().setSuccess(false).setError("interrupted").build();
+      }
+      responses.onNext(response);
+      responses.onCompleted();
+    });
+  }
+
+  @Override
+  public StreamObserver<AudioChunk> streamAudio(StreamObserver<AudioChunk> responses) {
+    return new StreamAudioCall(sessions, (ServerCallStreamObserver<AudioChunk>) responses, UserIdInterceptor.USER_ID.get(), malformedChunks);
+  }
+
+  @Override
+  public void playAudio(PlayAudioRequest request, StreamObserver<PlayAudioEvent> events) {
+    String problem = null;
+    if (request.getUserId().isBlank()) problem = "user_id is required";
+    else if (request.getAudioUrl().isBlank()) problem = "audio_url is required";
+    else if (request.getVolume() < 0 || request.getVolume() > 2 || Float.isNaN(request.getVolume())) problem = "volume must be between 0 and 2";
+    else if (request.getTrackId() < 0 || request.getTrackId() > 2) problem = "track_id must be 0 (speaker), 1 (app_audio) or 2 (tts)";
+    if (problem != null) {
+      events.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
+      return;
+    }
+    BridgeSession session = sessions.get(request.getUserId());
+    if (session == null) {
+      events.onNext(PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.FAILED).setRequestId(request.getRequestId())
+          .setError("no session for user '" + request.getUserId() + "'; call JoinRoom first").build());
+      events.onCompleted();
+      return;
+    }
+    session.playback().play(request, events);
+  }
+
+  @Override
+  public void stopAudio(StopAudioRequest request, StreamObserver<StopAudioResponse> responses) {
+    if (request.getUserId().isBlank()) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
+      return;
+    }
+    if (request.getTrackId() < -1 || request.getTrackId() > 2) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription("track_id must be -1 (all), 0, 1 or 2").asRuntimeException());
+      return;
+    }
+    BridgeSession session = sessions.get(request.getUserId());
+    if (session == null) {
+      responses.onNext(StopAudioResponse.newBuilder().setSuccess(false).setError("no session for user '" + request.getUserId() + "'").build());
+    } else {
+      session.playback().stop(request.getTrackId());
+      responses.onNext(StopAudioResponse.newBuilder().setSuccess(true).build());
+    }
+    responses.onCompleted();
+  }
+
+  @Override
+  public void healthCheck(HealthCheckRequest request, StreamObserver<HealthCheckResponse> responses) {
+    responses.onNext(HealthCheckResponse.newBuilder()
+        .setStatus(serving ? HealthCheckResponse.ServingStatus.SERVING : HealthCheckResponse.ServingStatus.NOT_SERVING)
+        .setActiveSessions(sessions.sessionCount())
+        .setActiveStreams(sessions.streamCount())
+        .setUptimeSeconds((System.currentTimeMillis() - startedAt) / 1000)
+        .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void getStatus(BridgeStatusRequest request, StreamObserver<BridgeStatusResponse> responses) {
+    if (request.getUserId().isBlank()) {
+      responses.onError(Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
+      return;
+    }
+    BridgeSession session = sessions.get(request.getUserId());
+    if (session == null) {
+      responses.onError(Status.NOT_FOUND.withDescription("no session for user '" + request.getUserId() + "'").asRuntimeException());
+      return;
+    }
+    ConnectionState state = session.state();
+    responses.onNext(BridgeStatusResponse.newBuilder()
+        .setConnected(state == ConnectionState.CONNECTED)
+        .setParticipantId(session.room().localSid())
+        .setParticipantCount(session.participantCount())
+        .setLastDisconnectAt(session.lastDisconnectAt())
+        .setLastDisconnectReason(session.lastDisconnectReason())
+        .setServerVersion(session.room().serverVersion())
+        .setConnectionState(state.name())
+        .setDroppedChunks(session.downlink().dropped())
+        .build());
+    responses.onCompleted();
+  }
+}

@@ -1,0 +1,170 @@
+package com.mentra.bridge.server;
+
+import com.mentra.bridge.api.PlayAudioEvent;
+import com.mentra.bridge.api.PlayAudioRequest;
+import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.audio.fetch.FetchPolicy;
+import com.mentra.bridge.audio.playback.PcmOutput;
+import com.mentra.bridge.audio.playback.PlayRequest;
+import com.mentra.bridge.audio.playback.PlaybackConfig;
+import com.mentra.bridge.audio.playback.PlaybackEngine;
+import com.mentra.bridge.audio.playback.PlaybackError;
+import com.mentra.bridge.audio.playback.PlaybackListener;
+import com.mentra.bridge.audio.playback.Player;
+import com.mentra.bridge.audio.playback.StopReason;
+import com.mentra.livekit.rtc.LocalAudioTrack;
+import com.mentra.livekit.rtc.LocalAudioTrackOptions;
+import com.mentra.livekit.rtc.Room;
+import com.mentra.livekit.rtc.TrackSource;
+import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Wires the audio module's playback engine to sessions: one {@link Player} per session, and per
+ * track id ("speaker", "app_audio", "tts") a separate published LiveKit track, so different
+ * tracks play at once and listeners can tell them apart. Tracks are published on first use and
+ * unpublished after the engine's idle period.
+ */
+final class PlaybackControllers {
+  private static final Logger log = LoggerFactory.getLogger(PlaybackControllers.class);
+  private static final String[] TRACK_NAMES = {"speaker", "app_audio", "tts"};
+
+  private PlaybackControllers() {}
+
+  static PlaybackController.Factory factory(BridgeConfig config, AudioClock clock, Executor blocking) {
+    FetchPolicy fetch = FetchPolicy.defaults()
+        .withAllowPrivateAddresses(config.allowPrivateAudioUrls())
+        .withMaxBytes(config.maxAudioBytes());
+    PlaybackConfig playback = PlaybackConfig.defaults().withFetch(fetch).withMaxDuration(Duration.ofSeconds(config.maxAudioSeconds()));
+    PlaybackEngine engine = new PlaybackEngine(playback, clock);
+    return (session, room) -> new SessionPlayback(session, engine.newPlayer(trackId -> openTrack(room, trackId)));
+  }
+
+  private static PcmOutput openTrack(Room room, int trackId) throws Exception {
+    LocalAudioTrack track = room.publishAudio(new LocalAudioTrackOptions(TRACK_NAMES[trackId], TrackSource.MICROPHONE));
+    return new PcmOutput() {
+      @Override
+      public void write(short[] frame) {
+        track.pushFrame(frame, 48_000, 1);
+      }
+
+      @Override
+      public void close() {
+        track.unpublish();
+      }
+    };
+  }
+
+  /** One session's PlayAudio/StopAudio. */
+  private static final class SessionPlayback implements PlaybackController {
+    private final BridgeSession session;
+    private final Player player;
+
+    SessionPlayback(BridgeSession session, Player player) {
+      this.session = session;
+      this.player = player;
+    }
+
+    @Override
+    public void play(PlayAudioRequest request, StreamObserver<PlayAudioEvent> events) {
+      String requestId = request.getRequestId();
+      URI uri;
+      try {
+        uri = new URI(request.getAudioUrl().trim());
+      } catch (URISyntaxException e) {
+        send(events, failed(requestId, "malformed audio_url: " + e.getMessage(), 0));
+        complete(events);
+        return;
+      }
+      try (var u = MDC.putCloseable("user_id", session.userId); var r = MDC.putCloseable("room", session.roomName);
+          var q = MDC.putCloseable("request_id", requestId)) {
+        log.info("play {} on track {} (volume {}, stop_other {})", uri, request.getTrackId(), request.getVolume(), request.getStopOther());
+      }
+      player.play(new PlayRequest(requestId, uri, request.getVolume(), request.getTrackId(), request.getStopOther()),
+          new EventForwarder(session, requestId, events));
+    }
+
+    @Override
+    public boolean stop(int trackId) {
+      return player.stop(trackId);
+    }
+
+    @Override
+    public void close() {
+      player.close();
+    }
+  }
+
+  /** Turns playback callbacks into PlayAudioEvents; ends the call after the terminal event. */
+  private static final class EventForwarder implements PlaybackListener {
+    private final BridgeSession session;
+    private final String requestId;
+    private final StreamObserver<PlayAudioEvent> events;
+
+    EventForwarder(BridgeSession session, String requestId, StreamObserver<PlayAudioEvent> events) {
+      this.session = session;
+      this.requestId = requestId;
+      this.events = events;
+    }
+
+    @Override
+    public void onStarted() {
+      send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.STARTED).setRequestId(requestId).build());
+    }
+
+    @Override
+    public void onProgress(long positionMs) {
+      send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.PROGRESS).setRequestId(requestId).setPositionMs(positionMs).build());
+    }
+
+    @Override
+    public void onCompleted(long durationMs, StopReason reason) {
+      logEnd("completed after " + durationMs + " ms" + (reason == null ? "" : " (" + reason + ")"));
+      send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.COMPLETED).setRequestId(requestId)
+          .setDurationMs(durationMs).setPositionMs(durationMs)
+          .setStopReason(reason == null ? "" : reason.name().toLowerCase(Locale.ROOT)).build());
+      complete(events);
+    }
+
+    @Override
+    public void onFailed(PlaybackError error, long positionMs) {
+      logEnd("failed at " + positionMs + " ms: " + error.message());
+      send(events, failed(requestId, error.message(), positionMs));
+      complete(events);
+    }
+
+    private void logEnd(String what) {
+      try (var u = MDC.putCloseable("user_id", session.userId); var r = MDC.putCloseable("room", session.roomName);
+          var q = MDC.putCloseable("request_id", requestId)) {
+        log.info("playback {}", what);
+      }
+    }
+  }
+
+  private static PlayAudioEvent failed(String requestId, String error, long positionMs) {
+    return PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.FAILED).setRequestId(requestId).setError(error).setPositionMs(positionMs).build();
+  }
+
+  private static void send(StreamObserver<PlayAudioEvent> events, PlayAudioEvent event) {
+    try {
+      events.onNext(event);
+    } catch (RuntimeException e) {
+      log.debug("PlayAudio caller went away: {}", e.toString());
+    }
+  }
+
+  private static void complete(StreamObserver<PlayAudioEvent> events) {
+    try {
+      events.onCompleted();
+    } catch (RuntimeException e) {
+      log.debug("PlayAudio caller went away: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package com.mentra.bridge.server;
+
+import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.audio.PacedPcmBuffer;
+import com.mentra.bridge.audio.Resampler;
+import com.mentra.livekit.rtc.LocalAudioTrack;
+import com.mentra.livekit.rtc.LocalAudioTrackOptions;
+import com.mentra.livekit.rtc.Room;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client-to-room audio for one session: PCM from StreamAudio, at whatever rate and channel count
+ * each chunk declares, goes through a bounded jitter buffer and is pushed into a published track
+ * in real time by the shared {@link AudioClock}. The track is published on the first audio.
+ * Rates whose 10 ms is not a whole number of samples (22.05, 11.025 kHz) are resampled to 48 kHz.
+ * Thread-safe: one writer (the stream's inbound thread) and the clock thread.
+ */
+final class UplinkPublisher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(UplinkPublisher.class);
+
+  private final Room room;
+  private final Executor blocking;
+  private final int bufferMs;
+  private final int prebufferMs;
+  private final AudioClock.Registration tick;
+  private PacedPcmBuffer buffer;
+  private int inRate;
+  private int inChannels;
+  private Resampler resampler;
+  private volatile LocalAudioTrack track;
+  private boolean publishing;
+  private boolean closed;
+  private long droppedBefore;
+
+  UplinkPublisher(Room room, AudioClock clock, Executor blocking, int bufferMs, int prebufferMs) {
+    this.room = room;
+    this.blocking = blocking;
+    this.bufferMs = bufferMs;
+    this.prebufferMs = prebufferMs;
+    this.tick = clock.register(t -> onTick());
+  }
+
+  /** Buffers interleaved PCM; never blocks. */
+  synchronized void write(short[] samples, int sampleRate, int channels) {
+    if (closed || samples.length == 0) return;
+    if (sampleRate != inRate || channels != inChannels) {
+      inRate = sampleRate;
+      inChannels = channels;
+      boolean whole10ms = sampleRate % 100 == 0;
+      resampler = whole10ms ? null : new Resampler(sampleRate, 48_000, channels);
+      if (buffer != null) droppedBefore += buffer.droppedSamples();
+      buffer = new PacedPcmBuffer(whole10ms ? sampleRate : 48_000, channels, bufferMs, prebufferMs);
+    }
+    short[] pcm = resampler == null ? samples : resampler.process(samples, 0, samples.length / channels);
+    buffer.offer(pcm);
+    if (track == null && !publishing) publish();
+  }
+
+  /** Samples dropped because the client sent faster than real time for longer than the buffer. */
+  synchronized long droppedSamples() {
+    return droppedBefore + (buffer == null ? 0 : buffer.droppedSamples());
+  }
+
+  private void publish() {
+    publishing = true;
+    blocking.execute(() -> {
+      LocalAudioTrack published = null;
+      try {
+        published = room.publishAudio(LocalAudioTrackOptions.microphone("bridge-uplink"));
+      } catch (Exception e) {
+        log.warn("publishing the uplink track failed: {}", e.getMessage());
+      }
+      synchronized (this) {
+        publishing = false;
+        if (closed && published != null) {
+          published.unpublish();
+        } else {
+          track = published;
+        }
+      }
+    });
+  }
+
+  private void onTick() {
+    LocalAudioTrack current = track;
+    if (current == null) return;
+    short[] frame;
+    int rate;
+    int channels;
+    synchronized (this) {
+      if (buffer == null || closed) return;
+      frame = buffer.poll10ms();
+      rate = buffer.sampleRate();
+      channels = buffer.channels();
+    }
+    if (frame != null) current.pushFrame(frame, rate, channels);
+  }
+
+  @Override
+  public void close() {
+    LocalAudioTrack current;
+    synchronized (this) {
+      if (closed) return;
+      closed = true;
+      current = track;
+      track = null;
+    }
+    tick.close();
+    if (current != null) current.unpublish();
+  }
+}
