@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Room-to-client audio for one session: a bounded queue in front of the client's StreamAudio
  * response stream. Offering never blocks: when the queue is full the oldest chunk is dropped and
  * counted. Chunks go out only while gRPC flow control says the client is ready, and the queue
- * drains again from gRPC's on-ready callback. With no stream attached, chunks wait (bounded).
+ * drains again when the call reports it is ready ({@link #drain()}). With no stream attached, chunks wait (bounded).
  * Thread-safe; all calls into the stream are serialized on this object's lock.
  */
 final class DownlinkQueue {
@@ -40,7 +40,6 @@ final class DownlinkQueue {
       ServerCallStreamObserver<AudioChunk> old = stream;
       stream = newStream;
       if (old != null && old != newStream) completeQuietly(old);
-      newStream.setOnReadyHandler(this::drain);
       drainLocked();
     }
   }
@@ -81,7 +80,8 @@ final class DownlinkQueue {
     }
   }
 
-  private void drain() {
+  /** Sends what the stream can take now; the stream's on-ready callback calls this. */
+  void drain() {
     synchronized (this) {
       drainLocked();
     }

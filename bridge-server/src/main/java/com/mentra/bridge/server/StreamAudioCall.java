@@ -34,6 +34,11 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
     this.metadataUserId = metadataUserId == null ? "" : metadataUserId;
     this.malformedChunks = malformedChunks;
     responses.setOnCancelHandler(this::onCancelled);
+    // Handlers can only be set before the service returns; route readiness to whichever session is attached.
+    responses.setOnReadyHandler(() -> {
+      BridgeSession s = currentSession();
+      if (s != null) s.downlink().drain();
+    });
   }
 
   @Override

@@ -1,0 +1,113 @@
+package com.mentra.bridge.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.mentra.bridge.api.AudioChunk;
+import com.mentra.bridge.api.LeaveRoomRequest;
+import com.mentra.testing.Spectrum;
+import com.mentra.testing.TestEnvironment;
+import com.mentra.testing.TestPeer;
+import com.mentra.testing.TestPeer.OutgoingData;
+import com.mentra.testing.Tones;
+import com.mentra.testing.Wav;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The two audio directions through the bridge, against a real LiveKit server and an rtc-node peer. */
+class BridgeAudioPathTest {
+  private static BridgeHarness h;
+
+  @BeforeAll
+  static void start() throws Exception {
+    h = new BridgeHarness();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (h != null) h.close();
+  }
+
+  static byte[] pcmPacket(int sequence) {
+    byte[] bytes = new byte[3200];
+    new Random(sequence).nextBytes(bytes);
+    ByteBuffer.wrap(bytes).putInt(sequence);
+    return bytes;
+  }
+
+  @Test
+  void phonePacketsFromTheTargetArriveByteIdenticalAndInOrder() throws Exception {
+    String room = "downlink";
+    try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "phone"));
+        TestPeer other = TestPeer.join("other", h.livekit.wsUrl(), h.livekit.token(room, "other"))) {
+      assertThat(h.join("user-1", room, "phone").getSuccess()).isTrue();
+      BridgeHarness.AudioStream stream = h.openStream("user-1");
+      BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream registered");
+
+      List<OutgoingData> fromOther = new ArrayList<>();
+      for (int i = 0; i < 20; i++) fromOther.add(OutgoingData.reliable(pcmPacket(10_000 + i), "pcm"));
+      Thread otherSender = Thread.ofVirtual().start(() -> other.sendData(fromOther, 100));
+      List<OutgoingData> packets = new ArrayList<>();
+      for (int i = 0; i < 100; i++) packets.add(OutgoingData.reliable(pcmPacket(i), "pcm"));
+      phone.sendData(packets, 100);
+      otherSender.join(30_000);
+
+      BridgeHarness.await(() -> stream.received.size() >= 100 ? true : null, Duration.ofSeconds(10), "100 chunks");
+      Thread.sleep(500);
+      List<AudioChunk> got = stream.received;
+      assertThat(got).hasSize(100);
+      for (int i = 0; i < 100; i++) {
+        AudioChunk chunk = got.get(i);
+        assertThat(chunk.getPcmData().toByteArray()).as("chunk %d", i).isEqualTo(pcmPacket(i));
+        assertThat(chunk.getSampleRate()).isEqualTo(16_000);
+        assertThat(chunk.getChannels()).isEqualTo(1);
+        assertThat(chunk.getUserId()).isEqualTo("user-1");
+      }
+      assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-1").build()).getSuccess()).isTrue();
+      stream.finish();
+    }
+  }
+
+  @Test
+  void burstyUplinkPcmReachesThePeerAsAContinuousTone() throws Exception {
+    String room = "uplink";
+    Path recording = TestEnvironment.outputDir("bridge").resolve("uplink-440.wav");
+    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+      assertThat(h.join("user-2", room, "").getSuccess()).isTrue();
+      peer.record("user-2", recording, 48_000);
+      BridgeHarness.AudioStream stream = h.openStream("user-2");
+      // 100 ms chunks of a continuous 440 Hz tone, sent in bursts of 4 every 400 ms, for 4 s.
+      long start = System.nanoTime();
+      for (int burst = 0; burst < 10; burst++) {
+        for (int c = 0; c < 4; c++) {
+          int index = burst * 4 + c;
+          stream.send(Tones.toBytes(Tones.sine(440, 16_000, 8_000, index * 1600L, 1600)), 16_000, 1);
+        }
+        long due = start + (burst + 1) * 400_000_000L;
+        long wait = due - System.nanoTime();
+        if (wait > 0) Thread.sleep(wait / 1_000_000);
+      }
+      Thread.sleep(800);
+      TestPeer.Recording heard = peer.stopRecording();
+      Wav.Audio audio = Wav.read(heard.path());
+      int first = Spectrum.firstSoundIndex(audio.samples(), audio.sampleRate(), -40);
+      assertThat(first).as("the peer heard the uplink").isGreaterThanOrEqualTo(0);
+      // From 500 ms after the sound started until the 4 s of audio ended.
+      short[] steady = Spectrum.slice(audio.samples(), first + audio.sampleRate() / 2, first + audio.sampleRate() * 39 / 10);
+      double frequency = Spectrum.dominantFrequency(steady, audio.sampleRate());
+      double gap = Spectrum.longestGapMs(steady, audio.sampleRate(), -40);
+      System.out.printf("uplink: %.2f Hz, longest gap %.0f ms over %d ms%n", frequency, gap, steady.length * 1000L / audio.sampleRate());
+      assertThat(frequency).isCloseTo(440, within(2.0));
+      assertThat(gap).isLessThanOrEqualTo(40);
+      stream.finish();
+      h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-2").build());
+    }
+  }
+}
