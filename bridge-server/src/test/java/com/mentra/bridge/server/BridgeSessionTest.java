@@ -1,0 +1,148 @@
+package com.mentra.bridge.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.mentra.bridge.api.BridgeStatusRequest;
+import com.mentra.bridge.api.BridgeStatusResponse;
+import com.mentra.bridge.api.HealthCheckResponse;
+import com.mentra.bridge.api.JoinRoomRequest;
+import com.mentra.bridge.api.JoinRoomResponse;
+import com.mentra.bridge.api.LeaveRoomRequest;
+import com.mentra.bridge.api.PlayAudioRequest;
+import com.mentra.bridge.api.StopAudioRequest;
+import com.mentra.testing.TestEnvironment;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Session lifecycle and the errors the existing client expects, through the real gRPC API. */
+class BridgeSessionTest {
+  private static BridgeHarness h;
+
+  @BeforeAll
+  static void start() throws Exception {
+    h = new BridgeHarness();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (h != null) h.close();
+  }
+
+  @AfterEach
+  void noSessionLeaks() {
+    // Every test leaves; the bridge must be back to zero sessions and streams.
+    BridgeHarness.await(() -> {
+      HealthCheckResponse health = h.health();
+      return health.getActiveSessions() == 0 && health.getActiveStreams() == 0 ? true : null;
+    }, Duration.ofSeconds(5), "sessions and streams back to 0, now " + h.health());
+  }
+
+  private static Status.Code codeOf(Runnable call) {
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);
+    assertThat(e).as("expected a gRPC error status").isNotNull();
+    System.out.println("-> " + e.getStatus());
+    return e.getStatus().getCode();
+  }
+
+  @Test
+  void joiningTwiceLeavesExactlyOneParticipantAndStatusFollows() throws Exception {
+    JoinRoomResponse first = h.join("twice", "replace-room", "");
+    JoinRoomResponse second = h.join("twice", "replace-room", "");
+    assertThat(first.getSuccess()).isTrue();
+    assertThat(second.getSuccess()).isTrue();
+    assertThat(second.getParticipantId()).isNotEqualTo(first.getParticipantId());
+    BridgeHarness.await(() -> h.livekit.participantIdentities("replace-room").equals(java.util.List.of("twice")) ? true : null,
+        Duration.ofSeconds(5), "exactly one 'twice' in the room, seen " + h.livekit.participantIdentities("replace-room"));
+    BridgeStatusResponse status = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("twice").build());
+    assertThat(status.getConnected()).isTrue();
+    assertThat(status.getParticipantId()).isEqualTo(second.getParticipantId());
+    assertThat(status.getConnectionState()).isEqualTo("CONNECTED");
+    assertThat(status.getServerVersion()).isEqualTo("1.13.5");
+    assertThat(h.health().getActiveSessions()).isEqualTo(1);
+    assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("twice").build()).getSuccess()).isTrue();
+    BridgeHarness.await(() -> h.livekit.participantIdentities("replace-room").isEmpty() ? true : null, Duration.ofSeconds(3), "room empty");
+  }
+
+  @Test
+  void malformedCallsGetStatusCodes() {
+    assertThat(codeOf(() -> h.stub().joinRoom(JoinRoomRequest.newBuilder().setRoomName("r").build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("nobody").build()))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(codeOf(() -> h.stub().leaveRoom(LeaveRoomRequest.newBuilder().build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId("u").setTrackId(7).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().playAudio(PlayAudioRequest.newBuilder().setUserId("u").build()).next())).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().playAudio(PlayAudioRequest.newBuilder().setUserId("u").setAudioUrl("http://x/a.wav").setVolume(3).build()).next()))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void expectedFailuresAnswerSuccessFalseWithAClearError() throws Exception {
+    var leave = h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("nobody").build());
+    assertThat(leave.getSuccess()).isFalse();
+    assertThat(leave.getError()).contains("no session");
+
+    var stop = h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId("nobody").setTrackId(-1).build());
+    assertThat(stop.getSuccess()).isFalse();
+    assertThat(stop.getError()).contains("no session");
+
+    var play = h.stub().playAudio(PlayAudioRequest.newBuilder().setUserId("nobody").setRequestId("r1").setAudioUrl("http://x/a.wav").build()).next();
+    assertThat(play.getType()).isEqualTo(com.mentra.bridge.api.PlayAudioEvent.EventType.FAILED);
+    assertThat(play.getError()).contains("no session");
+
+    JoinRoomResponse badToken = h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").setRoomName("r").setToken("garbage").build());
+    System.out.println("malformed token -> " + badToken.getError());
+    assertThat(badToken.getSuccess()).isFalse();
+    assertThat(badToken.getError()).contains("UNAUTHORIZED");
+
+    int port = BridgeHarness.freePort();
+    JoinRoomResponse nobody = h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").setRoomName("r")
+        .setLivekitUrl("ws://" + TestEnvironment.get().nodeIp() + ":" + port).build());
+    System.out.println("dead url -> " + nobody.getError());
+    assertThat(nobody.getSuccess()).isFalse();
+    assertThat(nobody.getError()).contains("UNREACHABLE");
+
+    JoinRoomResponse badUrl = h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").setRoomName("r").setLivekitUrl("ftp://nowhere").build());
+    assertThat(badUrl.getSuccess()).isFalse();
+    assertThat(badUrl.getError()).contains("INVALID_URL");
+  }
+
+  @Test
+  void garbageChunksAndVanishingClientsDoNotHurtTheBridge() throws Exception {
+    assertThat(h.join("garbage", "garbage-room", "").getSuccess()).isTrue();
+    BridgeHarness.AudioStream stream = h.openStream("garbage");
+    stream.send(new byte[1], 16_000, 1);
+    stream.send(new byte[3], 16_000, 1);
+    stream.send(new byte[3201], 0, 0);
+    stream.send(new byte[6], 48_000, 2); // not a whole stereo frame
+    Thread.sleep(300);
+    assertThat(stream.error).isNull();
+    assertThat(h.health().getActiveStreams()).isEqualTo(1);
+
+    stream.send(new byte[320], 96_000, 1);
+    BridgeHarness.await(() -> stream.error, Duration.ofSeconds(5), "the stream to be refused");
+    assertThat(Status.fromThrowable(stream.error).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(Status.fromThrowable(stream.error).getDescription()).contains("96000");
+
+    BridgeHarness.AudioStream vanishing = h.openStream("garbage");
+    BridgeHarness.await(() -> h.health().getActiveStreams() == 1 ? true : null, Duration.ofSeconds(5), "stream registered");
+    vanishing.send(new byte[3200], 16_000, 1);
+    vanishing.cancel();
+    BridgeHarness.await(() -> h.health().getActiveStreams() == 0 ? true : null, Duration.ofSeconds(5), "stream released after cancel");
+    assertThat(h.health().getActiveSessions()).isEqualTo(1);
+    assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("garbage").build()).getSuccess()).isTrue();
+  }
+
+  @Test
+  void streamWithoutAUserIsRefused() throws Exception {
+    BridgeHarness.AudioStream anonymous = h.openStream("");
+    BridgeHarness.await(() -> anonymous.error, Duration.ofSeconds(5), "refusal");
+    assertThat(Status.fromThrowable(anonymous.error).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+}
