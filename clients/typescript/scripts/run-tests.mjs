@@ -53,7 +53,7 @@ if (tests.length === 0) {
   process.exit(1);
 }
 console.error(`run-tests: ${tests.map((p) => relative(outDir, p)).join(' ')}`);
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...tests], {
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=60000', '--test-reporter=spec', ...tests], {
   cwd: pkgDir,
   stdio: 'inherit',
 });

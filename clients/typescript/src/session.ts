@@ -240,6 +240,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     if (this.#current() !== 'connecting') throw new BridgeSessionClosedError('join()');
     this.#openStream();
     this.#setState('connected');
+    this.#pump(); // chunks sent while connecting
     this.emit('connected', response, { reconnected: false });
     return response;
   }
@@ -468,7 +469,6 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     });
     // The first message names the session: only user_id set.
     stream.write({ user_id: this.userId });
-    this.#pump();
   }
 
   #onAudio(chunk: AudioChunk): void {
@@ -538,6 +538,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     this.#stats.reconnects += 1;
     this.#openStream();
     this.#setState('connected');
+    this.#pump(); // chunks sent while reconnecting
     this.emit('connected', response, { reconnected: true });
   }
 
