@@ -151,7 +151,16 @@ function startStream(track, identity) {
     try {
       for await (const frame of rec.stream) {
         if (rec.done) break;
-        if (rec.firstFrameAtMs === 0) rec.firstFrameAtMs = Date.now();
+        const now = Date.now();
+        if (rec.firstFrameAtMs === 0) rec.firstFrameAtMs = now;
+        // Wall-clock receipt of loud frames (RMS above -40 dBFS), independent of any time-stretching.
+        let sum = 0;
+        for (let i = 0; i < frame.data.length; i++) sum += frame.data[i] * frame.data[i];
+        const rms = Math.sqrt(sum / Math.max(1, frame.data.length));
+        if (rms > 327.68) {
+          if (rec.firstLoudAtMs === 0) rec.firstLoudAtMs = now;
+          rec.lastLoudAtMs = now;
+        }
         rec.chunks.push(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength));
         rec.samples += frame.data.length;
       }
@@ -226,7 +235,7 @@ const commands = {
 
   async record({ identity, path, sampleRate = 48000, channels = 1 }) {
     if (recording) throw new Error('already recording');
-    recording = { identity: identity ?? null, path, sampleRate, channels, chunks: [], samples: 0, firstFrameAtMs: 0, stream: null, done: false };
+    recording = { identity: identity ?? null, path, sampleRate, channels, chunks: [], samples: 0, firstFrameAtMs: 0, firstLoudAtMs: 0, lastLoudAtMs: 0, stream: null, done: false };
     for (const p of room.remoteParticipants.values()) {
       if (identity && p.identity !== identity) continue;
       for (const pub of p.trackPublications.values()) {
@@ -252,7 +261,7 @@ const commands = {
       }
     }
     writeWav(rec.path, rec.sampleRate, rec.channels, rec.chunks);
-    return { path: rec.path, samples: rec.samples, sampleRate: rec.sampleRate, channels: rec.channels, firstFrameAtMs: rec.firstFrameAtMs, identity: rec.identity };
+    return { path: rec.path, samples: rec.samples, sampleRate: rec.sampleRate, channels: rec.channels, firstFrameAtMs: rec.firstFrameAtMs, firstLoudAtMs: rec.firstLoudAtMs, lastLoudAtMs: rec.lastLoudAtMs, identity: rec.identity };
   },
 
   async leave() {

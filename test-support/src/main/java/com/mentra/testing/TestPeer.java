@@ -47,8 +47,11 @@ public final class TestPeer implements AutoCloseable {
     }
   }
 
-  /** What {@link #stopRecording()} reports. */
-  public record Recording(Path path, long samples, int sampleRate, long firstFrameAtMs) {}
+  /**
+   * What {@link #stopRecording()} reports. The *AtMs fields are the peer's wall clock when frames
+   * arrived: the first frame, and the first and last frames louder than -40 dBFS.
+   */
+  public record Recording(Path path, long samples, int sampleRate, long firstFrameAtMs, long firstLoudAtMs, long lastLoudAtMs) {}
 
   private final Process process;
   private final OutputStream stdin;
@@ -149,7 +152,8 @@ public final class TestPeer implements AutoCloseable {
 
   public Recording stopRecording() {
     JsonNode r = call("stopRecording", Map.of(), DEFAULT_TIMEOUT);
-    return new Recording(Path.of(r.get("path").asText()), r.get("samples").asLong(), r.get("sampleRate").asInt(), r.get("firstFrameAtMs").asLong());
+    return new Recording(Path.of(r.get("path").asText()), r.get("samples").asLong(), r.get("sampleRate").asInt(),
+        r.get("firstFrameAtMs").asLong(), r.get("firstLoudAtMs").asLong(), r.get("lastLoudAtMs").asLong());
   }
 
   public void leave() {

@@ -28,25 +28,39 @@ final class Mp3Decoder implements DecodedAudioStream {
   private long samplesOut;
   private Header first;
   private boolean ended;
+  private boolean paddingDropped;
 
-  private Mp3Decoder(Bitstream bitstream, Header first) {
+  /** Samples per channel still to drop at the start (codec delay). */
+  private long skip;
+  /** Samples per channel held back so the codec's padding can be dropped at the end. */
+  private final int holdback;
+
+  private Mp3Decoder(Bitstream bitstream, Header first, GaplessInfo gapless) {
     this.bitstream = bitstream;
     this.first = first;
+    this.skip = gapless == null ? 0 : gapless.encoderDelay() + GaplessInfo.DECODER_DELAY;
+    this.holdback = gapless == null ? 0 : Math.max(0, gapless.padding() - GaplessInfo.DECODER_DELAY);
     this.sampleRate = first.frequency();
     this.channels = first.mode() == Header.SINGLE_CHANNEL ? 1 : 2;
   }
 
-  static Mp3Decoder open(InputStream in) throws IOException {
+  static Mp3Decoder open(java.io.BufferedInputStream in) throws IOException {
+    GaplessInfo gapless = GaplessInfo.peek(in);
     Bitstream bitstream = new Bitstream(in);
     Header header;
     try {
       header = bitstream.readFrame();
+      if (gapless != null && header != null) {
+        // The Xing/Info frame carries no audio: skip it.
+        bitstream.closeFrame();
+        header = bitstream.readFrame();
+      }
     } catch (BitstreamException | RuntimeException e) {
       throw new DecodeException("not a readable MP3 stream: " + e.getMessage(), e);
     }
     if (header == null) throw new DecodeException("no MP3 frame found");
     if (header.layer() != 3) throw new UnsupportedFormatException("MPEG layer " + header.layer() + " audio is not supported (layer III only)");
-    return new Mp3Decoder(bitstream, header);
+    return new Mp3Decoder(bitstream, header, gapless);
   }
 
   @Override
@@ -62,18 +76,23 @@ final class Mp3Decoder implements DecodedAudioStream {
   @Override
   public int read(short[] buffer) throws IOException {
     int wanted = buffer.length / channels * channels;
-    int written = 0;
-    while (written < wanted) {
-      if (pendingLength == 0 && !decodeNextFrame()) break;
-      int n = Math.min(wanted - written, pendingLength);
-      System.arraycopy(pending, pendingOffset, buffer, written, n);
-      pendingOffset += n;
-      pendingLength -= n;
-      written += n;
+    int held = holdback * channels;
+    // Decode until enough is buffered beyond what must be held back for the end padding.
+    while (pendingLength - held < wanted && decodeNextFrame()) {
+      // decodeNextFrame appends to pending
     }
-    if (written == 0) return -1;
-    samplesOut += written / channels;
-    return written / channels;
+    if (ended && !paddingDropped) {
+      pendingLength = Math.max(0, pendingLength - held); // the held-back samples are the codec's padding
+      paddingDropped = true;
+    }
+    int available = ended ? pendingLength : Math.max(0, pendingLength - held);
+    int n = Math.min(wanted, available);
+    if (n == 0) return ended ? -1 : 0;
+    System.arraycopy(pending, pendingOffset, buffer, 0, n);
+    pendingOffset += n;
+    pendingLength -= n;
+    samplesOut += n / channels;
+    return n / channels;
   }
 
   private boolean decodeNextFrame() throws IOException {
@@ -98,23 +117,15 @@ final class Mp3Decoder implements DecodedAudioStream {
           throw new DecodeException("MP3 sample rate changes mid-stream at " + positionMs() + " ms");
         }
         short[] samples = output.getBuffer();
-        int length = output.getBufferLength();
         int outChannels = output.getChannelCount();
-        if (outChannels == channels) {
-          if (pending.length < length) pending = new short[length];
-          System.arraycopy(samples, 0, pending, 0, length);
-          pendingLength = length;
-        } else {
-          // A mono frame in a stereo stream (or the reverse): adapt to the stream's layout.
-          int frames = length / outChannels;
-          int needed = frames * channels;
-          if (pending.length < needed) pending = new short[needed];
-          for (int f = 0; f < frames; f++) {
-            for (int c = 0; c < channels; c++) pending[f * channels + c] = samples[f * outChannels + Math.min(c, outChannels - 1)];
-          }
-          pendingLength = needed;
+        int frames = output.getBufferLength() / outChannels;
+        int from = (int) Math.min(frames, skip);
+        skip -= from;
+        compact(frames - from);
+        for (int f = from; f < frames; f++) {
+          // A mono frame in a stereo stream (or the reverse) is adapted to the stream's layout.
+          for (int c = 0; c < channels; c++) pending[pendingLength++] = samples[f * outChannels + Math.min(c, outChannels - 1)];
         }
-        pendingOffset = 0;
         return true;
       } catch (DecodeException e) {
         throw e;
@@ -126,6 +137,16 @@ final class Mp3Decoder implements DecodedAudioStream {
         bitstream.closeFrame();
       }
     }
+  }
+
+  /** Moves unread samples to the front and makes room for {@code frames} more. */
+  private void compact(int frames) {
+    if (pendingOffset > 0) {
+      System.arraycopy(pending, pendingOffset, pending, 0, pendingLength);
+      pendingOffset = 0;
+    }
+    int needed = pendingLength + frames * channels;
+    if (needed > pending.length) pending = java.util.Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
   }
 
   private long positionMs() {
