@@ -12,6 +12,7 @@ require_jdk21
 ensure_livekit_server
 ensure_node_modules "$LKB_ROOT/test-peer"
 ensure_node_modules "$LKB_ROOT/clients/typescript"
+ensure_node_modules "$LKB_ROOT/bridge-server/src/test/node"
 
 export LKB_NETNS="${LKB_NETNS:-lkbtest}"
 export LKB_NODE_IP="${LKB_NODE_IP:-10.99.0.1}"

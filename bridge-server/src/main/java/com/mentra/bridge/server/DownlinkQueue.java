@@ -51,10 +51,12 @@ final class DownlinkQueue {
     }
   }
 
-  /** Ends the attached stream, if any; later chunks are dropped by the caller's close. */
+  /**
+   * Forgets the stream and the queued chunks. The stream itself stays open: it belongs to the
+   * StreamAudio call, which a re-join attaches to the next session and LeaveRoom ends.
+   */
   void close() {
     synchronized (this) {
-      if (stream != null) completeQuietly(stream);
       stream = null;
       queue.clear();
     }

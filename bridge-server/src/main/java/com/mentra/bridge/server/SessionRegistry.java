@@ -75,6 +75,8 @@ final class SessionRegistry {
       BridgeSession session = sessions.remove(userId);
       if (session == null) return false;
       session.close();
+      StreamAudioCall stream = streams.get(userId);
+      if (stream != null) stream.sessionEnded();
       return true;
     } finally {
       lock.unlock();

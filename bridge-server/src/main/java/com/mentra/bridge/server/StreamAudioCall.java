@@ -107,6 +107,18 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
     }
   }
 
+  /** LeaveRoom closed the user's session: the stream ends normally. */
+  void sessionEnded() {
+    finish();
+    synchronized (this) {
+      try {
+        responses.onCompleted();
+      } catch (RuntimeException ignored) {
+        // Already closed.
+      }
+    }
+  }
+
   /** A newer StreamAudio call for the same user took over. */
   void replaced() {
     end(Status.ABORTED.withDescription("replaced by a newer StreamAudio call for this user"));
