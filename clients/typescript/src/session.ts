@@ -234,7 +234,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     try {
       response = await this.#joinRoom();
     } catch (error) {
-      if (this.#current() === 'connecting') this.#setState('idle');
+      if (this.#current() === 'connecting' && !this.#leaving) this.#setState('idle');
       throw error;
     }
     if (this.#current() !== 'connecting') throw new BridgeSessionClosedError('join()');

@@ -371,6 +371,22 @@ test('leave() calls LeaveRoom, closes the stream and ends the iterators', async 
   assert.equal((await client.session('user-1').join(JOIN)).success, true);
 });
 
+test('leave() while reconnecting stops the attempts; with the bridge down it still closes and rejects', async (t) => {
+  const { bridge, client } = await setup(t);
+  const session = client.session('user-1');
+  await session.join(JOIN);
+  bridge.stop();
+  await nextEvent(session, 'reconnecting');
+  const attempts = bridge.joins.length;
+  const closed = nextEvent<[{ reason: string }]>(session, 'closed');
+  await assert.rejects(session.leave(), (error: unknown) => error instanceof BridgeRpcError && error.method === 'LeaveRoom');
+  assert.equal((await closed)[0].reason, 'left');
+  assert.equal(session.state, 'closed');
+  await bridge.start();
+  await sleep(600); // longer than the backoff cap: an attempt would have reached the bridge
+  assert.equal(bridge.joins.length, attempts, 'no re-join after leave()');
+});
+
 function activeHandles(): string[] {
   return process.getActiveResourcesInfo().filter((r) => r !== 'FSReqCallback');
 }
