@@ -234,7 +234,10 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     try {
       response = await this.#joinRoom();
     } catch (error) {
-      if (this.#current() === 'connecting' && !this.#leaving) this.#setState('idle');
+      if (this.#current() === 'connecting' && !this.#leaving) {
+        this.#dropQueuedSends(); // sent while connecting; there is no stream to take them
+        this.#setState('idle');
+      }
       throw error;
     }
     if (this.#current() !== 'connecting') throw new BridgeSessionClosedError('join()');
@@ -563,6 +566,15 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     }
   }
 
+  #dropQueuedSends(): void {
+    const pending = this.#sendQueue;
+    this.#sendQueue = [];
+    for (const item of pending) {
+      this.#stats.droppedOutgoing += 1;
+      item.resolve(false);
+    }
+  }
+
   #clearTimer(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -576,12 +588,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     this.#detachStream();
     for (const call of [...this.#calls]) call.cancel();
     this.#calls.clear();
-    const pending = this.#sendQueue;
-    this.#sendQueue = [];
-    for (const item of pending) {
-      this.#stats.droppedOutgoing += 1;
-      item.resolve(false);
-    }
+    this.#dropQueuedSends();
     for (const subscriber of this.#subscribers) {
       this.#droppedBySubscribersClosed += subscriber.dropped;
       subscriber.end(reason === 'gave-up' || reason === 'lost' ? new BridgeSessionClosedError('audio()', { cause: error }) : undefined);

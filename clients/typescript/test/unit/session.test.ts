@@ -152,13 +152,16 @@ test('a refused join rejects with BridgeJoinError and the session can join again
   const { bridge, client } = await setup(t);
   bridge.join = () => ({ success: false, error: 'invalid token: signature mismatch' });
   const session = client.session('user-1');
-  await assert.rejects(session.join(JOIN), (error: unknown) => {
+  const joining = session.join(JOIN);
+  const sentWhileJoining = session.sendAudio(Buffer.alloc(320));
+  await assert.rejects(joining, (error: unknown) => {
     assert.ok(error instanceof BridgeJoinError);
     assert.equal(error.bridgeError, 'invalid token: signature mismatch');
     assert.match(error.message, /signature mismatch/);
     return true;
   });
   assert.equal(session.state, 'idle');
+  assert.equal(await sentWhileJoining, false, 'a chunk queued during a failed join is dropped');
   await assert.rejects(session.sendAudio(Buffer.alloc(2)), BridgeStateError);
   bridge.join = () => ({ success: true, participant_id: 'PA_2', participant_count: 1 });
   assert.equal((await session.join(JOIN)).participant_id, 'PA_2');
