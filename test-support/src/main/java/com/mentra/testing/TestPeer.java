@@ -9,10 +9,14 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -24,20 +28,37 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
- * The independent participant: {@code test-peer/peer.mjs} on LiveKit's own Node SDK, driven over
- * JSON lines. Every call waits with a timeout. Events are kept in a bounded buffer. Thread-safe;
- * owns the Node process, which {@link #close()} ends.
+ * The independent participant: {@code test-peer/peer.mjs} on LiveKit's own Node SDK
+ * ({@code @livekit/rtc-node}), driven over JSON lines on its stdin/stdout (protocol in
+ * {@code test-peer/README.md}). Every call waits with a timeout and throws
+ * {@link IllegalStateException} on an error reply, a timeout or a dead process. Events are kept
+ * in a bounded buffer (the oldest are dropped beyond {@value #MAX_EVENTS}, see
+ * {@link #droppedEvents()}). The peer's stderr goes to {@link #logFile()}.
+ *
+ * <p>Thread-safe: calls may come from several threads and run concurrently in the peer. Owns the
+ * Node process; {@link #close()} ends it (killing it after 5 s) and is idempotent.
  */
 public final class TestPeer implements AutoCloseable {
+  /** How many events the buffer keeps. */
+  public static final int MAX_EVENTS = 100_000;
+  /** The wait of every call that takes no explicit timeout. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
+
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_EVENTS = 100_000;
-  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
 
-  /** A data packet the peer received. */
-  public record ReceivedData(String from, String topic, String kind, byte[] payload, long receivedAtMs) {}
+  /** A data packet the peer received; {@code kind} is "reliable" or "lossy". */
+  public record ReceivedData(String from, String topic, String kind, byte[] payload, long receivedAtMs) {
+    public boolean reliable() {
+      return "reliable".equals(kind);
+    }
+  }
 
-  /** A data packet for the peer to send. */
+  /** A data packet for the peer to send; empty {@code destinations} means everyone. */
   public record OutgoingData(byte[] payload, boolean reliable, String topic, List<String> destinations) {
+    public OutgoingData {
+      destinations = destinations == null ? List.of() : List.copyOf(destinations);
+    }
+
     public static OutgoingData reliable(byte[] payload, String topic) {
       return new OutgoingData(payload, true, topic, List.of());
     }
@@ -48,34 +69,66 @@ public final class TestPeer implements AutoCloseable {
   }
 
   /**
-   * What {@link #stopRecording()} reports. The *AtMs fields are the peer's wall clock when frames
-   * arrived: the first frame, and the first and last frames louder than -40 dBFS.
+   * What {@link #stopRecording()} reports. {@code samples} counts interleaved samples (frames
+   * times channels). The *AtMs fields are the peer's wall clock (ms since the epoch, 0 if never)
+   * when frames arrived: the first frame, and the first and last frames louder than -40 dBFS.
+   * {@code gapFilledMs} is silence written for time between two recorded tracks, when no track
+   * delivered frames.
    */
-  public record Recording(Path path, long samples, int sampleRate, long firstFrameAtMs, long firstLoudAtMs, long lastLoudAtMs) {}
+  public record Recording(Path path, long samples, int sampleRate, long firstFrameAtMs, long firstLoudAtMs, long lastLoudAtMs,
+      int channels, String identity, long gapFilledMs) {
+    /** The recorded audio. */
+    public Wav.Audio read() {
+      try {
+        return Wav.read(path);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read the recording " + path, e);
+      }
+    }
+  }
 
+  /** What {@code join} answered: the peer's own identity and sid, and who was already there. */
+  public record Joined(String identity, String sid, List<String> participants) {}
+
+  /** A remote participant as the peer sees it. */
+  public record RemoteParticipant(String identity, String sid, List<RemoteTrack> tracks) {}
+
+  /** A remote track publication: kind "audio"/"video", source "microphone", "screen_share_audio", ... */
+  public record RemoteTrack(String sid, String name, String kind, String source, boolean muted, boolean subscribed) {}
+
+  private final String name;
+  private final Path log;
   private final Process process;
   private final OutputStream stdin;
   private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-  private final List<JsonNode> events = new ArrayList<>();
+  private final Deque<JsonNode> events = new ArrayDeque<>();
   private final AtomicLong ids = new AtomicLong();
   private final Thread reader;
-  private final String name;
+  private long dropped;
+  private volatile String ended;
+  private volatile Joined joined;
+  private volatile boolean closed;
 
   private TestPeer(String name) {
     TestEnvironment env = TestEnvironment.get();
     this.name = name;
-    Path log = TestEnvironment.outputDir("peers").resolve(name + "-" + System.nanoTime() + ".log");
+    this.log = TestEnvironment.outputDir("peers").resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + System.nanoTime() + ".log");
     try {
-      process = new ProcessBuilder(env.node().toString(), env.testPeerDir().resolve("peer.mjs").toString())
+      process = ChildProcesses.track(new ProcessBuilder(env.node().toString(), env.testPeerDir().resolve("peer.mjs").toString())
           .directory(env.testPeerDir().toFile())
           .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .start();
+          .start());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot start the Node test peer", e);
+      throw new IllegalStateException("cannot start the Node test peer " + env.node() + " " + env.testPeerDir(), e);
     }
     stdin = process.getOutputStream();
     reader = Thread.ofPlatform().daemon().name("test-peer-" + name).start(this::readLoop);
-    awaitEvent("ready", e -> true, Duration.ofSeconds(20));
+    try {
+      awaitEvent("ready", e -> true, Duration.ofSeconds(20));
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
   }
 
   /** Starts a peer process (not yet in a room). */
@@ -83,11 +136,16 @@ public final class TestPeer implements AutoCloseable {
     return new TestPeer(name);
   }
 
-  /** Starts a peer and joins {@code url} with {@code token}. */
+  /** Starts a peer and joins {@code url} with {@code token}, subscribing to every track. */
   public static TestPeer join(String name, String url, String token) {
+    return join(name, url, token, true);
+  }
+
+  /** Starts a peer and joins; without auto-subscribe it decodes no one's audio (cheap in load tests). */
+  public static TestPeer join(String name, String url, String token, boolean autoSubscribe) {
     TestPeer peer = start(name);
     try {
-      peer.call("join", Map.of("url", url, "token", token), DEFAULT_TIMEOUT);
+      peer.joinRoom(url, token, autoSubscribe);
       return peer;
     } catch (RuntimeException e) {
       peer.close();
@@ -95,11 +153,45 @@ public final class TestPeer implements AutoCloseable {
     }
   }
 
+  /** Joins a room (once per peer). */
+  public Joined joinRoom(String url, String token, boolean autoSubscribe) {
+    JsonNode r = call("join", Map.of("url", url, "token", token, "autoSubscribe", autoSubscribe), DEFAULT_TIMEOUT);
+    Joined j = new Joined(r.path("identity").asText(), r.path("sid").asText(), texts(r.path("participants")));
+    joined = j;
+    return j;
+  }
+
+  /** The name given at start (used for the log file and thread). */
+  public String name() {
+    return name;
+  }
+
+  /** The identity the server gave this peer, once joined. */
+  public String identity() {
+    return requireJoined().identity();
+  }
+
+  /** The participant sid, once joined. */
+  public String sid() {
+    return requireJoined().sid();
+  }
+
+  /** The peer's stderr (its own and the SDK's logs). */
+  public Path logFile() {
+    return log;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Identities of the remote participants the peer sees now. */
   public List<String> participantIdentities() {
-    List<String> identities = new ArrayList<>();
-    for (JsonNode p : call("participants", Map.of(), DEFAULT_TIMEOUT).get("participants")) identities.add(p.get("identity").asText());
-    return identities;
+    return remoteParticipants().stream().map(RemoteParticipant::identity).toList();
   }
 
   /** The remote participants with their tracks, as the peer's JSON describes them. */
@@ -107,8 +199,27 @@ public final class TestPeer implements AutoCloseable {
     return call("participants", Map.of(), DEFAULT_TIMEOUT).get("participants");
   }
 
+  /** The remote participants with their track publications. */
+  public List<RemoteParticipant> remoteParticipants() {
+    List<RemoteParticipant> out = new ArrayList<>();
+    for (JsonNode p : participants()) {
+      List<RemoteTrack> tracks = new ArrayList<>();
+      for (JsonNode t : p.path("tracks")) {
+        tracks.add(new RemoteTrack(t.path("sid").asText(), t.path("name").asText(), t.path("kind").asText(), t.path("source").asText(),
+            t.path("muted").asBoolean(), t.path("subscribed").asBoolean()));
+      }
+      out.add(new RemoteParticipant(p.path("identity").asText(), p.path("sid").asText(), List.copyOf(tracks)));
+    }
+    return List.copyOf(out);
+  }
+
+  /** Sends packets in order, each awaited by the SDK; returns how many were sent. */
+  public int sendData(List<OutgoingData> packets) {
+    return sendData(packets, 0);
+  }
+
   /** Sends packets in order, {@code intervalMs} apart, and returns when all were handed to the SDK. */
-  public void sendData(List<OutgoingData> packets, int intervalMs) {
+  public int sendData(List<OutgoingData> packets, int intervalMs) {
     ArrayNode array = JSON.createArrayNode();
     for (OutgoingData p : packets) {
       ObjectNode node = array.addObject();
@@ -122,90 +233,139 @@ public final class TestPeer implements AutoCloseable {
     args.set("packets", array);
     args.put("intervalMs", intervalMs);
     long budget = DEFAULT_TIMEOUT.toMillis() + (long) packets.size() * (intervalMs + 50L);
-    call("sendData", args, Duration.ofMillis(budget));
+    return call("sendData", args, Duration.ofMillis(budget)).path("count").asInt();
   }
 
   /** Publishes a WAV file (16-bit PCM) in real time as a microphone track; returns its sid. */
   public String publishWav(Path wav, String trackName) {
-    return call("publishWav", Map.of("path", wav.toAbsolutePath().toString(), "name", trackName), DEFAULT_TIMEOUT).get("trackSid").asText();
+    return publishWav(wav, trackName, "microphone");
   }
 
-  /** Publishes a generated sine tone in real time; returns the track sid. */
+  /**
+   * Publishes a WAV file (16-bit PCM, any rate that is a multiple of 100 Hz, any channel count)
+   * in real time, 10 ms frames; returns the track sid once published. Event {@code publishDone}
+   * follows when the file has played out. {@code source}: "microphone", "screen_share_audio", ...
+   */
+  public String publishWav(Path wav, String trackName, String source) {
+    return call("publishWav", Map.of("path", wav.toAbsolutePath().toString(), "name", trackName, "source", source), DEFAULT_TIMEOUT)
+        .get("trackSid").asText();
+  }
+
+  /** Publishes a generated mono sine tone in real time; returns the track sid. */
   public String publishTone(double frequency, int sampleRate, int amplitude, long durationMs) {
-    return call("publishTone", Map.of("frequency", frequency, "sampleRate", sampleRate, "channels", 1,
+    return publishTone(frequency, sampleRate, 1, amplitude, durationMs);
+  }
+
+  /** Publishes a generated sine tone (same on every channel) in real time as "peer-tone"; returns the track sid. */
+  public String publishTone(double frequency, int sampleRate, int channels, int amplitude, long durationMs) {
+    return call("publishTone", Map.of("frequency", frequency, "sampleRate", sampleRate, "channels", channels,
         "amplitude", amplitude, "durationMs", durationMs, "name", "peer-tone"), DEFAULT_TIMEOUT).get("trackSid").asText();
   }
 
+  /** Waits until the published file or tone of {@code trackSid} has played out. */
+  public JsonNode awaitPublishDone(String trackSid, Duration timeout) {
+    return awaitEvent("publishDone", e -> trackSid.equals(e.path("trackSid").asText()), timeout);
+  }
+
+  /** Stops and unpublishes every track this peer publishes. */
   public void unpublish() {
     call("unpublish", Map.of(), DEFAULT_TIMEOUT);
   }
 
-  /** Records the first (or {@code identity}'s) remote audio track to {@code wav}, now or once subscribed. */
+  /** Stops and unpublishes one track. */
+  public void unpublish(String trackSid) {
+    call("unpublish", Map.of("trackSid", trackSid), DEFAULT_TIMEOUT);
+  }
+
+  /** Records the first (or {@code identity}'s) remote audio track to {@code wav}, mono, now or once subscribed. */
   public void record(String identity, Path wav, int sampleRate) {
+    record(identity, wav, sampleRate, 1);
+  }
+
+  /**
+   * Records the first (or {@code identity}'s, when not null) remote audio track to {@code wav},
+   * now or once it is subscribed (subscribing to it if the peer joined without auto-subscribe).
+   * Frames are written as they arrive; if the track ends, the next matching track is recorded.
+   */
+  public void record(String identity, Path wav, int sampleRate, int channels) {
     ObjectNode args = JSON.createObjectNode();
     if (identity != null) args.put("identity", identity);
     args.put("path", wav.toAbsolutePath().toString());
     args.put("sampleRate", sampleRate);
-    args.put("channels", 1);
+    args.put("channels", channels);
     call("record", args, DEFAULT_TIMEOUT);
   }
 
+  /** Ends the recording and writes the WAV file. */
   public Recording stopRecording() {
     JsonNode r = call("stopRecording", Map.of(), DEFAULT_TIMEOUT);
     return new Recording(Path.of(r.get("path").asText()), r.get("samples").asLong(), r.get("sampleRate").asInt(),
-        r.get("firstFrameAtMs").asLong(), r.get("firstLoudAtMs").asLong(), r.get("lastLoudAtMs").asLong());
+        r.get("firstFrameAtMs").asLong(), r.get("firstLoudAtMs").asLong(), r.get("lastLoudAtMs").asLong(),
+        r.path("channels").asInt(1), r.path("identity").asText(null), r.path("gapFilledMs").asLong());
   }
 
+  /** Unpublishes and leaves the room; the process stays until {@link #close()}. */
   public void leave() {
     call("leave", Map.of(), DEFAULT_TIMEOUT);
   }
 
-  /** Data packets received so far, in arrival order. */
+  /** Data packets received so far (of those still buffered), in arrival order. */
   public List<ReceivedData> receivedData() {
     List<ReceivedData> data = new ArrayList<>();
     synchronized (events) {
-      for (JsonNode e : events) {
-        if ("data".equals(e.path("event").asText())) {
-          data.add(new ReceivedData(e.get("from").asText(), e.get("topic").asText(), e.get("kind").asText(),
-              Base64.getDecoder().decode(e.get("payloadB64").asText()), e.get("receivedAtMs").asLong()));
-        }
-      }
+      for (JsonNode e : events) if ("data".equals(e.path("event").asText())) data.add(toData(e));
     }
     return data;
   }
 
-  /** Waits for a data packet count; returns what arrived by then. */
+  /** Waits until {@code count} data packets have arrived; returns what arrived by then (maybe fewer). */
   public List<ReceivedData> awaitData(int count, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<ReceivedData> data = receivedData();
-    while (data.size() < count && System.nanoTime() < deadline) {
-      sleep(50);
-      data = receivedData();
-    }
-    return data;
+    return awaitData(count, d -> true, timeout);
   }
 
-  /** Waits for an event named {@code type} matching {@code filter}; throws on timeout. */
-  public JsonNode awaitEvent(String type, Predicate<JsonNode> filter, Duration timeout) {
+  /** Waits until {@code count} data packets matching {@code filter} have arrived; returns those (maybe fewer). */
+  public List<ReceivedData> awaitData(int count, Predicate<ReceivedData> filter, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (events) {
       while (true) {
+        List<ReceivedData> data = new ArrayList<>();
         for (JsonNode e : events) {
-          if (type.equals(e.path("event").asText()) && filter.test(e)) return e;
+          if ("data".equals(e.path("event").asText())) {
+            ReceivedData d = toData(e);
+            if (filter.test(d)) data.add(d);
+          }
         }
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) throw new IllegalStateException("peer " + name + ": no '" + type + "' event within " + timeout.toMillis() + " ms");
-        try {
-          events.wait(left);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(ie);
-        }
+        if (data.size() >= count || left <= 0 || ended != null) return data;
+        waitOn(events, left);
       }
     }
   }
 
-  /** Whether an event of that type matching {@code filter} has arrived. */
+  /** Waits for an event named {@code type} matching {@code filter} (already buffered or new); throws on timeout. */
+  public JsonNode awaitEvent(String type, Predicate<JsonNode> filter, Duration timeout) {
+    return awaitEvent(e -> type.equals(e.path("event").asText()) && filter.test(e), timeout, "'" + type + "' event");
+  }
+
+  /** Waits for any event matching {@code filter} (already buffered or new); throws on timeout. */
+  public JsonNode awaitEvent(Predicate<JsonNode> filter, Duration timeout) {
+    return awaitEvent(filter, timeout, "matching event");
+  }
+
+  private JsonNode awaitEvent(Predicate<JsonNode> filter, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (events) {
+      while (true) {
+        for (JsonNode e : events) if (filter.test(e)) return e;
+        if (ended != null) throw new IllegalStateException("peer " + name + ": no " + what + "; " + ended + " (log " + log + ")");
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) throw new IllegalStateException("peer " + name + ": no " + what + " within " + timeout.toMillis() + " ms (log " + log + ")");
+        waitOn(events, left);
+      }
+    }
+  }
+
+  /** Whether an event of that type matching {@code filter} is in the buffer. */
   public boolean hasEvent(String type, Predicate<JsonNode> filter) {
     synchronized (events) {
       for (JsonNode e : events) if (type.equals(e.path("event").asText()) && filter.test(e)) return true;
@@ -213,7 +373,26 @@ public final class TestPeer implements AutoCloseable {
     return false;
   }
 
-  private JsonNode call(String cmd, Object args, Duration timeout) {
+  /** A snapshot of the buffered events, oldest first. */
+  public List<JsonNode> events() {
+    synchronized (events) {
+      return List.copyOf(events);
+    }
+  }
+
+  /** How many old events the bounded buffer has dropped. */
+  public long droppedEvents() {
+    synchronized (events) {
+      return dropped;
+    }
+  }
+
+  /**
+   * Sends a raw command ({@code args} is anything Jackson turns into a JSON object) and returns
+   * the ok reply; for commands without a typed method.
+   */
+  public JsonNode call(String cmd, Object args, Duration timeout) {
+    if (closed) throw new IllegalStateException("peer " + name + " is closed");
     long id = ids.incrementAndGet();
     ObjectNode request = JSON.valueToTree(args);
     request.put("id", id);
@@ -221,22 +400,25 @@ public final class TestPeer implements AutoCloseable {
     CompletableFuture<JsonNode> reply = new CompletableFuture<>();
     pending.put(id, reply);
     try {
+      if (ended != null) throw new IOException(ended);
       synchronized (stdin) {
         stdin.write((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
         stdin.flush();
       }
       JsonNode response = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!response.path("ok").asBoolean()) throw new IllegalStateException("peer " + name + " " + cmd + " failed: " + response.path("error").asText());
+      if (!response.path("ok").asBoolean()) {
+        throw new IllegalStateException("peer " + name + " " + cmd + " failed: " + response.path("error").asText());
+      }
       return response;
     } catch (IOException e) {
-      throw new IllegalStateException("peer " + name + " is gone (" + cmd + ")", e);
+      throw new IllegalStateException("peer " + name + " is gone (" + cmd + "): " + e.getMessage() + " (log " + log + ")", e);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("peer " + name + ": no reply to " + cmd + " within " + timeout.toMillis() + " ms");
+      throw new IllegalStateException("peer " + name + ": no reply to " + cmd + " within " + timeout.toMillis() + " ms (log " + log + ")");
     } catch (ExecutionException e) {
-      throw new IllegalStateException("peer " + name + " " + cmd + " failed", e.getCause());
+      throw new IllegalStateException("peer " + name + " " + cmd + " failed: " + e.getCause().getMessage() + " (log " + log + ")", e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("interrupted waiting for peer " + name + " " + cmd, e);
     } finally {
       pending.remove(id);
     }
@@ -246,33 +428,61 @@ public final class TestPeer implements AutoCloseable {
     try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
-        JsonNode node;
+        JsonNode node = null;
         try {
           node = JSON.readTree(line);
         } catch (IOException notJson) {
-          continue;
+          // handled below
         }
-        if (node.has("id") && !node.get("id").isNull()) {
+        if (node != null && node.hasNonNull("id") && node.has("ok")) {
           CompletableFuture<JsonNode> reply = pending.get(node.get("id").asLong());
           if (reply != null) reply.complete(node);
-        } else if (node.has("event")) {
+        } else if (node != null && node.has("event") && !node.has("id")) {
           synchronized (events) {
-            if (events.size() < MAX_EVENTS) events.add(node);
+            if (events.size() >= MAX_EVENTS) {
+              events.removeFirst();
+              dropped++;
+            }
+            events.addLast(node);
             events.notifyAll();
           }
+        } else {
+          appendToLog("[stdout, not protocol] " + line);
         }
-        // Anything else is the SDK's own logging on stdout.
       }
     } catch (IOException ignored) {
-      // Process ended.
+      // The process ended.
     }
-    pending.values().forEach(f -> f.completeExceptionally(new IOException("peer process ended")));
+    String why;
+    try {
+      why = process.waitFor(2, TimeUnit.SECONDS) ? "the peer process exited with " + process.exitValue() : "the peer closed its stdout";
+    } catch (InterruptedException e) {
+      why = "the peer closed its stdout";
+    }
+    ended = why;
+    synchronized (events) {
+      events.notifyAll();
+    }
+    String reason = why;
+    pending.values().forEach(f -> f.completeExceptionally(new IOException(reason)));
   }
 
+  private void appendToLog(String line) {
+    try {
+      Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException ignored) {
+      // Logging is best effort.
+    }
+  }
+
+  /** Closes the peer's stdin (it leaves and exits), kills it if it is still running after 5 s. Idempotent. */
   @Override
   public void close() {
+    closed = true;
     try {
-      stdin.close();
+      synchronized (stdin) {
+        stdin.close();
+      }
     } catch (IOException ignored) {
       // Already closed.
     }
@@ -288,12 +498,29 @@ public final class TestPeer implements AutoCloseable {
     }
   }
 
-  private static void sleep(long ms) {
+  private Joined requireJoined() {
+    Joined j = joined;
+    if (j == null) throw new IllegalStateException("peer " + name + " has not joined");
+    return j;
+  }
+
+  private static ReceivedData toData(JsonNode e) {
+    return new ReceivedData(e.path("from").asText(), e.path("topic").asText(), e.path("kind").asText(),
+        Base64.getDecoder().decode(e.path("payloadB64").asText()), e.path("receivedAtMs").asLong());
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode n : array) out.add(n.asText());
+    return List.copyOf(out);
+  }
+
+  private static void waitOn(Object monitor, long millis) {
     try {
-      Thread.sleep(ms);
+      monitor.wait(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("interrupted", e);
     }
   }
 }
