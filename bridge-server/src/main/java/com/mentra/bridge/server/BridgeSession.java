@@ -120,6 +120,10 @@ final class BridgeSession implements AutoCloseable {
     return r == null ? 0 : r.remoteParticipants().size() + 1;
   }
 
+  private synchronized boolean closed() {
+    return closed;
+  }
+
   @Override
   public void close() {
     UplinkPublisher u;
@@ -197,7 +201,8 @@ final class BridgeSession implements AutoCloseable {
         if (newState == ConnectionState.RECONNECTING || newState == ConnectionState.DISCONNECTED) {
           lastDisconnectAt = System.currentTimeMillis();
           lastDisconnectReason = reason;
-          log.warn("room connection {}: {}", newState, reason);
+          if (closed()) log.info("room connection {}: {}", newState, reason);
+          else log.warn("room connection {}: {}", newState, reason);
         } else {
           log.info("room connection {}: {}", newState, reason);
         }
