@@ -1,16 +1,34 @@
-// An independent LiveKit participant on LiveKit's own Node SDK, driven by tests.
+// An independent LiveKit participant on LiveKit's own Node SDK (@livekit/rtc-node), driven by tests.
 //
-// Protocol: one JSON object per line. Requests on stdin carry an "id" and a "cmd";
-// each gets exactly one reply {"id", "ok": true, ...} or {"id", "ok": false, "error"}.
-// Asynchronous events are lines with "event" and no id. stdout carries only the
-// protocol; logs go to stderr. The process exits when stdin closes.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Protocol (see README.md): one JSON object per line. Requests on stdin carry an "id" and a
+// "cmd"; each gets exactly one reply {"id", "ok": true, ...} or {"id", "ok": false, "error"}.
+// Asynchronous events are lines with "event" (and "atMs", the wall clock) and no id. stdout
+// carries only the protocol; every log, the SDK's included, goes to stderr. The process exits
+// when stdin closes (after leaving the room, 3 s at most).
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import {
+
+// ------------------------------------------------------------ stdout is the protocol only
+// The SDK logs with pino straight to fd 1. Keep a private descriptor on the protocol pipe,
+// then make fd 1 a second handle on stderr (open() returns the lowest free descriptor), so
+// SDK logs land in the log file and never in the protocol. Falls back to fd 1 off Linux.
+let protocolFd = 1;
+try {
+  const fd = openSync('/proc/self/fd/1', 'a');
+  closeSync(1);
+  const again = openSync('/proc/self/fd/2', 'a');
+  if (again !== 1) throw new Error(`stderr reopened as fd ${again}, not 1`);
+  protocolFd = fd;
+} catch (e) {
+  process.stderr.write(`[peer] cannot separate SDK logs from the protocol: ${e?.message ?? e}\n`);
+}
+
+const {
   AudioFrame,
   AudioSource,
   AudioStream,
   DataPacketKind,
+  DisconnectReason,
   LocalAudioTrack,
   Room,
   RoomEvent,
@@ -18,47 +36,84 @@ import {
   TrackPublishOptions,
   TrackSource,
   dispose,
-} from '@livekit/rtc-node';
-
-const room = new Room();
-let connected = false;
-let publication = null; // { source, track, sid, stop }
-let recording = null;
+} = await import('@livekit/rtc-node');
 
 function emit(obj) {
   if (obj.event) obj.atMs = Date.now();
-  process.stdout.write(JSON.stringify(obj) + '\n');
+  const line = Buffer.from(JSON.stringify(obj) + '\n');
+  let off = 0;
+  while (off < line.length) {
+    try {
+      off += writeSync(protocolFd, line, off);
+    } catch (e) {
+      if (e.code === 'EAGAIN') continue; // non-blocking pipe momentarily full
+      if (e.code === 'EPIPE') process.exit(0); // the driver is gone
+      throw e;
+    }
+  }
 }
 
 function log(...args) {
-  process.stderr.write(`[peer] ${args.join(' ')}\n`);
+  process.stderr.write(`[peer ${new Date().toISOString()}] ${args.join(' ')}\n`);
+}
+
+function errorText(e) {
+  return e?.message ?? String(e);
+}
+
+// ------------------------------------------------------------------------ room state
+const room = new Room();
+let connected = false;
+let autoSubscribe = true;
+const publications = new Map(); // trackSid -> { source, stopped }
+let recording = null;
+
+const SOURCES = {
+  [TrackSource.SOURCE_UNKNOWN]: 'unknown',
+  [TrackSource.SOURCE_CAMERA]: 'camera',
+  [TrackSource.SOURCE_MICROPHONE]: 'microphone',
+  [TrackSource.SOURCE_SCREENSHARE]: 'screen_share',
+  [TrackSource.SOURCE_SCREENSHARE_AUDIO]: 'screen_share_audio',
+};
+const SOURCE_BY_NAME = Object.fromEntries(Object.entries(SOURCES).map(([k, v]) => [v, Number(k)]));
+
+function kindName(kind) {
+  return kind === TrackKind.KIND_AUDIO ? 'audio' : kind === TrackKind.KIND_VIDEO ? 'video' : 'unknown';
+}
+
+function describeTrack(pub) {
+  return { sid: pub.sid, name: pub.name, kind: kindName(pub.kind), source: SOURCES[pub.source] ?? 'unknown', muted: !!pub.muted, subscribed: !!pub.track };
 }
 
 function describeParticipant(p) {
-  return {
-    identity: p.identity,
-    sid: p.sid,
-    tracks: [...p.trackPublications.values()].map((t) => ({
-      sid: t.sid,
-      name: t.name,
-      kind: t.kind === TrackKind.KIND_AUDIO ? 'audio' : t.kind === TrackKind.KIND_VIDEO ? 'video' : String(t.kind),
-      source: String(t.source),
-      muted: !!t.muted,
-    })),
-  };
+  return { identity: p.identity, sid: p.sid, tracks: [...p.trackPublications.values()].map(describeTrack) };
+}
+
+function trackEvent(event, pub, p) {
+  return { event, identity: p.identity, trackSid: pub.sid, name: pub.name, kind: kindName(pub.kind), source: SOURCES[pub.source] ?? 'unknown' };
+}
+
+function wantsTrack(rec, pub, p) {
+  return pub.kind === TrackKind.KIND_AUDIO && (!rec.identity || rec.identity === p.identity);
 }
 
 room
   .on(RoomEvent.ParticipantConnected, (p) => emit({ event: 'participantConnected', identity: p.identity, sid: p.sid }))
   .on(RoomEvent.ParticipantDisconnected, (p) => emit({ event: 'participantDisconnected', identity: p.identity, sid: p.sid }))
-  .on(RoomEvent.TrackPublished, (pub, p) => emit({ event: 'trackPublished', identity: p.identity, trackSid: pub.sid, name: pub.name }))
-  .on(RoomEvent.TrackUnpublished, (pub, p) => emit({ event: 'trackUnpublished', identity: p.identity, trackSid: pub.sid, name: pub.name }))
-  .on(RoomEvent.TrackSubscribed, (track, pub, p) => {
-    emit({ event: 'trackSubscribed', identity: p.identity, trackSid: pub.sid, name: pub.name, kind: track.kind === TrackKind.KIND_AUDIO ? 'audio' : 'other' });
-    if (recording && !recording.stream && track.kind === TrackKind.KIND_AUDIO && (!recording.identity || recording.identity === p.identity)) {
-      startStream(track, p.identity);
-    }
+  .on(RoomEvent.TrackPublished, (pub, p) => {
+    emit(trackEvent('trackPublished', pub, p));
+    // Without auto-subscribe, a pending recording subscribes to the track it waits for.
+    if (recording && !recording.reader && !autoSubscribe && wantsTrack(recording, pub, p)) pub.setSubscribed(true);
   })
+  .on(RoomEvent.TrackUnpublished, (pub, p) => emit(trackEvent('trackUnpublished', pub, p)))
+  .on(RoomEvent.TrackSubscribed, (track, pub, p) => {
+    emit(trackEvent('trackSubscribed', pub, p));
+    if (recording && !recording.reader && wantsTrack(recording, pub, p)) attach(recording, track, pub, p);
+  })
+  .on(RoomEvent.TrackUnsubscribed, (track, pub, p) => emit(trackEvent('trackUnsubscribed', pub, p)))
+  .on(RoomEvent.TrackSubscriptionFailed, (p, trackSid, error) => emit({ event: 'trackSubscriptionFailed', identity: p.identity, trackSid, error: String(error) }))
+  .on(RoomEvent.TrackMuted, (pub, p) => emit({ event: 'trackMuted', identity: p.identity, trackSid: pub.sid }))
+  .on(RoomEvent.TrackUnmuted, (pub, p) => emit({ event: 'trackUnmuted', identity: p.identity, trackSid: pub.sid }))
   .on(RoomEvent.DataReceived, (payload, participant, kind, topic) => {
     emit({
       event: 'data',
@@ -69,16 +124,18 @@ room
       receivedAtMs: Date.now(),
     });
   })
+  .on(RoomEvent.Reconnecting, () => emit({ event: 'reconnecting' }))
+  .on(RoomEvent.Reconnected, () => emit({ event: 'reconnected' }))
   .on(RoomEvent.Disconnected, (reason) => {
     connected = false;
-    emit({ event: 'disconnected', reason: String(reason) });
+    emit({ event: 'disconnected', reason: DisconnectReason?.[reason] ?? String(reason) });
   });
 
-// ---------------------------------------------------------------- audio out
+// ------------------------------------------------------------------------- audio out
 
 function readWav(path) {
   const buf = readFileSync(path);
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${path} is not a WAV file`);
+  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${path} is not a WAV file`);
   let offset = 12;
   let fmt = null;
   while (offset + 8 <= buf.length) {
@@ -87,8 +144,10 @@ function readWav(path) {
     const body = offset + 8;
     if (id === 'fmt ') {
       fmt = { format: buf.readUInt16LE(body), channels: buf.readUInt16LE(body + 2), rate: buf.readUInt32LE(body + 4), bits: buf.readUInt16LE(body + 14) };
+      if (fmt.format === 0xfffe && size >= 26) fmt.format = buf.readUInt16LE(body + 24); // WAVE_FORMAT_EXTENSIBLE sub-format
     } else if (id === 'data') {
       if (!fmt || fmt.format !== 1 || fmt.bits !== 16) throw new Error(`${path}: only 16-bit PCM WAV is supported`);
+      if (fmt.channels < 1 || fmt.rate < 1) throw new Error(`${path}: bad format ${JSON.stringify(fmt)}`);
       const end = Math.min(buf.length, body + size);
       const samples = new Int16Array((end - body) >> 1);
       for (let i = 0; i < samples.length; i++) samples[i] = buf.readInt16LE(body + 2 * i);
@@ -109,68 +168,136 @@ function tone({ frequency = 440, sampleRate = 48000, channels = 1, amplitude = 8
   return { rate: sampleRate, channels, samples };
 }
 
-async function publishAudio(audio, name, reply) {
-  if (publication) throw new Error('already publishing; unpublish first');
+async function publishAudio(audio, name, sourceName) {
+  if (!connected) throw new Error('not connected');
+  if (audio.rate % 100 !== 0) throw new Error(`sample rate ${audio.rate} is not a multiple of 100 (10 ms frames)`);
+  const trackSource = SOURCE_BY_NAME[sourceName ?? 'microphone'];
+  if (trackSource === undefined) throw new Error(`unknown track source '${sourceName}'`);
   const source = new AudioSource(audio.rate, audio.channels);
-  const track = LocalAudioTrack.createAudioTrack(name ?? 'peer-mic', source);
+  const track = LocalAudioTrack.createAudioTrack(name ?? 'peer-audio', source);
   const options = new TrackPublishOptions();
-  options.source = TrackSource.SOURCE_MICROPHONE;
-  const pub = await room.localParticipant.publishTrack(track, options);
-  const state = { source, track, sid: pub.sid, stopped: false };
-  publication = state;
-  reply({ trackSid: pub.sid });
-  // Feed in real time, 10 ms per frame; captureFrame paces through the source's queue.
-  const perFrame = (audio.rate / 100) * audio.channels;
-  for (let i = 0; i + perFrame <= audio.samples.length && !state.stopped; i += perFrame) {
-    const frame = new AudioFrame(audio.samples.slice(i, i + perFrame), audio.rate, audio.channels, audio.rate / 100);
-    await source.captureFrame(frame);
+  options.source = trackSource;
+  let pub;
+  try {
+    pub = await room.localParticipant.publishTrack(track, options);
+  } catch (e) {
+    await source.close().catch(() => {});
+    throw e;
   }
-  if (!state.stopped) {
-    await source.waitForPlayout();
-    emit({ event: 'publishDone', trackSid: state.sid });
+  const state = { source, sid: pub.sid, stopped: false };
+  publications.set(pub.sid, state);
+  feed(state, audio); // runs on; the reply goes out now
+  return { trackSid: pub.sid, durationMs: Math.round((audio.samples.length / audio.channels / audio.rate) * 1000) };
+}
+
+// Feeds 10 ms frames; captureFrame resolves as the source's 1 s queue drains in real time.
+async function feed(state, audio) {
+  const perChannel = audio.rate / 100;
+  const perFrame = perChannel * audio.channels;
+  let frames = 0;
+  try {
+    for (let i = 0; i < audio.samples.length && !state.stopped; i += perFrame) {
+      const data = new Int16Array(perFrame); // the last frame is padded with silence
+      data.set(audio.samples.subarray(i, Math.min(i + perFrame, audio.samples.length)));
+      await state.source.captureFrame(new AudioFrame(data, audio.rate, audio.channels, perChannel));
+      frames++;
+    }
+    if (!state.stopped) await state.source.waitForPlayout();
+    if (!state.stopped) emit({ event: 'publishDone', trackSid: state.sid, frames, durationMs: frames * 10 });
+  } catch (e) {
+    if (!state.stopped) {
+      log('publishing', state.sid, 'failed:', errorText(e));
+      emit({ event: 'publishError', trackSid: state.sid, error: errorText(e) });
+    }
   }
 }
 
-async function unpublish() {
-  const state = publication;
-  if (!state) return { unpublished: false };
-  state.stopped = true;
-  publication = null;
-  await room.localParticipant.unpublishTrack(state.sid);
-  await state.source.close();
-  return { unpublished: true, trackSid: state.sid };
+async function unpublish(trackSid) {
+  const targets = trackSid ? [trackSid] : [...publications.keys()];
+  if (trackSid && !publications.has(trackSid)) throw new Error(`not publishing ${trackSid}`);
+  for (const sid of targets) {
+    const state = publications.get(sid);
+    publications.delete(sid);
+    state.stopped = true;
+    state.source.clearQueue();
+    try {
+      if (connected) await room.localParticipant.unpublishTrack(sid);
+    } finally {
+      await state.source.close().catch(() => {});
+    }
+  }
+  return { unpublished: targets };
 }
 
-// ---------------------------------------------------------------- audio in
+// -------------------------------------------------------------------------- audio in
 
-function startStream(track, identity) {
-  const rec = recording;
-  rec.stream = new AudioStream(track, { sampleRate: rec.sampleRate, numChannels: rec.channels });
-  rec.identity = identity;
+function attach(rec, track, pub, p) {
+  const stream = new AudioStream(track, { sampleRate: rec.sampleRate, numChannels: rec.channels });
+  const reader = stream.getReader();
+  rec.reader = reader;
+  rec.identity = rec.identity ?? p.identity;
+  rec.trackSid = pub.sid;
+  rec.attachedTrackSids.push(pub.sid);
+  log('recording', p.identity, pub.sid);
   (async () => {
     try {
-      for await (const frame of rec.stream) {
-        if (rec.done) break;
-        const now = Date.now();
-        if (rec.firstFrameAtMs === 0) rec.firstFrameAtMs = now;
-        // Wall-clock receipt of loud frames (RMS above -40 dBFS), independent of any time-stretching.
-        let sum = 0;
-        for (let i = 0; i < frame.data.length; i++) sum += frame.data[i] * frame.data[i];
-        const rms = Math.sqrt(sum / Math.max(1, frame.data.length));
-        if (rms > 327.68) {
-          if (rec.firstLoudAtMs === 0) rec.firstLoudAtMs = now;
-          rec.lastLoudAtMs = now;
-        }
-        rec.chunks.push(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength));
-        rec.samples += frame.data.length;
+      for (;;) {
+        const { value: frame, done } = await reader.read();
+        if (done || rec.done) break;
+        onFrame(rec, frame);
       }
     } catch (e) {
-      log('recording stream ended:', e?.message ?? e);
+      if (!rec.done) log('recording stream failed:', errorText(e));
     }
+    if (rec.done || rec.reader !== reader) return;
+    // The track ended (unpublished, participant gone). Wait for the next matching track.
+    rec.reader = null;
+    rec.endedAtMs = Date.now();
+    emit({ event: 'recordingTrackEnded', trackSid: pub.sid, identity: p.identity });
+    attachExisting(rec, track);
   })();
 }
 
-function writeWav(path, rate, channels, chunks) {
+function onFrame(rec, frame) {
+  const now = Date.now();
+  if (rec.firstFrameAtMs === 0) rec.firstFrameAtMs = now;
+  if (rec.endedAtMs) {
+    // Between two tracks no frames flow: keep the timeline by writing the silence that passed.
+    const missing = Math.round(((now - rec.endedAtMs) * rec.sampleRate) / 1000) * rec.channels;
+    if (missing > 0) {
+      rec.chunks.push(Buffer.alloc(missing * 2));
+      rec.samples += missing;
+      rec.gapFilledMs += now - rec.endedAtMs;
+    }
+    rec.endedAtMs = 0;
+  }
+  const data = frame.data;
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i] * data[i];
+  // Wall-clock receipt of loud frames (RMS above -40 dBFS), independent of any time-stretching.
+  if (Math.sqrt(sum / Math.max(1, data.length)) > 327.68) {
+    if (rec.firstLoudAtMs === 0) rec.firstLoudAtMs = now;
+    rec.lastLoudAtMs = now;
+  }
+  rec.chunks.push(Buffer.from(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
+  rec.samples += data.length;
+}
+
+function attachExisting(rec, endedTrack) {
+  for (const p of room.remoteParticipants.values()) {
+    for (const pub of p.trackPublications.values()) {
+      if (!wantsTrack(rec, pub, p) || (endedTrack && pub.track === endedTrack)) continue;
+      if (pub.track) {
+        attach(rec, pub.track, pub, p);
+        return true;
+      }
+      if (!autoSubscribe || !pub.subscribed) pub.setSubscribed(true);
+    }
+  }
+  return false;
+}
+
+function wavBytes(rate, channels, chunks) {
   const data = Buffer.concat(chunks);
   const header = Buffer.alloc(44);
   header.write('RIFF', 0, 'ascii');
@@ -186,18 +313,32 @@ function writeWav(path, rate, channels, chunks) {
   header.writeUInt16LE(16, 34);
   header.write('data', 36, 'ascii');
   header.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([header, data]));
+  return Buffer.concat([header, data]);
 }
 
-// ---------------------------------------------------------------- commands
+// -------------------------------------------------------------------------- commands
+
+function requireString(args, key) {
+  if (typeof args[key] !== 'string' || args[key] === '') throw new Error(`'${key}' (string) is required`);
+  return args[key];
+}
 
 const commands = {
-  async join({ url, token, autoSubscribe = true }) {
+  async ping() {
+    return { pong: true, atMs: Date.now() };
+  },
+
+  async join(args) {
+    if (connected) throw new Error('already joined');
+    const url = requireString(args, 'url');
+    const token = requireString(args, 'token');
+    autoSubscribe = args.autoSubscribe !== false;
     await room.connect(url, token, { autoSubscribe, dynacast: false });
     connected = true;
     return {
       identity: room.localParticipant.identity,
       sid: room.localParticipant.sid,
+      room: room.name,
       participants: [...room.remoteParticipants.values()].map((p) => p.identity),
     };
   },
@@ -208,44 +349,51 @@ const commands = {
 
   async sendData({ packets, intervalMs = 0 }) {
     if (!connected) throw new Error('not connected');
+    if (!Array.isArray(packets)) throw new Error("'packets' (array) is required");
     let count = 0;
+    let firstSentAtMs = 0;
     for (const p of packets) {
-      await room.localParticipant.publishData(Buffer.from(p.payloadB64, 'base64'), {
-        reliable: p.reliable !== false,
-        topic: p.topic || undefined,
-        destination_identities: p.destinations && p.destinations.length ? p.destinations : undefined,
-      });
-      count++;
-      if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
-    }
-    return { count };
-  },
-
-  publishWav({ path, name }, reply) {
-    return publishAudio(readWav(path), name, reply);
-  },
-
-  publishTone(args, reply) {
-    return publishAudio(tone(args), args.name, reply);
-  },
-
-  async unpublish() {
-    return unpublish();
-  },
-
-  async record({ identity, path, sampleRate = 48000, channels = 1 }) {
-    if (recording) throw new Error('already recording');
-    recording = { identity: identity ?? null, path, sampleRate, channels, chunks: [], samples: 0, firstFrameAtMs: 0, firstLoudAtMs: 0, lastLoudAtMs: 0, stream: null, done: false };
-    for (const p of room.remoteParticipants.values()) {
-      if (identity && p.identity !== identity) continue;
-      for (const pub of p.trackPublications.values()) {
-        if (pub.track && pub.kind === TrackKind.KIND_AUDIO) {
-          startStream(pub.track, p.identity);
-          return { recording: true, attached: true };
-        }
+      if (count > 0 && intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
+      if (typeof p?.payloadB64 !== 'string') throw new Error(`packet ${count}: 'payloadB64' (string) is required; ${count} sent`);
+      try {
+        await room.localParticipant.publishData(Buffer.from(p.payloadB64, 'base64'), {
+          reliable: p.reliable !== false,
+          topic: p.topic || undefined,
+          destination_identities: Array.isArray(p.destinations) && p.destinations.length ? p.destinations : undefined,
+        });
+      } catch (e) {
+        throw new Error(`packet ${count}: ${errorText(e)}; ${count} sent`);
       }
+      if (count === 0) firstSentAtMs = Date.now();
+      count++;
     }
-    return { recording: true, attached: false };
+    return { count, firstSentAtMs, lastSentAtMs: Date.now() };
+  },
+
+  async publishWav(args) {
+    return publishAudio(readWav(requireString(args, 'path')), args.name, args.source);
+  },
+
+  async publishTone(args) {
+    return publishAudio(tone(args), args.name ?? 'peer-tone', args.source);
+  },
+
+  async unpublish({ trackSid }) {
+    return unpublish(trackSid);
+  },
+
+  async record(args) {
+    if (recording) throw new Error('already recording');
+    const path = requireString(args, 'path');
+    const sampleRate = args.sampleRate ?? 48000;
+    const channels = args.channels ?? 1;
+    if (!(sampleRate > 0) || !(channels > 0)) throw new Error('bad sampleRate/channels');
+    recording = {
+      identity: args.identity || null, path, sampleRate, channels,
+      chunks: [], samples: 0, firstFrameAtMs: 0, firstLoudAtMs: 0, lastLoudAtMs: 0,
+      reader: null, done: false, trackSid: null, attachedTrackSids: [], endedAtMs: 0, gapFilledMs: 0,
+    };
+    return { recording: true, attached: attachExisting(recording) };
   },
 
   async stopRecording() {
@@ -253,20 +401,18 @@ const commands = {
     if (!rec) throw new Error('not recording');
     recording = null;
     rec.done = true;
-    if (rec.stream) {
-      try {
-        await rec.stream.cancel?.();
-      } catch {
-        // already closed
-      }
-    }
-    writeWav(rec.path, rec.sampleRate, rec.channels, rec.chunks);
-    return { path: rec.path, samples: rec.samples, sampleRate: rec.sampleRate, channels: rec.channels, firstFrameAtMs: rec.firstFrameAtMs, firstLoudAtMs: rec.firstLoudAtMs, lastLoudAtMs: rec.lastLoudAtMs, identity: rec.identity };
+    if (rec.reader) await rec.reader.cancel().catch(() => {});
+    writeFileSync(rec.path, wavBytes(rec.sampleRate, rec.channels, rec.chunks));
+    return {
+      path: rec.path, samples: rec.samples, frames: rec.samples / rec.channels, sampleRate: rec.sampleRate, channels: rec.channels,
+      firstFrameAtMs: rec.firstFrameAtMs, firstLoudAtMs: rec.firstLoudAtMs, lastLoudAtMs: rec.lastLoudAtMs,
+      identity: rec.identity, trackSids: rec.attachedTrackSids, gapFilledMs: rec.gapFilledMs,
+    };
   },
 
   async leave() {
-    if (publication) await unpublish();
-    await room.disconnect();
+    if (publications.size) await unpublish().catch((e) => log('unpublish on leave:', errorText(e)));
+    if (connected) await room.disconnect();
     connected = false;
     return { left: true };
   },
@@ -280,45 +426,48 @@ async function handle(line) {
     emit({ id: null, ok: false, error: `not JSON: ${line.slice(0, 80)}` });
     return;
   }
-  const { id, cmd, ...args } = request;
-  const fn = commands[cmd];
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    emit({ id: null, ok: false, error: 'a request is a JSON object' });
+    return;
+  }
+  const { id = null, cmd, ...args } = request;
+  const fn = Object.hasOwn(commands, cmd) ? commands[cmd] : null;
   if (!fn) {
     emit({ id, ok: false, error: `unknown command '${cmd}'` });
     return;
   }
-  let replied = false;
-  const reply = (result) => {
-    if (replied) return;
-    replied = true;
-    emit({ id, ok: true, ...result });
-  };
   try {
-    const result = await fn(args, reply);
-    reply(result ?? {});
+    const result = await fn(args);
+    emit({ ...result, id, ok: true });
   } catch (e) {
-    if (!replied) {
-      replied = true;
-      emit({ id, ok: false, error: e?.message ?? String(e) });
-    } else {
-      emit({ event: 'error', cmd, error: e?.message ?? String(e) });
-    }
+    log(cmd, 'failed:', e?.stack ?? errorText(e));
+    emit({ id, ok: false, error: errorText(e) });
   }
 }
 
-process.on('unhandledRejection', (e) => emit({ event: 'error', error: e?.message ?? String(e) }));
-process.on('uncaughtException', (e) => emit({ event: 'error', error: e?.message ?? String(e) }));
+process.on('unhandledRejection', (e) => {
+  log('unhandled rejection:', e?.stack ?? errorText(e));
+  emit({ event: 'error', error: errorText(e) });
+});
+process.on('uncaughtException', (e) => {
+  log('uncaught exception:', e?.stack ?? errorText(e));
+  emit({ event: 'error', error: errorText(e) });
+});
 
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   if (line.trim()) handle(line);
 });
 lines.on('close', async () => {
+  setTimeout(() => process.exit(0), 3000).unref();
   try {
+    for (const state of publications.values()) state.stopped = true;
     if (connected) await room.disconnect();
-  } catch {
-    // exiting anyway
+    await dispose();
+  } catch (e) {
+    log('shutdown:', errorText(e));
   }
-  await dispose();
   process.exit(0);
 });
-emit({ event: 'ready' });
+log('ready, pid', process.pid);
+emit({ event: 'ready', pid: process.pid });

@@ -8,25 +8,51 @@ import io.livekit.server.RoomJoin;
 import io.livekit.server.RoomName;
 import io.livekit.server.RoomServiceClient;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import livekit.LivekitModels.ParticipantInfo;
 
 /**
- * A real livekit-server (the binary scripts/test.sh built) with generated keys, started inside
- * the test namespace on a fixed set of ports, so it can be killed and started again on the same
- * ports. Owns its process; {@link #close()} is idempotent. Not thread-safe.
+ * A real livekit-server (the binary scripts/test.sh built) with generated keys, inside the test
+ * namespace on a fixed set of ports derived from a base port, so it can be killed and started
+ * again on the same ports and several servers can run at once.
+ *
+ * <p>Ports for base {@code B}: HTTP/WebSocket {@code B}, ICE/TCP {@code B+1}, ICE/UDP
+ * {@code B+10 .. B+109}. While a server object is open it holds a lock file on its base, so
+ * servers in other test JVMs never pick the same ports. Bases chosen automatically lie in
+ * 10000..32767, below the kernel's ephemeral range, so no client socket takes a port while the
+ * server is down between {@link #kill()} and {@link #restart()}. Config, and the server's log, are
+ * in {@code target/test-output/livekit-server-B/}.
+ *
+ * <p>Owns its process; {@link #close()} stops it and is idempotent. Lifecycle methods are
+ * synchronized; the accessors and {@link #token} are safe from any thread.
  */
 public final class LiveKitServerProcess implements AutoCloseable {
-  private static final AtomicInteger NEXT_BASE = new AtomicInteger(17880);
+  /** Ports a server occupies from its base. */
+  public static final int PORTS_PER_SERVER = 110;
+  private static final int SLOT = 128;
+  private static final int AUTO_MIN = 10_240;
+  private static final int AUTO_MAX = 32_640; // last base + SLOT stays below 32768
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final TestEnvironment env = TestEnvironment.get();
   private final int httpPort;
@@ -35,38 +61,74 @@ public final class LiveKitServerProcess implements AutoCloseable {
   private final int udpEnd;
   private final String apiKey;
   private final String apiSecret;
+  private final Path dir;
   private final Path config;
   private final Path log;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).proxy(HttpClient.Builder.NO_PROXY).build();
   private Process process;
   private RoomServiceClient roomService;
+  private boolean closed;
 
-  private LiveKitServerProcess(int base) {
-    this.httpPort = base;
-    this.tcpPort = base + 1;
-    int slot = (base - 17880) / 10;
-    this.udpStart = 52000 + slot * 200;
-    this.udpEnd = udpStart + 199;
+  /**
+   * Starts a server on the ports of {@code basePort} (see the class comment); fails if another
+   * server holds that base or a port is taken.
+   */
+  public LiveKitServerProcess(int basePort) {
+    if (basePort < 1024 || basePort + PORTS_PER_SERVER > 65_535) throw new IllegalArgumentException("base port out of range: " + basePort);
+    this.httpPort = basePort;
+    this.tcpPort = basePort + 1;
+    this.udpStart = basePort + 10;
+    this.udpEnd = basePort + PORTS_PER_SERVER - 1;
+    this.lockChannel = openLock(basePort);
+    this.lock = tryLock(lockChannel);
+    if (lock == null) {
+      closeQuietly(lockChannel);
+      throw new IllegalStateException("port base " + basePort + " is held by another LiveKitServerProcess");
+    }
     SecureRandom random = new SecureRandom();
-    byte[] key = new byte[8];
-    byte[] secret = new byte[24];
+    byte[] key = new byte[16];
+    byte[] secret = new byte[32];
     random.nextBytes(key);
     random.nextBytes(secret);
     this.apiKey = "API" + HexFormat.of().formatHex(key);
     this.apiSecret = HexFormat.of().formatHex(secret);
-    Path dir = TestEnvironment.outputDir("livekit-server-" + base);
+    this.dir = TestEnvironment.outputDir("livekit-server-" + basePort);
     this.config = dir.resolve("config.yaml");
     this.log = dir.resolve("server.log");
+    try {
+      startProcess();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
   }
 
-  /** Starts a server on the next free set of ports. */
+  /** Starts a server on a free base port. */
   public static LiveKitServerProcess start() {
-    LiveKitServerProcess server = new LiveKitServerProcess(NEXT_BASE.getAndAdd(10));
-    server.startProcess();
-    return server;
+    RuntimeException last = null;
+    for (int attempt = 0; attempt < 8; attempt++) {
+      int slots = (AUTO_MAX - AUTO_MIN) / SLOT;
+      int base = AUTO_MIN + ThreadLocalRandom.current().nextInt(slots) * SLOT;
+      if (!tcpFree(base) || !tcpFree(base + 1)) continue;
+      try {
+        return new LiveKitServerProcess(base);
+      } catch (IllegalStateException e) {
+        last = e; // Lost a race for the base or a port: try another.
+      }
+    }
+    throw new IllegalStateException("no free port base for livekit-server after 8 attempts", last);
   }
 
-  /** Starts again after {@link #kill()} or {@link #stop()}, on the same ports and keys. */
-  public void restart() {
+  /** Starts a server on the ports of {@code basePort}. */
+  public static LiveKitServerProcess start(int basePort) {
+    return new LiveKitServerProcess(basePort);
+  }
+
+  /** Starts the server again after {@link #kill()} or {@link #stop()}, on the same ports and keys. */
+  public synchronized void restart() {
+    if (closed) throw new IllegalStateException("server is closed");
     if (process != null && process.isAlive()) throw new IllegalStateException("server still running");
     startProcess();
   }
@@ -81,6 +143,8 @@ public final class LiveKitServerProcess implements AutoCloseable {
           port_range_end: %d
           use_external_ip: false
           node_ip: %s
+        turn:
+          enabled: false
         keys:
           %s: %s
         logging:
@@ -88,36 +152,51 @@ public final class LiveKitServerProcess implements AutoCloseable {
         """.formatted(httpPort, env.nodeIp(), tcpPort, udpStart, udpEnd, env.nodeIp(), apiKey, apiSecret);
     try {
       Files.writeString(config, yaml);
-      process = new ProcessBuilder(env.livekitServerBinary().toString(), "--config", config.toString())
+      Files.writeString(log, "---- start " + java.time.Instant.now() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      process = ChildProcesses.track(new ProcessBuilder(env.livekitServerBinary().toString(), "--config", config.toString())
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .start();
+          .start());
     } catch (IOException e) {
       throw new IllegalStateException("cannot start livekit-server " + env.livekitServerBinary(), e);
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    HttpRequest ping = HttpRequest.newBuilder(URI.create(httpUrl() + "/")).timeout(Duration.ofSeconds(1)).GET().build();
     while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new IllegalStateException("livekit-server exited with " + process.exitValue() + "; see " + log);
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress(env.nodeIp(), httpPort), 200);
-        return;
-      } catch (IOException notYet) {
-        sleep(100);
+      if (!process.isAlive()) {
+        throw new IllegalStateException("livekit-server exited with " + process.exitValue() + " on start; see " + log);
       }
+      try {
+        if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+      } catch (IOException notYet) {
+        // Not listening yet.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        kill();
+        throw new IllegalStateException("interrupted while livekit-server started", e);
+      }
+      sleep(100);
     }
-    close();
-    throw new IllegalStateException("livekit-server did not listen on " + httpPort + " within 20 s; see " + log);
+    kill();
+    throw new IllegalStateException("livekit-server did not answer HTTP on " + httpUrl() + " within " + START_TIMEOUT.toSeconds() + " s; see " + log);
   }
 
+  /** {@code ws://NODE_IP:PORT}, what clients join. */
   public String wsUrl() {
     return "ws://" + env.nodeIp() + ":" + httpPort;
   }
 
+  /** {@code http://NODE_IP:PORT}, the Twirp API. */
   public String httpUrl() {
     return "http://" + env.nodeIp() + ":" + httpPort;
   }
 
   public int httpPort() {
+    return httpPort;
+  }
+
+  /** The base port: HTTP; TCP is +1, UDP +10..+109. */
+  public int basePort() {
     return httpPort;
   }
 
@@ -129,69 +208,148 @@ public final class LiveKitServerProcess implements AutoCloseable {
     return apiSecret;
   }
 
-  /** A token to join {@code room} as {@code identity} that may publish, subscribe and send data. */
+  /** The server's log file. */
+  public Path logFile() {
+    return log;
+  }
+
+  public synchronized boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  /** A token to join {@code room} as {@code identity} that may publish, subscribe and send data, valid 1 h. */
   public String token(String room, String identity) {
     return token(room, identity, Duration.ofHours(1));
   }
 
-  /** Same, valid for {@code ttl} (negative for an already expired token). */
+  /** Same, valid for {@code ttl}; zero or negative gives a token that expired {@code -ttl} ago (at least 1 s). */
   public String token(String room, String identity, Duration ttl) {
+    return token(room, identity, ttl, t -> {});
+  }
+
+  /**
+   * A token with the default grants (room join for {@code room}, publish, subscribe, publish
+   * data) and {@code ttl} as above; {@code customize} may change anything before signing (e.g.
+   * {@code t.clearGrants()} and other grants, metadata, attributes).
+   */
+  public String token(String room, String identity, Duration ttl, Consumer<AccessToken> customize) {
     AccessToken token = new AccessToken(apiKey, apiSecret);
     token.setIdentity(identity);
     token.setName(identity);
-    if (ttl.isNegative()) {
-      token.setNotBefore(new java.util.Date(System.currentTimeMillis() - 3_600_000L));
-      token.setExpiration(new java.util.Date(System.currentTimeMillis() + ttl.toMillis()));
+    if (ttl.isNegative() || ttl.isZero()) {
+      long now = System.currentTimeMillis();
+      token.setNotBefore(new Date(now - 3_600_000L));
+      token.setExpiration(new Date(now - Math.max(1_000L, -ttl.toMillis())));
     } else {
       token.setTtl(ttl.toMillis());
     }
     token.addGrants(new RoomJoin(true), new RoomName(room), new CanPublish(true), new CanSubscribe(true), new CanPublishData(true));
+    customize.accept(token);
     return token.toJwt();
   }
 
+  /** The server API client (Twirp over HTTP), created once. */
   public synchronized RoomServiceClient roomService() {
-    if (roomService == null) roomService = RoomServiceClient.create(httpUrl(), apiKey, apiSecret);
+    if (roomService == null) roomService = RoomServiceClient.createClient(httpUrl(), apiKey, apiSecret);
     return roomService;
   }
 
   /** Identities the server currently lists in {@code room} (empty when the room does not exist). */
-  public List<String> participantIdentities(String room) {
+  public List<String> listParticipantIdentities(String room) {
     try {
       var response = roomService().listParticipants(room).execute();
-      if (!response.isSuccessful() || response.body() == null) return List.of();
+      if (response.code() == 404) return List.of();
+      if (!response.isSuccessful() || response.body() == null) {
+        throw new IllegalStateException("RoomService.ListParticipants(" + room + ") answered HTTP " + response.code());
+      }
       return response.body().stream().map(ParticipantInfo::getIdentity).toList();
     } catch (IOException e) {
-      throw new IllegalStateException("RoomService.listParticipants failed", e);
+      throw new IllegalStateException("RoomService.ListParticipants(" + room + ") failed", e);
     }
   }
 
-  /** SIGKILL, as a crash would. */
-  public void kill() {
+  /** Same as {@link #listParticipantIdentities(String)}. */
+  public List<String> participantIdentities(String room) {
+    return listParticipantIdentities(room);
+  }
+
+  /** SIGKILL, as a crash would; returns once the process is gone. */
+  public synchronized void kill() {
     if (process != null) {
       process.destroyForcibly();
-      waitFor(process);
+      waitFor(process, 10);
     }
   }
 
-  public void stop() {
-    if (process != null) {
+  /** SIGTERM (the server closes its rooms), SIGKILL after 10 s. */
+  public synchronized void stop() {
+    if (process != null && process.isAlive()) {
       process.destroy();
-      if (!waitFor(process)) process.destroyForcibly();
+      if (!waitFor(process, 10)) {
+        process.destroyForcibly();
+        waitFor(process, 5);
+      }
     }
   }
 
+  /** Stops the server and releases its ports. Idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
     stop();
     process = null;
+    try {
+      if (lock != null) lock.release();
+    } catch (IOException ignored) {
+      // Released with the channel anyway.
+    }
+    closeQuietly(lockChannel);
   }
 
-  private static boolean waitFor(Process p) {
+  private static FileChannel openLock(int base) {
     try {
-      return p.waitFor(10, TimeUnit.SECONDS);
+      Path dir = Path.of(System.getProperty("java.io.tmpdir"), "livekit-bridge-test-ports");
+      Files.createDirectories(dir);
+      return FileChannel.open(dir.resolve(base + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot open the port lock file for base " + base, e);
+    }
+  }
+
+  private static FileLock tryLock(FileChannel channel) {
+    try {
+      return channel.tryLock();
+    } catch (OverlappingFileLockException held) {
+      return null;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot lock the port lock file", e);
+    }
+  }
+
+  private static boolean tcpFree(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getByName(TestEnvironment.get().nodeIp()), port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean waitFor(Process p, int seconds) {
+    try {
+      return p.waitFor(seconds, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // Nothing to do.
     }
   }
 

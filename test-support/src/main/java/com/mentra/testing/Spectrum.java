@@ -1,44 +1,75 @@
 package com.mentra.testing;
 
-/** Measurements of mono 16-bit PCM: dominant frequency, level, silent gaps. */
+/**
+ * Measurements of mono 16-bit PCM: dominant frequency, level, silent gaps. Stateless;
+ * thread-safe.
+ */
 public final class Spectrum {
+  private static final int MAX_FFT = 1 << 22;
+
   private Spectrum() {}
 
   /**
-   * The dominant frequency in Hz, precise to well under 0.1 Hz for a steady tone: a Hann-windowed,
-   * zero-padded FFT finds the peak bin, then the windowed DTFT is scanned finely around it.
+   * The dominant frequency in Hz, precise to well under 0.1 Hz for a steady tone of a few
+   * hundred ms: the mean is removed, a Hann-windowed, zero-padded FFT finds the peak bin, then a
+   * golden-section search of the windowed DTFT refines it.
    */
   public static double dominantFrequency(short[] samples, int sampleRate) {
+    return dominantFrequency(samples, sampleRate, 0, sampleRate / 2.0);
+  }
+
+  /** Same, looking only between {@code minHz} and {@code maxHz}. */
+  public static double dominantFrequency(short[] samples, int sampleRate, double minHz, double maxHz) {
     int n = samples.length;
     if (n < 64) throw new IllegalArgumentException("too few samples: " + n);
+    double mean = 0;
+    for (short v : samples) mean += v;
+    mean /= n;
     double[] windowed = new double[n];
-    for (int i = 0; i < n; i++) windowed[i] = samples[i] * (0.5 - 0.5 * Math.cos(2 * Math.PI * i / (n - 1)));
-    int size = Integer.highestOneBit(n - 1) << 2;
+    for (int i = 0; i < n; i++) windowed[i] = (samples[i] - mean) * (0.5 - 0.5 * Math.cos(2 * Math.PI * i / (n - 1)));
+    int size = Integer.highestOneBit(n - 1) << 1;
+    while (size < MAX_FFT && size < 4 * n) size <<= 1;
     double[] re = new double[size];
     double[] im = new double[size];
     System.arraycopy(windowed, 0, re, 0, n);
     fft(re, im);
-    int peak = 1;
-    double best = 0;
-    for (int k = 1; k < size / 2; k++) {
+    double binHz = (double) sampleRate / size;
+    int from = Math.max(1, (int) Math.ceil(minHz / binHz));
+    int to = Math.min(size / 2 - 1, (int) Math.floor(maxHz / binHz));
+    if (from > to) throw new IllegalArgumentException("empty range " + minHz + ".." + maxHz + " Hz");
+    int peak = from;
+    double best = -1;
+    for (int k = from; k <= to; k++) {
       double mag = re[k] * re[k] + im[k] * im[k];
       if (mag > best) {
         best = mag;
         peak = k;
       }
     }
-    double binHz = (double) sampleRate / size;
-    double center = peak * binHz;
-    double bestFreq = center;
-    double bestMag = -1;
-    for (double f = center - 2 * binHz; f <= center + 2 * binHz; f += binHz / 50) {
-      double mag = dtftMagnitude(windowed, f / sampleRate);
-      if (mag > bestMag) {
-        bestMag = mag;
-        bestFreq = f;
+    // Golden-section search for the maximum of the DTFT within one bin either side.
+    double a = (peak - 1) * binHz / sampleRate;
+    double b = (peak + 1) * binHz / sampleRate;
+    double g = (Math.sqrt(5) - 1) / 2;
+    double c = b - g * (b - a);
+    double d = a + g * (b - a);
+    double fc = dtftMagnitude(windowed, c);
+    double fd = dtftMagnitude(windowed, d);
+    while ((b - a) * sampleRate > 1e-4) {
+      if (fc > fd) {
+        b = d;
+        d = c;
+        fd = fc;
+        c = b - g * (b - a);
+        fc = dtftMagnitude(windowed, c);
+      } else {
+        a = c;
+        c = d;
+        fc = fd;
+        d = a + g * (b - a);
+        fd = dtftMagnitude(windowed, d);
       }
     }
-    return bestFreq;
+    return (a + b) / 2 * sampleRate;
   }
 
   /** RMS level in dB relative to full scale (a full-scale sine is -3 dBFS). */
@@ -49,15 +80,24 @@ public final class Spectrum {
     return 20 * Math.log10(Math.sqrt(sum / samples.length) / 32768.0);
   }
 
-  /** The longest run, in ms, of 5 ms windows whose RMS is below {@code thresholdDbfs}. */
+  /** RMS level in dBFS of samples {@code [from, to)}; minus infinity when empty or silent. */
+  public static double rmsDbfs(short[] samples, int from, int to) {
+    if (to <= from) return Double.NEGATIVE_INFINITY;
+    double sum = 0;
+    for (int i = from; i < to; i++) sum += (double) samples[i] * samples[i];
+    return 20 * Math.log10(Math.sqrt(sum / (to - from)) / 32768.0);
+  }
+
+  /**
+   * The longest run, in ms, of consecutive 5 ms windows whose RMS is below {@code thresholdDbfs}
+   * (a multiple of 5 ms; a gap at either end counts too).
+   */
   public static double longestGapMs(short[] samples, int sampleRate, double thresholdDbfs) {
     int window = sampleRate / 200;
     int longest = 0;
     int run = 0;
     for (int start = 0; start + window <= samples.length; start += window) {
-      short[] w = new short[window];
-      System.arraycopy(samples, start, w, 0, window);
-      if (rmsDbfs(w) < thresholdDbfs) {
+      if (rmsDbfs(samples, start, start + window) < thresholdDbfs) {
         run++;
         longest = Math.max(longest, run);
       } else {
@@ -71,9 +111,7 @@ public final class Spectrum {
   public static int firstSoundIndex(short[] samples, int sampleRate, double thresholdDbfs) {
     int window = sampleRate / 200;
     for (int start = 0; start + window <= samples.length; start += window) {
-      short[] w = new short[window];
-      System.arraycopy(samples, start, w, 0, window);
-      if (rmsDbfs(w) >= thresholdDbfs) return start;
+      if (rmsDbfs(samples, start, start + window) >= thresholdDbfs) return start;
     }
     return -1;
   }

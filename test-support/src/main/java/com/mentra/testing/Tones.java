@@ -1,6 +1,6 @@
 package com.mentra.testing;
 
-/** Sine tones as 16-bit PCM. */
+/** Sine tones and other test signals as 16-bit PCM. Stateless; thread-safe. */
 public final class Tones {
   private Tones() {}
 
@@ -18,6 +18,31 @@ public final class Tones {
     return out;
   }
 
+  /** {@code durationMs} of digital silence. */
+  public static short[] silence(int sampleRate, long durationMs) {
+    return new short[(int) (sampleRate * durationMs / 1000)];
+  }
+
+  /** The parts one after another. */
+  public static short[] concat(short[]... parts) {
+    int n = 0;
+    for (short[] p : parts) n += p.length;
+    short[] out = new short[n];
+    int at = 0;
+    for (short[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** The mono signal copied to every one of {@code channels} (interleaved). */
+  public static short[] interleave(short[] mono, int channels) {
+    short[] out = new short[mono.length * channels];
+    for (int i = 0; i < mono.length; i++) for (int c = 0; c < channels; c++) out[i * channels + c] = mono[i];
+    return out;
+  }
+
   /** Little-endian bytes of {@code samples}. */
   public static byte[] toBytes(short[] samples) {
     byte[] out = new byte[samples.length * 2];
@@ -28,6 +53,7 @@ public final class Tones {
     return out;
   }
 
+  /** Samples from little-endian bytes (an odd last byte is ignored). */
   public static short[] fromBytes(byte[] bytes) {
     short[] out = new short[bytes.length / 2];
     for (int i = 0; i < out.length; i++) out[i] = (short) ((bytes[2 * i] & 0xff) | (bytes[2 * i + 1] << 8));
