@@ -27,8 +27,12 @@ export LKB_NETNS=lkbrun LKB_NODE_IP=10.99.1.1 LKB_HOST_IP=10.99.1.2
 scripts/netns.sh up
 work="$(mktemp -d)"
 cleanup() {
-  [ -n "${bridge_pid:-}" ] && kill "$bridge_pid" 2>/dev/null && wait "$bridge_pid" 2>/dev/null
-  scripts/netns.sh down || true
+  set +e
+  if [ -n "${bridge_pid:-}" ]; then
+    kill "$bridge_pid" 2>/dev/null
+    wait "$bridge_pid" 2>/dev/null
+  fi
+  scripts/netns.sh down
   rm -rf "$work"
 }
 trap cleanup EXIT
