@@ -30,6 +30,7 @@ final class AudioFileServer implements AutoCloseable {
     serve("/page.html", "text/html", "<html><body>not audio</body></html>".getBytes());
     byte[] truncated = java.util.Arrays.copyOf(wav2s, 30);
     serve("/truncated.wav", "audio/wav", truncated);
+    serve("/truncated-data.wav", "audio/wav", java.util.Arrays.copyOf(wav2s, wav2s.length / 2));
     byte[] huge = wav2s.clone();
     // data chunk size field (bytes 40..43) claims ~4 GB
     huge[40] = (byte) 0xf0;

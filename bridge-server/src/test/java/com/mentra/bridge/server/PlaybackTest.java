@@ -221,6 +221,8 @@ class PlaybackTest {
       "/status/500|HTTP 500",
       "/page.html|not audio",
       "/truncated.wav|truncated",
+      "/truncated-data.wav|WAV truncated at 9",
+      "/huge-header.wav|of the 4294967280 bytes its header declares",
       "/random.mp3|MP3",
       "/slow.wav|no audio bytes",
       "/loop|redirects",

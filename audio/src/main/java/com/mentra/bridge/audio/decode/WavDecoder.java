@@ -24,6 +24,8 @@ final class WavDecoder implements DecodedAudioStream {
   private final int channels;
   private final int sampleRate;
   private final int bytesPerSample;
+  /** Data bytes the header declares; -1 when it does not say (0 or 0xFFFFFFFF, as streamed WAVs write). */
+  private final long declared;
   private long remaining;
   private long position;
   private byte[] scratch = new byte[0];
@@ -34,7 +36,9 @@ final class WavDecoder implements DecodedAudioStream {
     this.channels = channels;
     this.sampleRate = sampleRate;
     this.bytesPerSample = bitsPerSample / 8;
-    this.remaining = dataBytes;
+    boolean unknown = dataBytes == 0 || dataBytes == 0xFFFFFFFFL;
+    this.declared = unknown ? -1 : dataBytes;
+    this.remaining = unknown ? Long.MAX_VALUE : dataBytes;
   }
 
   /** Parses the header up to the data chunk; the stream is positioned after "RIFF". */
@@ -105,9 +109,14 @@ final class WavDecoder implements DecodedAudioStream {
     if (scratch.length < want) scratch = new byte[want];
     int got = in.readNBytes(scratch, 0, want);
     int whole = got / frameBytes;
+    if (got < want && declared >= 0) {
+      long have = declared - remaining + got;
+      throw new DecodeException("WAV truncated at " + (position + whole) * 1000 / sampleRate + " ms: the data ends after "
+          + have + " of the " + declared + " bytes its header declares");
+    }
     if (whole == 0) {
       remaining = 0;
-      return -1; // the file ended before its header said: play what arrived
+      return -1;
     }
     if (got < want) remaining = 0;
     else remaining -= want;

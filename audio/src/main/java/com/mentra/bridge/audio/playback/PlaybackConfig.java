@@ -11,7 +11,7 @@ import java.time.Duration;
 public record PlaybackConfig(int outputRate, int decodeAheadMs, Duration progressInterval, Duration trackIdle,
     Duration maxDuration, FetchPolicy fetch) {
   public static PlaybackConfig defaults() {
-    return new PlaybackConfig(48_000, 2_000, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMinutes(15), FetchPolicy.defaults());
+    return new PlaybackConfig(48_000, 1_000, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMinutes(15), FetchPolicy.defaults());
   }
 
   public PlaybackConfig withFetch(FetchPolicy policy) {
