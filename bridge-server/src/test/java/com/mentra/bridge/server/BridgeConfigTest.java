@@ -1,0 +1,29 @@
+package com.mentra.bridge.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BridgeConfigTest {
+  @Test
+  void defaults() {
+    BridgeConfig c = BridgeConfig.from(Map.of());
+    assertThat(c.port()).isEqualTo(9090);
+    assertThat(c.downlinkQueueChunks()).isEqualTo(10);
+    assertThat(c.canMintTokens()).isFalse();
+    assertThat(c.allowPrivateAudioUrls()).isFalse();
+  }
+
+  @Test
+  void invalidSettingsFailWithTheVariableNamed() {
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("PORT", "http"))).hasMessageContaining("PORT must be an integer");
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("PORT", "70000"))).hasMessageContaining("PORT must be between 1 and 65535");
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("LIVEKIT_API_KEY", "k"))).hasMessageContaining("must be set together");
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("LIVEKIT_URL", "localhost:7880"))).hasMessageContaining("LIVEKIT_URL must be");
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("LOG_LEVEL", "loud"))).hasMessageContaining("LOG_LEVEL must be one of");
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("AUDIO_URL_ALLOW_PRIVATE", "maybe"))).hasMessageContaining("true or false");
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("DOWNLINK_QUEUE_CHUNKS", "0"))).hasMessageContaining("DOWNLINK_QUEUE_CHUNKS");
+  }
+}

@@ -1,0 +1,45 @@
+package com.mentra.bridge.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mentra.bridge.api.BridgeStatusRequest;
+import com.mentra.bridge.api.BridgeStatusResponse;
+import io.grpc.Status;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** GetStatus follows the participant through a LiveKit outage; shutdown ends everything. */
+class BridgeLifecycleTest {
+  @Test
+  void statusReportsReconnectionAndShutdownEndsSessionsAndStreams() throws Exception {
+    try (BridgeHarness h = new BridgeHarness()) {
+      assertThat(h.join("u", "life", "").getSuccess()).isTrue();
+      BridgeHarness.AudioStream stream = h.openStream("u");
+      BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream");
+
+      h.livekit.kill();
+      BridgeStatusResponse lost = BridgeHarness.await(() -> {
+        BridgeStatusResponse s = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("u").build());
+        return s.getConnectionState().equals("RECONNECTING") ? s : null;
+      }, Duration.ofSeconds(5), "RECONNECTING");
+      System.out.println("during the outage: " + lost.getConnectionState() + " since " + lost.getLastDisconnectAt() + ": " + lost.getLastDisconnectReason());
+      assertThat(lost.getConnected()).isFalse();
+      assertThat(lost.getLastDisconnectAt()).isPositive();
+      assertThat(lost.getLastDisconnectReason()).isNotEmpty();
+
+      h.livekit.restart();
+      BridgeHarness.await(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("u").build()).getConnected() ? true : null,
+          Duration.ofSeconds(15), "CONNECTED again");
+
+      long start = System.nanoTime();
+      h.bridge.shutdown();
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      System.out.println("shutdown took " + ms + " ms");
+      BridgeHarness.await(() -> stream.error != null || stream.completed ? true : null, Duration.ofSeconds(5), "stream ended");
+      assertThat(Status.fromThrowable(stream.error).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(h.bridge.sessionCount()).isZero();
+      BridgeHarness.await(() -> h.livekit.participantIdentities("life").isEmpty() ? true : null, Duration.ofSeconds(5), "left the room");
+      assertThat(ms).isLessThan(10_000);
+    }
+  }
+}
