@@ -8,9 +8,9 @@ import java.util.Locale;
 /**
  * Opens a decoder for audio bytes. The format is recognised from the bytes first (RIFF/WAVE,
  * ID3 or an MPEG frame sync), then from the Content-Type, then from the file extension. Formats:
- * WAV (PCM 8/16/24/32, float, mu-law, A-law, extensible), MP3 (layer III) and raw
- * {@code audio/L16;rate=...;channels=...}. Ogg (Opus, Vorbis) and FLAC are recognised and refused
- * with a clear message.
+ * WAV (PCM 8/16/24/32, float, mu-law, A-law, extensible), MP3 (layer III), Ogg Opus and raw
+ * {@code audio/L16;rate=...;channels=...}. Ogg Vorbis and FLAC are recognised and refused with a
+ * clear message (no well-kept pure-Java decoder; native ones could crash the process).
  */
 public final class AudioDecoders {
   private AudioDecoders() {}
@@ -28,7 +28,7 @@ public final class AudioDecoders {
       return WavDecoder.open(in);
     }
     if (startsWith(head, "ID3") || isMpegSync(head)) return Mp3Decoder.open(in);
-    if (startsWith(head, "OggS")) throw new UnsupportedFormatException("Ogg audio (Opus/Vorbis) is not supported yet; use MP3 or WAV");
+    if (startsWith(head, "OggS")) return OggOpusDecoder.open(in);
     if (startsWith(head, "fLaC")) throw new UnsupportedFormatException("FLAC is not supported yet; use MP3 or WAV");
     if (head.length == 0) throw new DecodeException("the audio body is empty");
 
@@ -41,7 +41,7 @@ public final class AudioDecoders {
       throw new UnsupportedFormatException("the body is not audio (Content-Type '" + (type.isEmpty() ? "none" : type) + "')");
     }
     throw new UnsupportedFormatException("unrecognised audio format (Content-Type '" + (type.isEmpty() ? "none" : type)
-        + "', extension '" + ext + "'); supported: WAV, MP3, audio/L16");
+        + "', extension '" + ext + "'); supported: WAV, MP3, Ogg Opus, audio/L16");
   }
 
   private static boolean startsWith(byte[] b, String magic) {
