@@ -1,11 +1,11 @@
 package com.mentra.bridge.audio;
 
 /** Measures a resampled pure tone: fitted level and everything else (THD+N). */
-final class ToneAnalysis {
+public final class ToneAnalysis {
   private ToneAnalysis() {}
 
   /** A mono sine at {@code amplitude} (0..1 of full scale). */
-  static short[] tone(double frequency, int rate, double amplitude, int frames) {
+  public static short[] tone(double frequency, int rate, double amplitude, int frames) {
     short[] out = new short[frames];
     for (int i = 0; i < frames; i++) out[i] = (short) Math.round(amplitude * 32767 * Math.sin(2 * Math.PI * frequency * i / rate));
     return out;
@@ -29,7 +29,7 @@ final class ToneAnalysis {
   }
 
   /** Least-squares fit of a sine at exactly {@code frequency}; returns {amplitude, residual rms}. */
-  static double[] fit(short[] x, int rate, double frequency, int from, int to) {
+  public static double[] fit(short[] x, int rate, double frequency, int from, int to) {
     double ss = 0, cc = 0, sc = 0, xs = 0, xc = 0;
     for (int i = from; i < to; i++) {
       double s = Math.sin(2 * Math.PI * frequency * i / rate);
@@ -53,7 +53,7 @@ final class ToneAnalysis {
   }
 
   /** THD+N in dB: everything but the fitted tone, relative to the tone's RMS. */
-  static double thdPlusNoiseDb(short[] x, int rate, double frequency) {
+  public static double thdPlusNoiseDb(short[] x, int rate, double frequency) {
     int from = x.length / 10;
     int to = x.length - x.length / 10;
     double[] f = fit(x, rate, frequency, from, to);
@@ -61,7 +61,7 @@ final class ToneAnalysis {
   }
 
   /** Level of the output relative to the input tone's amplitude, in dB (RMS of the steady part). */
-  static double levelDb(short[] x, double inputAmplitude) {
+  public static double levelDb(short[] x, double inputAmplitude) {
     int from = x.length / 10;
     int to = x.length - x.length / 10;
     double sum = 0;

@@ -1,6 +1,7 @@
 package com.mentra.bridge.audio.bench;
 
 import com.mentra.bridge.audio.Resampler;
+import com.mentra.bridge.audio.ToneAnalysis;
 
 /**
  * Prints the resampling quality figures of the project's resampler next to a linear-interpolation
@@ -38,44 +39,15 @@ public final class ResamplerBenchmark {
   }
 
   static short[] tone(double f, int rate, int frames) {
-    short[] s = new short[frames];
-    for (int i = 0; i < frames; i++) s[i] = (short) Math.round(AMPLITUDE * 32767 * Math.sin(2 * Math.PI * f * i / rate));
-    return s;
+    return ToneAnalysis.tone(f, rate, AMPLITUDE, frames);
   }
 
-  /** THD+N (dB): everything but a least-squares fit of the tone, relative to the tone. */
   static double thdn(short[] x, int rate, double f) {
-    int from = x.length / 10;
-    int to = x.length - x.length / 10;
-    double ss = 0, cc = 0, sc = 0, xs = 0, xc = 0;
-    for (int i = from; i < to; i++) {
-      double s = Math.sin(2 * Math.PI * f * i / rate);
-      double c = Math.cos(2 * Math.PI * f * i / rate);
-      ss += s * s;
-      cc += c * c;
-      sc += s * c;
-      xs += x[i] * s;
-      xc += x[i] * c;
-    }
-    double det = ss * cc - sc * sc;
-    double a = (xs * cc - xc * sc) / det;
-    double b = (xc * ss - xs * sc) / det;
-    double res = 0;
-    for (int i = from; i < to; i++) {
-      double e = x[i] - (a * Math.sin(2 * Math.PI * f * i / rate) + b * Math.cos(2 * Math.PI * f * i / rate));
-      res += e * e;
-    }
-    return 20 * Math.log10(Math.sqrt(res / (to - from)) / (Math.hypot(a, b) / Math.sqrt(2)));
+    return ToneAnalysis.thdPlusNoiseDb(x, rate, f);
   }
 
-  /** Output level relative to the input tone (dB). */
   static double level(short[] x) {
-    int from = x.length / 10;
-    int to = x.length - x.length / 10;
-    double sum = 0;
-    for (int i = from; i < to; i++) sum += (double) x[i] * x[i];
-    double rms = Math.sqrt(sum / (to - from));
-    return rms == 0 ? Double.NEGATIVE_INFINITY : 20 * Math.log10(rms / (AMPLITUDE * 32767 / Math.sqrt(2)));
+    return ToneAnalysis.levelDb(x, AMPLITUDE);
   }
 
   public static void main(String[] args) {
