@@ -88,11 +88,19 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
     }
     BridgeSession.JoinParams params = new BridgeSession.JoinParams(request.getUserId(), request.getRoomName(), url, token,
         request.getTargetIdentity(), request.getSubscribeTargetAudio());
+    io.grpc.Context call = io.grpc.Context.current();
     blocking.execute(() -> {
       try (var u = MDC.putCloseable("user_id", params.userId()); var r = MDC.putCloseable("room", params.roomName())) {
         JoinRoomResponse response;
         try {
           BridgeSession session = sessions.join(params);
+          if (call.isCancelled()) {
+            // The client gave up (e.g. disposed its session) while we joined: it will never use
+            // this session, so it must not stay in the room.
+            log.info("join cancelled by the client; leaving again");
+            sessions.leaveIfCurrent(session);
+            return;
+          }
           log.info("joined as {} (target '{}', mic audio {})", session.room().localSid(), params.targetIdentity(), params.subscribeTargetAudio());
           response = JoinRoomResponse.newBuilder()
               .setSuccess(true)

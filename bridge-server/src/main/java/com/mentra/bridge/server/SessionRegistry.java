@@ -83,6 +83,21 @@ final class SessionRegistry {
     }
   }
 
+  /** Closes {@code session} if it is still its user's current one (a newer join may have replaced it). */
+  void leaveIfCurrent(BridgeSession session) throws InterruptedException {
+    ReentrantLock lock = locks.computeIfAbsent(session.userId, k -> new ReentrantLock());
+    lock.lockInterruptibly();
+    try {
+      if (sessions.remove(session.userId, session)) {
+        session.close();
+        StreamAudioCall stream = streams.get(session.userId);
+        if (stream != null) stream.sessionEnded();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   BridgeSession get(String userId) {
     return sessions.get(userId);
   }

@@ -140,6 +140,19 @@ class BridgeSessionTest {
   }
 
   @Test
+  void aJoinTheClientAbandonsDoesNotLeaveASessionBehind() throws Exception {
+    // The deadline expires while the bridge is still connecting to LiveKit (joining takes a few
+    // hundred ms: signalling, then ICE for both transports); the channel is warm so the call arrives.
+    h.health();
+    Status.Code code = codeOf(() -> h.blocking.withDeadlineAfter(80, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .joinRoom(JoinRoomRequest.newBuilder().setUserId("abandoned").setRoomName("abandon-room").build()));
+    assertThat(code).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    Thread.sleep(2_000);
+    assertThat(h.health().getActiveSessions()).isZero();
+    assertThat(h.livekit.participantIdentities("abandon-room")).doesNotContain("abandoned");
+  }
+
+  @Test
   void streamWithoutAUserIsRefused() throws Exception {
     BridgeHarness.AudioStream anonymous = h.openStream("");
     BridgeHarness.await(() -> anonymous.error, Duration.ofSeconds(5), "refusal");
