@@ -64,16 +64,21 @@ final class BridgeSession implements AutoCloseable {
       options.autoSubscribe(false).audioSubscriptions(Set.of());
     }
     Room room = Room.connect(params.url(), params.token(), options.build(), session.new Listener());
-    synchronized (session) {
-      session.room = room;
-      session.state = room.connectionState();
-      session.uplink = new UplinkPublisher(room, clock, blocking, config.uplinkBufferMs(), config.uplinkPrebufferMs());
-      session.playback = playbackFactory.create(session, room);
-      if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
-        session.microphone = room.receiveAudio(session.targetIdentity, DOWNLINK_RATE, 1, session::onMicrophoneFrame);
+    try {
+      synchronized (session) {
+        session.room = room;
+        session.state = room.connectionState();
+        session.uplink = new UplinkPublisher(room, clock, blocking, config.uplinkBufferMs(), config.uplinkPrebufferMs());
+        session.playback = playbackFactory.create(session, room);
+        if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
+          session.microphone = room.receiveAudio(session.targetIdentity, DOWNLINK_RATE, 1, session::onMicrophoneFrame);
+        }
       }
+      return session;
+    } catch (RuntimeException e) {
+      session.close(); // releases the room and whatever was set up
+      throw e;
     }
-    return session;
   }
 
   /** What JoinRoom asked for, with URL and token already resolved. */

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The sessions, keyed by user id. Joining for a user who has a session replaces it: the old one
  * is closed first, so exactly one participant per user is in a room. Operations for one user are
- * serialized by a per-user lock; different users never wait on each other. Thread-safe.
+ * serialized by a lock striped over user ids (users sharing a stripe may wait on each other's
+ * join, never deadlock). Thread-safe.
  */
 final class SessionRegistry {
   private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
@@ -32,7 +33,8 @@ final class SessionRegistry {
   private final Executor blocking;
   private final PlaybackController.Factory playbackFactory;
   private final ConcurrentHashMap<String, BridgeSession> sessions = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  /** Striped per-user locks: bounded, however many distinct users come and go. */
+  private final ReentrantLock[] locks = new ReentrantLock[256];
   private final ConcurrentHashMap<String, StreamAudioCall> streams = new ConcurrentHashMap<>();
   private volatile boolean shuttingDown;
 
@@ -41,11 +43,16 @@ final class SessionRegistry {
     this.clock = clock;
     this.blocking = blocking;
     this.playbackFactory = playbackFactory;
+    for (int i = 0; i < locks.length; i++) locks[i] = new ReentrantLock();
+  }
+
+  private ReentrantLock lockFor(String userId) {
+    return locks[(userId.hashCode() & 0x7fffffff) % locks.length];
   }
 
   /** Closes any session of the user, then joins; blocks up to the connect timeout. */
   BridgeSession join(BridgeSession.JoinParams params) throws RefusedException, RoomConnectException, InterruptedException {
-    ReentrantLock lock = locks.computeIfAbsent(params.userId(), k -> new ReentrantLock());
+    ReentrantLock lock = lockFor(params.userId());
     lock.lockInterruptibly();
     try {
       if (shuttingDown) throw new RefusedException("the bridge is shutting down");
@@ -69,7 +76,7 @@ final class SessionRegistry {
 
   /** Closes the user's session; false when there is none. */
   boolean leave(String userId) throws InterruptedException {
-    ReentrantLock lock = locks.computeIfAbsent(userId, k -> new ReentrantLock());
+    ReentrantLock lock = lockFor(userId);
     lock.lockInterruptibly();
     try {
       BridgeSession session = sessions.remove(userId);
@@ -85,7 +92,7 @@ final class SessionRegistry {
 
   /** Closes {@code session} if it is still its user's current one (a newer join may have replaced it). */
   void leaveIfCurrent(BridgeSession session) throws InterruptedException {
-    ReentrantLock lock = locks.computeIfAbsent(session.userId, k -> new ReentrantLock());
+    ReentrantLock lock = lockFor(session.userId);
     lock.lockInterruptibly();
     try {
       if (sessions.remove(session.userId, session)) {

@@ -110,4 +110,31 @@ class BridgeAudioPathTest {
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-2").build());
     }
   }
+
+  @Test
+  void optInMicrophoneAudioArrivesAs16kMonoChunks() throws Exception {
+    String room = "mic";
+    try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "phone"))) {
+      phone.publishTone(1000, 48_000, 8_000, 4_000);
+      assertThat(h.stub().joinRoom(com.mentra.bridge.api.JoinRoomRequest.newBuilder().setUserId("user-3").setRoomName(room)
+          .setTargetIdentity("phone").setSubscribeTargetAudio(true).build()).getSuccess()).isTrue();
+      BridgeHarness.AudioStream stream = h.openStream("user-3");
+      BridgeHarness.await(() -> stream.received.size() >= 20 ? true : null, Duration.ofSeconds(10), "2 s of microphone audio");
+      List<AudioChunk> chunks = new ArrayList<>(stream.received);
+      java.io.ByteArrayOutputStream pcm = new java.io.ByteArrayOutputStream();
+      for (AudioChunk c : chunks) {
+        assertThat(c.getSampleRate()).isEqualTo(16_000);
+        assertThat(c.getChannels()).isEqualTo(1);
+        assertThat(c.getPcmData().size()).isEqualTo(3_200);
+        pcm.writeBytes(c.getPcmData().toByteArray());
+      }
+      short[] samples = Tones.fromBytes(pcm.toByteArray());
+      int first = Spectrum.firstSoundIndex(samples, 16_000, -40);
+      double frequency = Spectrum.dominantFrequency(Spectrum.slice(samples, first + 1_600, samples.length), 16_000);
+      System.out.printf("microphone track: %d chunks of 100 ms, %.2f Hz%n", chunks.size(), frequency);
+      assertThat(frequency).isCloseTo(1000, within(2.0));
+      stream.finish();
+      h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-3").build());
+    }
+  }
 }
