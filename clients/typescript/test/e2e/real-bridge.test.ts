@@ -1,0 +1,154 @@
+/**
+ * End to end: the TypeScript client against the real Java bridge, the real livekit-server and
+ * LiveKit's own Node SDK as the phone. Runs inside the test network namespace (scripts/test.sh).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { BridgeClient, BridgePlaybackError, BridgeRpcError } from '@mentra/livekit-bridge-client';
+import { JavaBridge, LiveKit, Peer, audioServer, nodeIp, token } from './stack.js';
+import { sleep, waitFor } from '../support/wait.js';
+
+const ip = nodeIp();
+const livekit = new LiveKit(ip, 27880);
+const bridge = new JavaBridge(ip, 29090, livekit);
+let audio: Awaited<ReturnType<typeof audioServer>>;
+
+before(async () => {
+  await livekit.start();
+  await bridge.start();
+  audio = await audioServer(ip);
+});
+
+after(async () => {
+  await audio?.close();
+  await bridge.kill();
+  await livekit.stop();
+});
+
+/** 3200-byte packet whose first 4 bytes are its sequence number and the rest derived from it. */
+function packet(sequence: number): Buffer {
+  const b = Buffer.alloc(3200);
+  for (let i = 0; i < b.length; i++) b[i] = (sequence * 31 + i * 7) & 0xff;
+  b.writeUInt32BE(sequence, 0);
+  return b;
+}
+
+async function sendPackets(phone: Peer, from: number, count: number, intervalMs: number): Promise<void> {
+  const packets = [];
+  for (let i = from; i < from + count; i++) packets.push({ payloadB64: packet(i).toString('base64'), reliable: true, topic: 'pcm' });
+  await phone.call('sendData', { packets, intervalMs }, 60_000);
+}
+
+test('PCM data packets from the phone arrive through BridgeSession in order and byte-identical', async (t) => {
+  const room = 'ts-data';
+  const phone = new Peer();
+  const client = new BridgeClient({ address: bridge.address });
+  t.after(async () => {
+    client.close();
+    await phone.stop();
+  });
+  await phone.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'phone'), autoSubscribe: false });
+  const session = client.session('ts-user-1');
+  const received: Buffer[] = [];
+  session.on('audio', (pcm) => received.push(pcm));
+  await session.join({ room, targetIdentity: 'phone' });
+  await sleep(300); // StreamAudio attached
+  await sendPackets(phone, 0, 50, 20);
+  await waitFor('50 chunks', () => received.length >= 50, 10_000);
+  assert.equal(received.length, 50);
+  received.forEach((pcm, i) => assert.ok(pcm.equals(packet(i)), `chunk ${i} differs`));
+  await session.leave();
+});
+
+test('play() resolves after the audio reached the peer; a 404 rejects naming the status', async (t) => {
+  const room = 'ts-play';
+  const listener = new Peer();
+  const client = new BridgeClient({ address: bridge.address });
+  t.after(async () => {
+    client.close();
+    await listener.stop();
+  });
+  await listener.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'listener') });
+  const session = client.session('ts-user-2');
+  await session.join({ room });
+  await listener.call('record', { identity: 'ts-user-2', path: '/tmp/ts-e2e-play.wav', sampleRate: 48000 });
+  const result = await session.play(audio.url('/tone.wav'));
+  const resolvedAt = Date.now();
+  const heard = await listener.call('stopRecording');
+  t.diagnostic(`play resolved ${JSON.stringify(result)}; the peer's first loud frame came ${resolvedAt - Number(heard.firstLoudAtMs)} ms before`);
+  assert.ok(Number(heard.firstLoudAtMs) > 0, 'the peer heard the playback');
+  assert.ok(Number(heard.firstLoudAtMs) <= resolvedAt, 'the audio reached the peer before play() resolved');
+
+  await assert.rejects(session.play(audio.url('/missing.wav')), (error: unknown) => {
+    assert.ok(error instanceof BridgePlaybackError, `got ${String(error)}`);
+    assert.match(error.message, /404/);
+    return true;
+  });
+  await session.leave();
+});
+
+test('the bridge is killed and restarted: the session re-joins by itself and audio flows again', async (t) => {
+  const room = 'ts-restart';
+  const phone = new Peer();
+  const client = new BridgeClient({ address: bridge.address, reconnect: { initialDelayMs: 100, maxDelayMs: 500, jitter: 0.2 } });
+  t.after(async () => {
+    client.close();
+    await phone.stop();
+  });
+  await phone.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'phone'), autoSubscribe: false });
+  const session = client.session('ts-user-3');
+  const received: Buffer[] = [];
+  const states: string[] = [];
+  session.on('audio', (pcm) => received.push(pcm));
+  session.on('state', (state) => states.push(state));
+  await session.join({ room, targetIdentity: 'phone' });
+
+  await bridge.kill();
+  await waitFor('reconnecting', () => session.state === 'reconnecting', 5000);
+  await bridge.start();
+  const backAt = Date.now();
+  await waitFor('connected again', () => session.state === 'connected', 10_000);
+  const rejoinMs = Date.now() - backAt;
+  t.diagnostic(`re-joined ${rejoinMs} ms after the bridge was back; states ${states.join(' -> ')}`);
+  assert.ok(rejoinMs <= 5000, `re-joined after ${rejoinMs} ms`);
+
+  await sleep(300);
+  await sendPackets(phone, 100, 10, 20);
+  await waitFor('audio after the restart', () => received.some((pcm) => pcm.readUInt32BE(0) === 109), 10_000);
+  await session.leave();
+});
+
+test('dispose() during reconnection: no session stays on the bridge and the process exits by itself', async (t) => {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/dispose-child.js', import.meta.url)), bridge.address], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+  const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  await waitFor('the child joined', () => lines.includes('joined'), 15_000);
+
+  await bridge.kill();
+  await waitFor('the child reconnecting', () => lines.some((l) => l.startsWith('reconnecting')), 5000);
+  child.kill('SIGUSR2'); // the child calls session.dispose() and nothing else
+  const code = await Promise.race([exit, sleep(5000).then(() => 'timeout' as const)]);
+  assert.notEqual(code, 'timeout', `the child did not exit by itself; output: ${lines.join(' | ')}`);
+  assert.equal(code, 0);
+
+  await bridge.start();
+  const client = new BridgeClient({ address: bridge.address });
+  t.after(() => client.close());
+  await sleep(2000);
+  for (let i = 0; i <= 10; i++) {
+    await assert.rejects(client.status('child-user'), (error: unknown) => error instanceof BridgeRpcError && /NOT_FOUND|no session/i.test(String(error)),
+      'the bridge must not know the disposed user');
+    const health = await client.health();
+    assert.equal(health.active_sessions, 0);
+    if (i < 10) await sleep(1000);
+  }
+});
