@@ -23,6 +23,8 @@ before(async () => {
 });
 
 after(async () => {
+  // Warnings and errors only (LOG_LEVEL=WARN): the first place to look when a test above failed.
+  if (bridge.log.length > 0) console.error(`bridge log (last 80 lines):\n${bridge.log.slice(-80).join('\n')}`);
   await audio?.close();
   await bridge.kill();
   await livekit.stop();

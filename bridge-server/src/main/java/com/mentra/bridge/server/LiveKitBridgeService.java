@@ -84,7 +84,15 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
         responses.onCompleted();
         return;
       }
-      token = mintToken(request.getRoomName(), request.getUserId());
+      try {
+        token = mintToken(request.getRoomName(), request.getUserId());
+      } catch (RuntimeException | LinkageError e) {
+        // A broken deployment (e.g. a missing JWT library) must answer with a reason, not UNKNOWN.
+        log.error("cannot mint a LiveKit token", e);
+        responses.onNext(failedJoin("cannot mint a LiveKit token: " + e));
+        responses.onCompleted();
+        return;
+      }
     }
     BridgeSession.JoinParams params = new BridgeSession.JoinParams(request.getUserId(), request.getRoomName(), url, token,
         request.getTargetIdentity(), request.getSubscribeTargetAudio());
