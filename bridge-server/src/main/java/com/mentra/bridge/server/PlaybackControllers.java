@@ -9,6 +9,7 @@ import com.mentra.bridge.audio.playback.PlayRequest;
 import com.mentra.bridge.audio.playback.PlaybackConfig;
 import com.mentra.bridge.audio.playback.PlaybackEngine;
 import com.mentra.bridge.audio.playback.PlaybackError;
+import com.mentra.bridge.audio.playback.PlaybackHandle;
 import com.mentra.bridge.audio.playback.PlaybackListener;
 import com.mentra.bridge.audio.playback.Player;
 import com.mentra.bridge.audio.playback.StopReason;
@@ -16,6 +17,7 @@ import com.mentra.livekit.rtc.LocalAudioTrack;
 import com.mentra.livekit.rtc.LocalAudioTrackOptions;
 import com.mentra.livekit.rtc.Room;
 import com.mentra.livekit.rtc.TrackSource;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -87,8 +89,14 @@ final class PlaybackControllers {
           var q = MDC.putCloseable("request_id", requestId)) {
         log.info("play {} on track {} (volume {}, stop_other {})", uri, request.getTrackId(), request.getVolume(), request.getStopOther());
       }
-      player.play(new PlayRequest(requestId, uri, request.getVolume(), request.getTrackId(), request.getStopOther()),
+      PlaybackHandle handle = player.play(new PlayRequest(requestId, uri, request.getVolume(), request.getTrackId(), request.getStopOther()),
           new EventForwarder(session, requestId, events));
+      // A caller that cancels its PlayAudio call (or passes its deadline) no longer wants the
+      // sound: end this playback, and only this one.
+      if (events instanceof ServerCallStreamObserver<PlayAudioEvent> call) {
+        call.setOnCancelHandler(handle::cancel);
+        if (call.isCancelled()) handle.cancel();
+      }
     }
 
     @Override

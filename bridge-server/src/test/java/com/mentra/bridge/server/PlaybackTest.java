@@ -12,6 +12,7 @@ import com.mentra.testing.Spectrum;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
 import com.mentra.testing.Wav;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -166,6 +167,37 @@ class PlaybackTest {
       assertThat(rawMs - pathLatencyMs).isLessThanOrEqualTo(100);
     } finally {
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("stopper").build());
+    }
+  }
+
+  @Test
+  void cancellingThePlayAudioCallStopsItsPlayback() throws Exception {
+    String room = "cancel-room";
+    Path recording = TestEnvironment.outputDir("bridge").resolve("cancelled.wav");
+    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+      assertThat(h.join("canceller", room, "").getSuccess()).isTrue();
+      peer.record("canceller", recording, 48_000);
+      Events events = new Events();
+      Context.CancellableContext call = Context.current().withCancellation();
+      call.run(() -> h.async.playAudio(PlayAudioRequest.newBuilder().setUserId("canceller").setRequestId("cancelled")
+          .setAudioUrl(files.url("/long.wav")).build(), events));
+      BridgeHarness.await(() -> events.startedAfterMs() >= 0 ? true : null, Duration.ofSeconds(5), "STARTED");
+      Thread.sleep(1_500);
+      long cancelAtMs = System.currentTimeMillis();
+      call.cancel(null);
+      Thread.sleep(1_500);
+      TestPeer.Recording heard = peer.stopRecording();
+
+      long lastLoudAfterCancelMs = heard.lastLoudAtMs() - cancelAtMs;
+      System.out.printf("the peer received its last loud frame %d ms after the PlayAudio call was cancelled "
+          + "(the 10 s file had 8.5 s left)%n", lastLoudAfterCancelMs);
+      // The room's own audio path is about 200 ms (see the StopAudio test); the file would go on for seconds.
+      assertThat(lastLoudAfterCancelMs).isBetween(0L, 600L);
+      // The session is unharmed: the next playback on the same track plays to its end.
+      assertThat(play("canceller", "after", files.url("/tone.wav"), 0, false).terminal(Duration.ofSeconds(10)).getType())
+          .isEqualTo(EventType.COMPLETED);
+    } finally {
+      h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("canceller").build());
     }
   }
 

@@ -47,12 +47,12 @@ public final class Player implements AutoCloseable {
   }
 
   /** Starts {@code request}; its events go to {@code listener}. */
-  public void play(PlayRequest request, PlaybackListener listener) {
+  public PlaybackHandle play(PlayRequest request, PlaybackListener listener) {
     Playback playback = new Playback(request, listener, engine.config());
     synchronized (this) {
       if (closed) {
         events.execute(() -> listener.onCompleted(0, StopReason.CLOSED));
-        return;
+        return () -> false;
       }
       if (request.stopOther()) {
         for (Track t : tracks.values()) endCurrent(t, StopReason.REPLACED);
@@ -64,6 +64,12 @@ public final class Player implements AutoCloseable {
       track.current = playback;
     }
     engine.workers().execute(() -> playback.decode(engine, () -> ensureOutput(request.trackId())));
+    return () -> cancel(playback);
+  }
+
+  private synchronized boolean cancel(Playback playback) {
+    Track track = tracks.get(playback.request.trackId());
+    return track != null && track.current == playback && endCurrent(track, StopReason.CANCELLED);
   }
 
   /** Stops {@code trackId}, or every track for -1; returns whether anything was playing. */

@@ -7,5 +7,7 @@ public enum StopReason {
   /** A new playback on the same track (or with stop_other) took its place. */
   REPLACED,
   /** The session closed. */
-  CLOSED
+  CLOSED,
+  /** The caller cancelled this playback (e.g. its PlayAudio call was cancelled). */
+  CANCELLED
 }

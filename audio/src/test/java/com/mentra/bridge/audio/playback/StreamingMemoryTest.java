@@ -4,16 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.bridge.audio.AudioClock;
 import com.mentra.bridge.audio.fetch.FetchPolicy;
-import com.sun.net.httpserver.HttpServer;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -24,35 +17,9 @@ class StreamingMemoryTest {
 
   @Test
   void twentyTenMinutePlaybacksKeepHeapGrowthUnder10MB() throws Exception {
-    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-    http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    http.createContext("/ten-minutes.wav", ex -> {
-      int dataBytes = MINUTES * 60 * RATE * 2;
-      ex.getResponseHeaders().add("Content-Type", "audio/wav");
-      ex.sendResponseHeaders(200, 44 + dataBytes);
-      try (OutputStream out = ex.getResponseBody()) {
-        ByteBuffer header = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
-        header.put("RIFF".getBytes()).putInt(36 + dataBytes).put("WAVEfmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1)
-            .putInt(RATE).putInt(RATE * 2).putShort((short) 2).putShort((short) 16).put("data".getBytes()).putInt(dataBytes);
-        out.write(header.array());
-        // Generated as it is sent: the server holds one block, never the file.
-        byte[] block = new byte[3200];
-        long sample = 0;
-        for (int written = 0; written < dataBytes; written += block.length) {
-          for (int i = 0; i < block.length / 2; i++, sample++) {
-            short v = (short) (8000 * Math.sin(2 * Math.PI * 440 * sample / RATE));
-            block[2 * i] = (byte) v;
-            block[2 * i + 1] = (byte) (v >> 8);
-          }
-          out.write(block);
-        }
-      } catch (java.io.IOException stoppedEarly) {
-        // the playback was stopped
-      }
-    });
-    http.start();
+    ToneWavServer http = ToneWavServer.start(MINUTES * 60, RATE);
     PlaybackConfig config = PlaybackConfig.defaults().withFetch(FetchPolicy.defaults().withAllowPrivateAddresses(true).withMaxBytes(100L << 20));
-    URI uri = URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/ten-minutes.wav");
+    URI uri = http.uri();
     AtomicLong frames = new AtomicLong();
     List<Player> players = new ArrayList<>();
     try (AudioClock clock = new AudioClock(); PlaybackEngine engine = new PlaybackEngine(config, clock)) {
@@ -94,12 +61,12 @@ class StreamingMemoryTest {
         after = Math.min(after, usedHeap());
       }
       System.out.printf("20 playbacks of a %d-minute file (%d MB each): heap %d KB -> %d KB (+%d KB) after 5 s; %d frames played%n",
-          MINUTES, MINUTES * 60 * RATE * 2 >> 20, before >> 10, after >> 10, (after - before) >> 10, frames.get());
+          MINUTES, http.dataBytes() >> 20, before >> 10, after >> 10, (after - before) >> 10, frames.get());
       assertThat(frames.get()).as("every playback played at least 1 s").isGreaterThan(20 * 100L);
       assertThat(after - before).isLessThan(10L << 20);
       players.forEach(Player::close);
     } finally {
-      http.stop(0);
+      http.close();
     }
   }
 
