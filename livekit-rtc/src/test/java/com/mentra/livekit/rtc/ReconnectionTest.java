@@ -3,6 +3,7 @@ package com.mentra.livekit.rtc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.SignalCutter;
 import com.mentra.testing.TestPeer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,40 @@ class ReconnectionTest {
           peer.sendData(java.util.List.of(TestPeer.OutgoingData.reliable("to java".getBytes(), "t")), 0);
           assertThat(events.awaitData(1, p -> true, Duration.ofSeconds(5))).extracting(p -> new String(p.payload())).containsExactly("to java");
         }
+      }
+    }
+  }
+
+  @Test
+  void lostSignalConnectionIsResumedWithoutRejoining() throws Exception {
+    try (LiveKitServerProcess server = LiveKitServerProcess.start(); SignalCutter cutter = SignalCutter.inFrontOf(server);
+        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("resume", "peer"))) {
+      RecordingListener events = new RecordingListener();
+      RoomOptions options = RoomOptions.builder().reconnectTimeout(Duration.ofSeconds(20)).build();
+      try (Room room = Room.connect(cutter.wsUrl(), server.token("resume", "java-bot"), options, events)) {
+        String sid = room.localSid();
+        room.publishAudio(LocalAudioTrackOptions.microphone("mic"));
+        peer.awaitEvent("trackPublished", e -> "java-bot".equals(e.path("identity").asText()), Duration.ofSeconds(5));
+
+        int cut = cutter.cutAll();
+        long cutAt = System.nanoTime();
+        events.awaitState(ConnectionState.RECONNECTING, Duration.ofSeconds(5));
+        RecordingListener.StateChange back = RecordingListener.await(
+            () -> events.states.stream().filter(s -> s.state() == ConnectionState.CONNECTED && s.atNanos() > cutAt).findFirst().orElse(null),
+            Duration.ofSeconds(15), "CONNECTED after the cut; seen " + events.states);
+        System.out.printf("signal cut (%d sockets): %s %d ms later; %d signal connections in all%n",
+            cut, back.reason(), (back.atNanos() - cutAt) / 1_000_000, cutter.acceptedConnections());
+
+        assertThat(back.reason()).isEqualTo("resumed");
+        assertThat(room.localSid()).as("the same participant, not a new one").isEqualTo(sid);
+        room.sendData("after the cut".getBytes(), DataSendOptions.reliable().withTopic("t")).get(5, TimeUnit.SECONDS);
+        assertThat(peer.awaitData(1, Duration.ofSeconds(5))).extracting(d -> new String(d.payload())).containsExactly("after the cut");
+        peer.sendData(java.util.List.of(TestPeer.OutgoingData.reliable("to java".getBytes(), "t")), 0);
+        assertThat(events.awaitData(1, p -> true, Duration.ofSeconds(5))).extracting(p -> new String(p.payload())).containsExactly("to java");
+        assertThat(peer.hasEvent("participantDisconnected", e -> "java-bot".equals(e.path("identity").asText())))
+            .as("the peer never saw the participant leave").isFalse();
+        assertThat(peer.hasEvent("trackUnpublished", e -> "java-bot".equals(e.path("identity").asText())))
+            .as("the track stayed published").isFalse();
       }
     }
   }

@@ -1,0 +1,135 @@
+package com.mentra.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP relay in front of livekit-server's signalling port that a test can cut: {@link #cutAll()}
+ * resets every relayed connection while media (UDP, straight to the server) keeps flowing. That is
+ * a lost signal connection as a phone or a flaky proxy produces it, which a server restart cannot
+ * show (a restarted server forgets the session, so a client can never resume it).
+ *
+ * <p>Listens on the test node address; new connections are relayed again right after a cut.
+ * Thread-safe; one virtual thread per direction of each relayed connection.
+ */
+public final class SignalCutter implements AutoCloseable {
+  private final ServerSocket listener;
+  private final InetSocketAddress upstream;
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger accepted = new AtomicInteger();
+  private final Thread acceptor;
+  private volatile boolean closed;
+
+  private SignalCutter(InetSocketAddress upstream) throws IOException {
+    this.upstream = upstream;
+    String ip = TestEnvironment.get().nodeIp();
+    listener = new ServerSocket(0, 50, InetAddress.getByName(ip));
+    acceptor = Thread.ofVirtual().name("signal-cutter-accept").start(this::acceptLoop);
+  }
+
+  /** Relays to {@code server}'s signalling (HTTP/WebSocket) port. */
+  public static SignalCutter inFrontOf(LiveKitServerProcess server) {
+    try {
+      return new SignalCutter(new InetSocketAddress(TestEnvironment.get().nodeIp(), server.httpPort()));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot listen for the signal relay", e);
+    }
+  }
+
+  /** {@code ws://NODE_IP:RELAY_PORT}: join through this URL to be cuttable. */
+  public String wsUrl() {
+    return "ws://" + listener.getInetAddress().getHostAddress() + ":" + listener.getLocalPort();
+  }
+
+  /** Connections relayed so far (a resume opens a new one). */
+  public int acceptedConnections() {
+    return accepted.get();
+  }
+
+  /** Resets (TCP RST) every relayed connection; returns how many sockets were cut. */
+  public int cutAll() {
+    List<Socket> cut = new ArrayList<>(open);
+    for (Socket socket : cut) reset(socket);
+    return cut.size();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      Socket client;
+      try {
+        client = listener.accept();
+      } catch (IOException e) {
+        return; // closed
+      }
+      accepted.incrementAndGet();
+      Socket server = new Socket();
+      try {
+        server.connect(upstream, 5_000);
+      } catch (IOException e) {
+        reset(client);
+        continue;
+      }
+      open.add(client);
+      open.add(server);
+      Thread.ofVirtual().name("signal-cutter-up").start(() -> pump(client, server));
+      Thread.ofVirtual().name("signal-cutter-down").start(() -> pump(server, client));
+    }
+  }
+
+  private void pump(Socket from, Socket to) {
+    byte[] buffer = new byte[16 * 1024];
+    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+      int n;
+      while ((n = in.read(buffer)) >= 0) {
+        out.write(buffer, 0, n);
+        out.flush();
+      }
+    } catch (IOException ended) {
+      // cut, or one side went away
+    } finally {
+      reset(from);
+      reset(to);
+    }
+  }
+
+  private void reset(Socket socket) {
+    open.remove(socket);
+    try {
+      socket.setSoLinger(true, 0); // RST rather than FIN: the connection is lost, not closed
+    } catch (SocketException alreadyClosed) {
+      // nothing to reset
+    }
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // closing is best effort
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      listener.close();
+    } catch (IOException ignored) {
+      // closing is best effort
+    }
+    cutAll();
+    try {
+      acceptor.join(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
