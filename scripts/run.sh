@@ -61,6 +61,7 @@ export BIND_ADDRESS="$LKB_NODE_IP"
 cat >&2 <<MSG
 [lkb] local LiveKit dev server: $LIVEKIT_URL (key $LIVEKIT_API_KEY, secret $LIVEKIT_API_SECRET)
 [lkb] bridge gRPC: $LKB_NODE_IP:$PORT  (service mentra.livekit.bridge.LiveKitBridge, reflection on)
+[lkb] metrics:     http://$LKB_NODE_IP:${METRICS_PORT:-9091}/metrics  (Prometheus text)
 [lkb] try:  cd clients/typescript && npm ci && npm run build && node dist/cli.js --bridge $LKB_NODE_IP:$PORT --user demo --room demo
 [lkb] Ctrl-C stops everything.
 MSG

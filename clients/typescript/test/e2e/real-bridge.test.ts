@@ -44,6 +44,14 @@ async function sendPackets(phone: Peer, from: number, count: number, intervalMs:
   await phone.call('sendData', { packets, intervalMs }, 60_000);
 }
 
+test('the packaged bridge serves Prometheus metrics next to gRPC', async () => {
+  const response = await fetch(`http://${ip}:9091/metrics`);
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  assert.match(text, /^livekit_bridge_sessions 0(\.0)?$/m);
+  assert.match(text, /^jvm_threads_current /m);
+});
+
 test('PCM data packets from the phone arrive through BridgeSession in order and byte-identical', async (t) => {
   const room = 'ts-data';
   const phone = new Peer();

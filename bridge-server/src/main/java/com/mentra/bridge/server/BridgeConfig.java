@@ -9,6 +9,7 @@ import java.util.Map;
  * @param apiKey with {@code apiSecret}, mints a token when a request carries none; may be empty
  * @param downlinkQueueChunks room-to-client chunks held per session before the oldest is dropped
  * @param uplinkBufferMs client-to-room jitter buffer bound per session
+ * @param metricsPort where {@code /metrics} (Prometheus text) is served on the bind address; 0: off
  */
 public record BridgeConfig(
     int port,
@@ -24,7 +25,8 @@ public record BridgeConfig(
     int shutdownGraceSeconds,
     boolean allowPrivateAudioUrls,
     long maxAudioBytes,
-    int maxAudioSeconds) {
+    int maxAudioSeconds,
+    int metricsPort) {
 
   /** Configuration that cannot be used; the message says which variable and why. */
   public static final class ConfigException extends RuntimeException {
@@ -68,7 +70,8 @@ public record BridgeConfig(
         integer(env, "SHUTDOWN_GRACE_SECONDS", 10, 1, 300),
         bool(env, "AUDIO_URL_ALLOW_PRIVATE", false),
         integer(env, "MAX_AUDIO_BYTES", 50 * 1024 * 1024, 1_024, Integer.MAX_VALUE),
-        integer(env, "MAX_AUDIO_SECONDS", 900, 1, 86_400));
+        integer(env, "MAX_AUDIO_SECONDS", 900, 1, 86_400),
+        integer(env, "METRICS_PORT", 9091, 0, 65_535));
   }
 
   public boolean canMintTokens() {

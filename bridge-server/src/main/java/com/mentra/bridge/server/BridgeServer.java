@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,16 +28,19 @@ public final class BridgeServer implements AutoCloseable {
   private final AudioClock clock = new AudioClock();
   private final ExecutorService blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("bridge-blocking-", 0).factory());
   private final HealthStatusManager health = new HealthStatusManager();
+  private final BridgeMetrics metrics = new BridgeMetrics();
   private final SessionRegistry sessions;
   private final LiveKitBridgeService service;
   private final Server server;
   private boolean stopped;
+  private volatile int metricsPort;
 
   public BridgeServer(BridgeConfig config) {
     this.config = config;
-    PlaybackController.Factory playback = PlaybackControllers.factory(config, clock, blocking);
-    this.sessions = new SessionRegistry(config, clock, blocking, playback);
-    this.service = new LiveKitBridgeService(config, sessions, blocking);
+    PlaybackController.Factory playback = PlaybackControllers.factory(config, clock, metrics);
+    this.sessions = new SessionRegistry(config, clock, blocking, playback, metrics);
+    this.service = new LiveKitBridgeService(config, sessions, blocking, metrics);
+    metrics.observe(sessions::sessionCount, sessions::streamCount, service::malformedChunks);
     this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()))
         .addService(ServerInterceptors.intercept(service, new UserIdInterceptor()))
         .addService(health.getHealthService())
@@ -51,7 +55,21 @@ public final class BridgeServer implements AutoCloseable {
     health.setStatus(SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     log.info("bridge listening on {}:{}", config.bindAddress(), server.getPort());
+    if (config.metricsPort() > 0) {
+      try {
+        metricsPort = metrics.serve(InetAddress.getByName(config.bindAddress()), config.metricsPort());
+      } catch (IOException e) {
+        shutdown();
+        throw new IOException("cannot serve metrics on " + config.bindAddress() + ":" + config.metricsPort() + ": " + e.getMessage(), e);
+      }
+      log.info("metrics on http://{}:{}/metrics", config.bindAddress(), metricsPort);
+    }
     return this;
+  }
+
+  /** The port /metrics is served on; 0 when off. */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   public int port() {
@@ -86,6 +104,7 @@ public final class BridgeServer implements AutoCloseable {
     }
     blocking.shutdownNow();
     clock.close();
+    metrics.close();
     log.info("bridge stopped");
   }
 

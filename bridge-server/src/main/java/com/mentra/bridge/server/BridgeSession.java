@@ -37,6 +37,7 @@ final class BridgeSession implements AutoCloseable {
   private final AtomicLong forwardedPackets = new AtomicLong();
   private volatile Room room;
   private volatile ConnectionState state = ConnectionState.CONNECTING;
+  private final BridgeMetrics metrics;
   private volatile long lastDisconnectAt;
   private volatile String lastDisconnectReason = "";
   private UplinkPublisher uplink;
@@ -46,17 +47,18 @@ final class BridgeSession implements AutoCloseable {
   private int micFill;
   private boolean closed;
 
-  private BridgeSession(String userId, String roomName, String targetIdentity, int downlinkCapacity) {
+  private BridgeSession(String userId, String roomName, String targetIdentity, int downlinkCapacity, BridgeMetrics metrics) {
     this.userId = userId;
     this.roomName = roomName;
     this.targetIdentity = targetIdentity == null ? "" : targetIdentity;
-    this.downlink = new DownlinkQueue(downlinkCapacity);
+    this.metrics = metrics;
+    this.downlink = new DownlinkQueue(downlinkCapacity, metrics::downlinkDropped);
   }
 
   /** Joins the room; blocks up to the connect timeout. */
   static BridgeSession join(JoinParams params, BridgeConfig config, AudioClock clock, Executor blocking,
-      PlaybackController.Factory playbackFactory) throws RoomConnectException, InterruptedException {
-    BridgeSession session = new BridgeSession(params.userId(), params.roomName(), params.targetIdentity(), config.downlinkQueueChunks());
+      PlaybackController.Factory playbackFactory, BridgeMetrics metrics) throws RoomConnectException, InterruptedException {
+    BridgeSession session = new BridgeSession(params.userId(), params.roomName(), params.targetIdentity(), config.downlinkQueueChunks(), metrics);
     RoomOptions.Builder options = RoomOptions.builder();
     if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
       options.audioSubscriptions(Set.of(session.targetIdentity));
@@ -201,7 +203,12 @@ final class BridgeSession implements AutoCloseable {
 
     @Override
     public void onConnectionStateChanged(ConnectionState newState, String reason) {
+      ConnectionState previous = state;
       state = newState;
+      // A failed join's DISCONNECTED is a join failure, and a leave's is no loss: neither counts.
+      if (newState == ConnectionState.RECONNECTING) metrics.roomConnectionEvent("reconnecting");
+      else if (newState == ConnectionState.CONNECTED && previous == ConnectionState.RECONNECTING) metrics.roomConnectionEvent("recovered");
+      else if (newState == ConnectionState.DISCONNECTED && room != null && !closed()) metrics.roomConnectionEvent("lost");
       try (var ignored = MDC.putCloseable("user_id", userId); var ignored2 = MDC.putCloseable("room", roomName)) {
         if (newState == ConnectionState.RECONNECTING || newState == ConnectionState.DISCONNECTED) {
           lastDisconnectAt = System.currentTimeMillis();

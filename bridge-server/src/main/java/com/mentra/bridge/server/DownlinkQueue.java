@@ -17,10 +17,13 @@ final class DownlinkQueue {
   private final ArrayDeque<AudioChunk> queue = new ArrayDeque<>();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong sent = new AtomicLong();
+  private final Runnable onDropped;
   private ServerCallStreamObserver<AudioChunk> stream;
 
-  DownlinkQueue(int capacity) {
+  /** @param onDropped told of each dropped chunk (process-wide metrics); must not block */
+  DownlinkQueue(int capacity, Runnable onDropped) {
     this.capacity = capacity;
+    this.onDropped = onDropped;
   }
 
   void offer(AudioChunk chunk) {
@@ -28,6 +31,7 @@ final class DownlinkQueue {
       if (queue.size() >= capacity) {
         queue.poll();
         dropped.incrementAndGet();
+        onDropped.run();
       }
       queue.add(chunk);
       drainLocked();

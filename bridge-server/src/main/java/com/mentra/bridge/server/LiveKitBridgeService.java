@@ -43,14 +43,16 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
   private final BridgeConfig config;
   private final SessionRegistry sessions;
   private final Executor blocking;
+  private final BridgeMetrics metrics;
   private final long startedAt = System.currentTimeMillis();
   private final AtomicLong malformedChunks = new AtomicLong();
   private volatile boolean serving = true;
 
-  LiveKitBridgeService(BridgeConfig config, SessionRegistry sessions, Executor blocking) {
+  LiveKitBridgeService(BridgeConfig config, SessionRegistry sessions, Executor blocking, BridgeMetrics metrics) {
     this.config = config;
     this.sessions = sessions;
     this.blocking = blocking;
+    this.metrics = metrics;
   }
 
   void stopServing() {
@@ -71,17 +73,16 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
       responses.onError(Status.INVALID_ARGUMENT.withDescription("room_name is required").asRuntimeException());
       return;
     }
+    long startedNanos = System.nanoTime();
     String url = !request.getLivekitUrl().isBlank() ? request.getLivekitUrl() : config.livekitUrl();
     if (url.isEmpty()) {
-      responses.onNext(failedJoin("no livekit_url in the request and LIVEKIT_URL is not configured"));
-      responses.onCompleted();
+      refuseJoin(responses, "no livekit_url in the request and LIVEKIT_URL is not configured");
       return;
     }
     String token = request.getToken();
     if (token.isBlank()) {
       if (!config.canMintTokens()) {
-        responses.onNext(failedJoin("no token in the request and LIVEKIT_API_KEY/LIVEKIT_API_SECRET are not configured"));
-        responses.onCompleted();
+        refuseJoin(responses, "no token in the request and LIVEKIT_API_KEY/LIVEKIT_API_SECRET are not configured");
         return;
       }
       try {
@@ -89,8 +90,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
       } catch (RuntimeException | LinkageError e) {
         // A broken deployment (e.g. a missing JWT library) must answer with a reason, not UNKNOWN.
         log.error("cannot mint a LiveKit token", e);
-        responses.onNext(failedJoin("cannot mint a LiveKit token: " + e));
-        responses.onCompleted();
+        refuseJoin(responses, "cannot mint a LiveKit token: " + e);
         return;
       }
     }
@@ -127,6 +127,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
           log.error("join failed unexpectedly", e);
           response = failedJoin("internal error: " + e);
         }
+        metrics.joinFinished(response.getSuccess(), System.nanoTime() - startedNanos);
         try {
           responses.onNext(response);
           responses.onCompleted();
@@ -135,6 +136,12 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
         }
       }
     });
+  }
+
+  private void refuseJoin(StreamObserver<JoinRoomResponse> responses, String error) {
+    metrics.joinFinished(false, 0);
+    responses.onNext(failedJoin(error));
+    responses.onCompleted();
   }
 
   private static JoinRoomResponse failedJoin(String error) {

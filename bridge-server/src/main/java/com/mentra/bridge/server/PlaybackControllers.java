@@ -23,7 +23,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -40,13 +39,13 @@ final class PlaybackControllers {
 
   private PlaybackControllers() {}
 
-  static PlaybackController.Factory factory(BridgeConfig config, AudioClock clock, Executor blocking) {
+  static PlaybackController.Factory factory(BridgeConfig config, AudioClock clock, BridgeMetrics metrics) {
     FetchPolicy fetch = FetchPolicy.defaults()
         .withAllowPrivateAddresses(config.allowPrivateAudioUrls())
         .withMaxBytes(config.maxAudioBytes());
     PlaybackConfig playback = PlaybackConfig.defaults().withFetch(fetch).withMaxDuration(Duration.ofSeconds(config.maxAudioSeconds()));
     PlaybackEngine engine = new PlaybackEngine(playback, clock);
-    return (session, room) -> new SessionPlayback(session, engine.newPlayer(trackId -> openTrack(room, trackId)));
+    return (session, room) -> new SessionPlayback(session, engine.newPlayer(trackId -> openTrack(room, trackId)), metrics);
   }
 
   private static PcmOutput openTrack(Room room, int trackId) throws Exception {
@@ -68,10 +67,12 @@ final class PlaybackControllers {
   private static final class SessionPlayback implements PlaybackController {
     private final BridgeSession session;
     private final Player player;
+    private final BridgeMetrics metrics;
 
-    SessionPlayback(BridgeSession session, Player player) {
+    SessionPlayback(BridgeSession session, Player player, BridgeMetrics metrics) {
       this.session = session;
       this.player = player;
+      this.metrics = metrics;
     }
 
     @Override
@@ -90,7 +91,7 @@ final class PlaybackControllers {
         log.info("play {} on track {} (volume {}, stop_other {})", uri, request.getTrackId(), request.getVolume(), request.getStopOther());
       }
       PlaybackHandle handle = player.play(new PlayRequest(requestId, uri, request.getVolume(), request.getTrackId(), request.getStopOther()),
-          new EventForwarder(session, requestId, events));
+          new EventForwarder(session, requestId, events, metrics));
       // A caller that cancels its PlayAudio call (or passes its deadline) no longer wants the
       // sound: end this playback, and only this one.
       if (events instanceof ServerCallStreamObserver<PlayAudioEvent> call) {
@@ -115,11 +116,13 @@ final class PlaybackControllers {
     private final BridgeSession session;
     private final String requestId;
     private final StreamObserver<PlayAudioEvent> events;
+    private final BridgeMetrics metrics;
 
-    EventForwarder(BridgeSession session, String requestId, StreamObserver<PlayAudioEvent> events) {
+    EventForwarder(BridgeSession session, String requestId, StreamObserver<PlayAudioEvent> events, BridgeMetrics metrics) {
       this.session = session;
       this.requestId = requestId;
       this.events = events;
+      this.metrics = metrics;
     }
 
     @Override
@@ -135,6 +138,7 @@ final class PlaybackControllers {
     @Override
     public void onCompleted(long durationMs, StopReason reason) {
       logEnd("completed after " + durationMs + " ms" + (reason == null ? "" : " (" + reason + ")"));
+      metrics.playbackEnded(reason == null ? "completed" : reason.name().toLowerCase(Locale.ROOT));
       send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.COMPLETED).setRequestId(requestId)
           .setDurationMs(durationMs).setPositionMs(durationMs)
           .setStopReason(reason == null ? "" : reason.name().toLowerCase(Locale.ROOT)).build());
@@ -144,6 +148,7 @@ final class PlaybackControllers {
     @Override
     public void onFailed(PlaybackError error, long positionMs) {
       logEnd("failed at " + positionMs + " ms: " + error.message());
+      metrics.playbackEnded("failed");
       send(events, failed(requestId, error.message(), positionMs));
       complete(events);
     }

@@ -32,14 +32,17 @@ final class SessionRegistry {
   private final AudioClock clock;
   private final Executor blocking;
   private final PlaybackController.Factory playbackFactory;
+  private final BridgeMetrics metrics;
   private final ConcurrentHashMap<String, BridgeSession> sessions = new ConcurrentHashMap<>();
   /** Striped per-user locks: bounded, however many distinct users come and go. */
   private final ReentrantLock[] locks = new ReentrantLock[256];
   private final ConcurrentHashMap<String, StreamAudioCall> streams = new ConcurrentHashMap<>();
   private volatile boolean shuttingDown;
 
-  SessionRegistry(BridgeConfig config, AudioClock clock, Executor blocking, PlaybackController.Factory playbackFactory) {
+  SessionRegistry(BridgeConfig config, AudioClock clock, Executor blocking, PlaybackController.Factory playbackFactory,
+      BridgeMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.clock = clock;
     this.blocking = blocking;
     this.playbackFactory = playbackFactory;
@@ -64,7 +67,7 @@ final class SessionRegistry {
       if (sessions.size() >= config.maxSessions()) {
         throw new RefusedException("session limit reached (" + config.maxSessions() + " sessions)");
       }
-      BridgeSession session = BridgeSession.join(params, config, clock, blocking, playbackFactory);
+      BridgeSession session = BridgeSession.join(params, config, clock, blocking, playbackFactory, metrics);
       sessions.put(params.userId(), session);
       StreamAudioCall stream = streams.get(params.userId());
       if (stream != null) stream.attachTo(session);

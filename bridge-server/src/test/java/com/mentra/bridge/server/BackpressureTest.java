@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class BackpressureTest {
   @Test
   void aStalledReaderLosesOnlyItsOldestChunks() throws Exception {
-    try (BridgeHarness h = new BridgeHarness(Map.of("DOWNLINK_QUEUE_CHUNKS", "10"))) {
+    try (BridgeHarness h = new BridgeHarness(Map.of("DOWNLINK_QUEUE_CHUNKS", "10", "METRICS_PORT", String.valueOf(BridgeHarness.freePort())))) {
       String room = "backpressure";
       // The stalled client gets a small HTTP/2 window so its stall reaches the bridge quickly.
       ManagedChannel small = NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), h.bridge.port())
@@ -45,6 +45,8 @@ class BackpressureTest {
         System.out.printf("stalled reader: %d chunks dropped, %d delivered before the window filled; heap %d -> %d MB; healthy reader got %d%n",
             dropped, stalled.count(), heapBefore >> 20, heapAfter >> 20, healthy.received.size());
         assertThat(dropped).isPositive();
+        assertThat(MetricsScrape.of(h.bridge).value("livekit_bridge_downlink_dropped_chunks_total"))
+            .as("the process-wide metric counts the same drops").isEqualTo((double) dropped);
         assertThat(healthy.received).hasSize(100);
         for (int i = 0; i < 100; i++) {
           assertThat(healthy.received.get(i).getPcmData().toByteArray()).isEqualTo(BridgeAudioPathTest.pcmPacket(i));

@@ -12,6 +12,8 @@ class BridgeConfigTest {
     BridgeConfig c = BridgeConfig.from(Map.of());
     assertThat(c.port()).isEqualTo(9090);
     assertThat(c.downlinkQueueChunks()).isEqualTo(10);
+    assertThat(c.metricsPort()).isEqualTo(9091);
+    assertThat(BridgeConfig.from(Map.of("METRICS_PORT", "0")).metricsPort()).as("0 turns metrics off").isZero();
     assertThat(c.canMintTokens()).isFalse();
     assertThat(c.allowPrivateAudioUrls()).isFalse();
   }
@@ -25,5 +27,6 @@ class BridgeConfigTest {
     assertThatThrownBy(() -> BridgeConfig.from(Map.of("LOG_LEVEL", "loud"))).hasMessageContaining("LOG_LEVEL must be one of");
     assertThatThrownBy(() -> BridgeConfig.from(Map.of("AUDIO_URL_ALLOW_PRIVATE", "maybe"))).hasMessageContaining("true or false");
     assertThatThrownBy(() -> BridgeConfig.from(Map.of("DOWNLINK_QUEUE_CHUNKS", "0"))).hasMessageContaining("DOWNLINK_QUEUE_CHUNKS");
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("METRICS_PORT", "-1"))).hasMessageContaining("METRICS_PORT must be between 0 and 65535");
   }
 }

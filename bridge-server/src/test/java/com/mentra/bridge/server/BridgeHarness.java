@@ -36,6 +36,7 @@ final class BridgeHarness implements AutoCloseable {
     env.put("LIVEKIT_API_KEY", livekit.apiKey());
     env.put("LIVEKIT_API_SECRET", livekit.apiSecret());
     env.put("AUDIO_URL_ALLOW_PRIVATE", "true");
+    env.put("METRICS_PORT", "0"); // several bridges share this JVM; a test that scrapes picks a port
     env.putAll(extraEnv);
     env.put("PORT", String.valueOf(freePort()));
     bridge = new BridgeServer(BridgeConfig.from(env)).start();

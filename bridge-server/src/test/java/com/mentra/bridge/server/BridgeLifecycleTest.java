@@ -6,13 +6,14 @@ import com.mentra.bridge.api.BridgeStatusRequest;
 import com.mentra.bridge.api.BridgeStatusResponse;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** GetStatus follows the participant through a LiveKit outage; shutdown ends everything. */
 class BridgeLifecycleTest {
   @Test
   void statusReportsReconnectionAndShutdownEndsSessionsAndStreams() throws Exception {
-    try (BridgeHarness h = new BridgeHarness()) {
+    try (BridgeHarness h = new BridgeHarness(Map.of("METRICS_PORT", String.valueOf(BridgeHarness.freePort())))) {
       assertThat(h.join("u", "life", "").getSuccess()).isTrue();
       BridgeHarness.AudioStream stream = h.openStream("u");
       BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream");
@@ -30,6 +31,9 @@ class BridgeLifecycleTest {
       h.livekit.restart();
       BridgeHarness.await(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("u").build()).getConnected() ? true : null,
           Duration.ofSeconds(15), "CONNECTED again");
+      MetricsScrape metrics = MetricsScrape.of(h.bridge);
+      assertThat(metrics.value("livekit_bridge_room_connection_events_total{event=\"reconnecting\"}")).isEqualTo(1);
+      assertThat(metrics.value("livekit_bridge_room_connection_events_total{event=\"recovered\"}")).isEqualTo(1);
 
       long start = System.nanoTime();
       h.bridge.shutdown();

@@ -1,0 +1,92 @@
+package com.mentra.bridge.server;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The bridge's Prometheus metrics: sessions and streams now, joins and their latency, dropped and
+ * malformed audio, room connection changes, playback outcomes, plus the JVM's memory, threads,
+ * CPU and GC. Served as text on {@code /metrics} when a metrics port is configured. Each bridge
+ * has its own registry (several bridges can run in one JVM, as in tests). Thread-safe.
+ */
+final class BridgeMetrics implements AutoCloseable {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Counter joins = Counter.builder().name("livekit_bridge_joins")
+      .help("JoinRoom calls by result (success, failed)").labelNames("result").register(registry);
+  private final Histogram joinSeconds = Histogram.builder().name("livekit_bridge_join_duration_seconds")
+      .help("Time from JoinRoom to its answer, successful joins").classicOnly()
+      .classicUpperBounds(0.1, 0.25, 0.5, 1, 2, 5, 10, 30).register(registry);
+  private final Counter droppedChunks = Counter.builder().name("livekit_bridge_downlink_dropped_chunks")
+      .help("Room-to-client chunks dropped because a client read too slowly").register(registry);
+  private final Counter connectionEvents = Counter.builder().name("livekit_bridge_room_connection_events")
+      .help("Sessions' room connection trouble: reconnecting, recovered (connected again), lost (gave up)")
+      .labelNames("event").register(registry);
+  private final Counter playbacks = Counter.builder().name("livekit_bridge_playbacks")
+      .help("Ended playbacks by outcome (completed, stopped, replaced, cancelled, closed, failed)").labelNames("outcome").register(registry);
+  private HTTPServer http;
+
+  BridgeMetrics() {
+    JvmMetrics.builder().register(registry);
+  }
+
+  /** The callbacks that read live state. */
+  void observe(LongSupplier sessions, LongSupplier streams, LongSupplier malformedChunks) {
+    GaugeWithCallback.builder().name("livekit_bridge_sessions").help("Sessions (users in a room)")
+        .callback(cb -> cb.call(sessions.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name("livekit_bridge_streams").help("Open StreamAudio calls")
+        .callback(cb -> cb.call(streams.getAsLong())).register(registry);
+    CounterWithCallback.builder().name("livekit_bridge_malformed_chunks")
+        .help("Client audio chunks trimmed or refused (odd length, partial frame, unsupported format)")
+        .callback(cb -> cb.call(malformedChunks.getAsLong())).register(registry);
+  }
+
+  void joinFinished(boolean success, long nanos) {
+    joins.labelValues(success ? "success" : "failed").inc();
+    if (success) joinSeconds.observe(nanos / 1e9);
+  }
+
+  void downlinkDropped() {
+    droppedChunks.inc();
+  }
+
+  void roomConnectionEvent(String event) {
+    connectionEvents.labelValues(event).inc();
+  }
+
+  void playbackEnded(String outcome) {
+    playbacks.labelValues(outcome).inc();
+  }
+
+  /** Serves {@code /metrics} on {@code address:port} (0 picks a free port); returns the port. */
+  synchronized int serve(InetAddress address, int port) throws IOException {
+    // Two threads and a short queue: a scraper cannot make the bridge grow.
+    ExecutorService executor = new ThreadPoolExecutor(1, 2, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(16),
+        Thread.ofPlatform().name("metrics-http-", 0).daemon().factory(), new ThreadPoolExecutor.DiscardPolicy());
+    http = HTTPServer.builder().inetAddress(address).port(port).registry(registry).executorService(executor).buildAndStart();
+    return http.getPort();
+  }
+
+  PrometheusRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (http != null) {
+      http.close();
+      http = null;
+    }
+  }
+}
