@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { BridgeClient, BridgePlaybackError, BridgeRpcError } from '@mentra/livekit-bridge-client';
 import { JavaBridge, LiveKit, Peer, audioServer, nodeIp, token } from './stack.js';
 import { sleep, waitFor } from '../support/wait.js';
+import { levelLines, runCli } from '../support/cli.js';
+import { sine } from '../support/test-bridge.js';
 
 const ip = nodeIp();
 const livekit = new LiveKit(ip, 27880);
@@ -98,6 +100,36 @@ test('play() resolves after the audio reached the peer; a 404 rejects naming the
     return true;
   });
   await session.leave();
+});
+
+test('the demo CLI joins through the real bridge, plays a URL and prints the phone audio level', async (t) => {
+  const room = 'ts-cli';
+  const phone = new Peer();
+  const client = new BridgeClient({ address: bridge.address });
+  t.after(async () => {
+    client.close();
+    await phone.stop();
+  });
+  await phone.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'phone'), autoSubscribe: false });
+  const cli = runCli(['--bridge', bridge.address, '--room', room, '--user', 'cli-user', '--target', 'phone',
+    '--play', audio.url('/tone.wav'), '--duration', '5'], 30_000);
+  for (let waited = 0; !(await client.status('cli-user').then(() => true, () => false)); waited += 100) {
+    if (waited > 10_000) throw new Error('the CLI did not join within 10 s');
+    await sleep(100);
+  }
+  await sleep(300); // StreamAudio attached
+  // The phone sends a -20 dBFS tone as 16 kHz PCM data packets, 100 ms each, in real time, for 3 s.
+  const chunk = sine(100, -20).toString('base64');
+  await phone.call('sendData', { packets: Array.from({ length: 30 }, () => ({ payloadB64: chunk, reliable: true, topic: 'pcm' })), intervalMs: 100 }, 20_000);
+
+  const { code, stdout, stderr } = await cli;
+  t.diagnostic(`stdout:\n${stdout}`);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /joined room ts-cli as PA_/);
+  assert.match(stderr, /play completed at 1000\/1000 ms/);
+  const heard = levelLines(stdout).filter((level) => level.samples >= 8_000);
+  assert.ok(heard.length >= 2, `at least two seconds with the phone's audio: ${stdout}`);
+  for (const level of heard) assert.ok(Math.abs(level.dbfs - -20) < 0.5, `level ${level.dbfs} dBFS for a -20 dBFS tone`);
 });
 
 test('the bridge is killed and restarted: the session re-joins by itself and audio flows again', async (t) => {

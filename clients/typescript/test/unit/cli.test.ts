@@ -1,34 +1,9 @@
 /** The demo CLI (package.json "bin") against the in-process test bridge. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { TestBridge, sine } from '../support/test-bridge.js';
-
-const pkgDir = fileURLToPath(new URL('../../', import.meta.url));
-const pkg = JSON.parse(readFileSync(`${pkgDir}package.json`, 'utf8')) as { bin: Record<string, string> };
-const binPath = pkg.bin['livekit-bridge-demo'];
-assert.ok(binPath !== undefined, 'package.json declares the livekit-bridge-demo bin');
-const CLI = `${pkgDir}${binPath}`;
-
-function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { CLI, levelLines, runCli } from '../support/cli.js';
 
 test('livekit-bridge-demo joins, plays a URL, prints incoming levels per second and leaves', async (t) => {
   assert.match(readFileSync(CLI, 'utf8'), /^#!\/usr\/bin\/env node\n/);
@@ -56,13 +31,8 @@ test('livekit-bridge-demo joins, plays a URL, prints incoming levels per second 
   assert.match(stderr, /play completed at 300\/300 ms/);
   assert.deepEqual(bridge.leaves, ['cli-user']);
 
-  const lines = stdout.trim().split('\n');
-  assert.ok(lines.length >= 2, `one line per second: ${stdout}`);
-  const levels = lines.map((line) => {
-    const match = /^\s*(\d+)s\s+(-?[\d.]+|-inf) dBFS\s+peak\s+(-?[\d.]+|-inf) dBFS\s+(\d+) samples$/.exec(line);
-    assert.ok(match, `line format: ${JSON.stringify(line)}`);
-    return { dbfs: Number(match[2]), samples: Number(match[4]) };
-  });
+  const levels = levelLines(stdout);
+  assert.ok(levels.length >= 2, `one line per second: ${stdout}`);
   assert.ok(levels.some((l) => l.samples >= 14_000), `about a second of audio per line: ${stdout}`);
   for (const level of levels.filter((l) => l.samples > 0)) {
     assert.ok(Math.abs(level.dbfs - -20) < 0.3, `level ${level.dbfs} dBFS for a -20 dBFS tone`);
