@@ -347,16 +347,23 @@ const commands = {
     return { participants: [...room.remoteParticipants.values()].map(describeParticipant) };
   },
 
-  async sendData({ packets, intervalMs = 0 }) {
+  async sendData({ packets, intervalMs = 0, stampAt }) {
     if (!connected) throw new Error('not connected');
     if (!Array.isArray(packets)) throw new Error("'packets' (array) is required");
+    if (stampAt !== undefined && (!Number.isInteger(stampAt) || stampAt < 0)) throw new Error("'stampAt' must be a byte offset");
     let count = 0;
     let firstSentAtMs = 0;
     for (const p of packets) {
       if (count > 0 && intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
       if (typeof p?.payloadB64 !== 'string') throw new Error(`packet ${count}: 'payloadB64' (string) is required; ${count} sent`);
       try {
-        await room.localParticipant.publishData(Buffer.from(p.payloadB64, 'base64'), {
+        const payload = Buffer.from(p.payloadB64, 'base64');
+        // The send time (µs since the epoch, int64 big-endian) lets the receiver measure latency.
+        if (stampAt !== undefined) {
+          if (payload.length < stampAt + 8) throw new Error(`packet ${count}: too short for a timestamp at ${stampAt}`);
+          payload.writeBigInt64BE(BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)), stampAt);
+        }
+        await room.localParticipant.publishData(payload, {
           reliable: p.reliable !== false,
           topic: p.topic || undefined,
           destination_identities: Array.isArray(p.destinations) && p.destinations.length ? p.destinations : undefined,

@@ -220,6 +220,15 @@ public final class TestPeer implements AutoCloseable {
 
   /** Sends packets in order, {@code intervalMs} apart, and returns when all were handed to the SDK. */
   public int sendData(List<OutgoingData> packets, int intervalMs) {
+    return sendData(packets, intervalMs, -1);
+  }
+
+  /**
+   * Like {@link #sendData(List, int)}, and the peer writes each packet's send time into it just
+   * before sending: microseconds since the epoch, int64 big-endian at byte {@code stampAt} (-1:
+   * no stamp). Receivers on this machine read it with {@link #sentAtMicros(byte[], int)}.
+   */
+  public int sendData(List<OutgoingData> packets, int intervalMs, int stampAt) {
     ArrayNode array = JSON.createArrayNode();
     for (OutgoingData p : packets) {
       ObjectNode node = array.addObject();
@@ -232,8 +241,20 @@ public final class TestPeer implements AutoCloseable {
     ObjectNode args = JSON.createObjectNode();
     args.set("packets", array);
     args.put("intervalMs", intervalMs);
+    if (stampAt >= 0) args.put("stampAt", stampAt);
     long budget = DEFAULT_TIMEOUT.toMillis() + (long) packets.size() * (intervalMs + 50L);
     return call("sendData", args, Duration.ofMillis(budget)).path("count").asInt();
+  }
+
+  /** The send time the peer stamped into {@code payload} (see {@link #sendData(List, int, int)}). */
+  public static long sentAtMicros(byte[] payload, int stampAt) {
+    return java.nio.ByteBuffer.wrap(payload, stampAt, 8).getLong();
+  }
+
+  /** Wall-clock microseconds since the epoch, comparable with {@link #sentAtMicros}. */
+  public static long nowMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
   }
 
   /** Publishes a WAV file (16-bit PCM) in real time as a microphone track; returns its sid. */

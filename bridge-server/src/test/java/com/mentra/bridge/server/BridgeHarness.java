@@ -70,6 +70,8 @@ final class BridgeHarness implements AutoCloseable {
   /** A StreamAudio call whose received chunks are collected; reading can be paused. */
   final class AudioStream implements ClientResponseObserver<AudioChunk, AudioChunk> {
     final List<AudioChunk> received = new CopyOnWriteArrayList<>();
+    /** Arrival wall-clock time of each received chunk (µs since the epoch, see TestPeer.nowMicros). */
+    final List<Long> receivedAtMicros = new CopyOnWriteArrayList<>();
     volatile Throwable error;
     volatile boolean completed;
     private ClientCallStreamObserver<AudioChunk> call;
@@ -105,6 +107,7 @@ final class BridgeHarness implements AutoCloseable {
 
     @Override
     public void onNext(AudioChunk value) {
+      receivedAtMicros.add(com.mentra.testing.TestPeer.nowMicros());
       received.add(value);
     }
 

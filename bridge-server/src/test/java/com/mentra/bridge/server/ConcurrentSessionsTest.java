@@ -19,11 +19,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * 20 sessions on one bridge with audio both ways: every session gets every phone packet in order
- * while streaming a tone up. Prints CPU, RSS and threads per session (duration: -Dbridge.loadSeconds,
- * default 30).
+ * while streaming a tone up. Prints CPU, RSS and threads per session and the room-to-client latency
+ * (duration: -Dbridge.loadSeconds, default 30).
  */
 class ConcurrentSessionsTest {
   private static final int SESSIONS = 20;
+  /** Where the phone writes each packet's send time, for the latency figures. */
+  private static final int LATENCY_STAMP_AT = 4;
 
   @Test
   void twentySessionsWithAudioBothWays() throws Exception {
@@ -40,6 +42,7 @@ class ConcurrentSessionsTest {
         }
         BridgeHarness.await(() -> h.bridge.streamCount() == SESSIONS ? true : null, Duration.ofSeconds(10), "all streams");
         Snapshot joined = Snapshot.take();
+        System.out.println("  OS threads by name after joining: " + Snapshot.threadNames());
 
         // Uplink: every session streams 100 ms of tone every 100 ms.
         List<Thread> uplinks = new ArrayList<>();
@@ -64,13 +67,17 @@ class ConcurrentSessionsTest {
         List<OutgoingData> data = new ArrayList<>();
         for (int i = 0; i < packets; i++) data.add(OutgoingData.reliable(BridgeAudioPathTest.pcmPacket(i), "pcm"));
         Snapshot loadStart = Snapshot.take();
-        phone.sendData(data, 100);
+        phone.sendData(data, 100, LATENCY_STAMP_AT); // bytes 0-3 stay the sequence number
         for (Thread t : uplinks) t.join(60_000);
         Snapshot loadEnd = Snapshot.take();
         Thread.sleep(1_000);
 
+        List<Long> latencyMicros = new ArrayList<>();
         for (int s = 0; s < SESSIONS; s++) {
           var got = streams.get(s).received;
+          for (int i = 0; i < got.size(); i++) {
+            latencyMicros.add(streams.get(s).receivedAtMicros.get(i) - TestPeer.sentAtMicros(got.get(i).getPcmData().toByteArray(), LATENCY_STAMP_AT));
+          }
           assertThat(got).as("session %d", s).hasSize(packets);
           for (int i = 0; i < packets; i++) {
             assertThat(ByteBuffer.wrap(got.get(i).getPcmData().toByteArray()).getInt()).as("session %d chunk %d", s, i).isEqualTo(i);
@@ -83,6 +90,10 @@ class ConcurrentSessionsTest {
         System.out.printf("  bridge CPU: %.2f cores in total, %.3f cores per session%n", cpuSeconds / wall, cpuSeconds / wall / SESSIONS);
         System.out.printf("  RSS: idle %d MB, joined %d MB (+%.1f MB per session), after load %d MB%n",
             idle.rssKb / 1024, joined.rssKb / 1024, (joined.rssKb - idle.rssKb) / 1024.0 / SESSIONS, loadEnd.rssKb / 1024);
+        latencyMicros.sort(null);
+        System.out.printf("  phone -> LiveKit -> bridge -> gRPC client latency over %d chunks: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+            latencyMicros.size(), percentile(latencyMicros, 50), percentile(latencyMicros, 95), percentile(latencyMicros, 99),
+            latencyMicros.get(latencyMicros.size() - 1) / 1000.0);
         System.out.printf("  OS threads (JVM + native): idle %d, joined %d (+%.2f per session), during load %d%n",
             idle.threads, joined.threads, (joined.threads - idle.threads) / (double) SESSIONS, loadEnd.threads);
         for (int s = 0; s < SESSIONS; s++) h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-" + s).build());
@@ -91,7 +102,26 @@ class ConcurrentSessionsTest {
     }
   }
 
+  private static double percentile(List<Long> sortedMicros, int p) {
+    return sortedMicros.get(Math.min(sortedMicros.size() - 1, sortedMicros.size() * p / 100)) / 1000.0;
+  }
+
   private record Snapshot(long cpuNanos, long rssKb, int threads, long atNanos) {
+    /** OS thread names (digits folded) with their counts: which component owns the threads. */
+    static java.util.SortedMap<String, Integer> threadNames() throws Exception {
+      java.util.SortedMap<String, Integer> names = new java.util.TreeMap<>();
+      try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+        for (Path task : tasks.toList()) {
+          try {
+            names.merge(Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "#"), 1, Integer::sum);
+          } catch (java.io.IOException ended) {
+            // the thread ended while we listed
+          }
+        }
+      }
+      return names;
+    }
+
     static Snapshot take() throws Exception {
       var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       long rss = 0;
