@@ -2,12 +2,12 @@
  * End to end: the TypeScript client against the real Java bridge, the real livekit-server and
  * LiveKit's own Node SDK as the phone. Runs inside the test network namespace (scripts/test.sh).
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { BridgeClient, BridgePlaybackError, BridgeRpcError } from '@mentra/livekit-bridge-client';
+import { BridgeClient, BridgePlaybackError, BridgeRpcError, type BridgeClientOptions } from '@mentra/livekit-bridge-client';
 import { JavaBridge, LiveKit, Peer, audioServer, nodeIp, token } from './stack.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { levelLines, runCli } from '../support/cli.js';
@@ -46,6 +46,21 @@ async function sendPackets(phone: Peer, from: number, count: number, intervalMs:
   await phone.call('sendData', { packets, intervalMs }, 60_000);
 }
 
+/**
+ * The phone (rtc-node peer, not subscribing) in `room` and a BridgeClient, both released when
+ * the test ends.
+ */
+async function phoneAndClient(t: TestContext, room: string, options: Partial<BridgeClientOptions> = {}): Promise<{ phone: Peer; client: BridgeClient }> {
+  const phone = new Peer();
+  const client = new BridgeClient({ address: bridge.address, ...options });
+  t.after(async () => {
+    client.close();
+    await phone.stop();
+  });
+  await phone.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'phone'), autoSubscribe: false });
+  return { phone, client };
+}
+
 test('the packaged bridge serves Prometheus metrics next to gRPC', async () => {
   const response = await fetch(`http://${ip}:9091/metrics`);
   assert.equal(response.status, 200);
@@ -56,13 +71,7 @@ test('the packaged bridge serves Prometheus metrics next to gRPC', async () => {
 
 test('PCM data packets from the phone arrive through BridgeSession in order and byte-identical', async (t) => {
   const room = 'ts-data';
-  const phone = new Peer();
-  const client = new BridgeClient({ address: bridge.address });
-  t.after(async () => {
-    client.close();
-    await phone.stop();
-  });
-  await phone.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'phone'), autoSubscribe: false });
+  const { phone, client } = await phoneAndClient(t, room);
   const session = client.session('ts-user-1');
   const received: Buffer[] = [];
   session.on('audio', (pcm) => received.push(pcm));
@@ -104,13 +113,7 @@ test('play() resolves after the audio reached the peer; a 404 rejects naming the
 
 test('the demo CLI joins through the real bridge, plays a URL and prints the phone audio level', async (t) => {
   const room = 'ts-cli';
-  const phone = new Peer();
-  const client = new BridgeClient({ address: bridge.address });
-  t.after(async () => {
-    client.close();
-    await phone.stop();
-  });
-  await phone.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'phone'), autoSubscribe: false });
+  const { phone, client } = await phoneAndClient(t, room);
   const cli = runCli(['--bridge', bridge.address, '--room', room, '--user', 'cli-user', '--target', 'phone',
     '--play', audio.url('/tone.wav'), '--duration', '5'], 30_000);
   for (let waited = 0; !(await client.status('cli-user').then(() => true, () => false)); waited += 100) {
@@ -134,13 +137,7 @@ test('the demo CLI joins through the real bridge, plays a URL and prints the pho
 
 test('the bridge is killed and restarted: the session re-joins by itself and audio flows again', async (t) => {
   const room = 'ts-restart';
-  const phone = new Peer();
-  const client = new BridgeClient({ address: bridge.address, reconnect: { initialDelayMs: 100, maxDelayMs: 500, jitter: 0.2 } });
-  t.after(async () => {
-    client.close();
-    await phone.stop();
-  });
-  await phone.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'phone'), autoSubscribe: false });
+  const { phone, client } = await phoneAndClient(t, room, { reconnect: { initialDelayMs: 100, maxDelayMs: 500, jitter: 0.2 } });
   const session = client.session('ts-user-3');
   const received: Buffer[] = [];
   const states: string[] = [];
