@@ -27,6 +27,9 @@ export LKB_NETNS=lkbrun LKB_NODE_IP=10.99.1.1 LKB_HOST_IP=10.99.1.2
 scripts/netns.sh up
 work="$(mktemp -d)"
 cleanup() {
+  # A second Ctrl-C, or timeout(1) signalling the process and then its group, must not cut
+  # the cleanup short and leave the namespace and the servers behind.
+  trap '' INT TERM
   set +e
   if [ -n "${bridge_pid:-}" ]; then
     kill "$bridge_pid" 2>/dev/null
