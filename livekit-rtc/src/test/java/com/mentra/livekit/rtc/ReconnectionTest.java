@@ -3,6 +3,7 @@ package com.mentra.livekit.rtc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.MediaPathCut;
 import com.mentra.testing.SignalCutter;
 import com.mentra.testing.TestPeer;
 import java.time.Duration;
@@ -68,6 +69,42 @@ class ReconnectionTest {
             .as("the peer never saw the participant leave").isFalse();
         assertThat(peer.hasEvent("trackUnpublished", e -> "java-bot".equals(e.path("identity").asText())))
             .as("the track stayed published").isFalse();
+      }
+    }
+  }
+
+  @Test
+  void lostMediaPathIsDetectedAndRecovered() throws Exception {
+    try (LiveKitServerProcess server = LiveKitServerProcess.start();
+        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("media-cut", "peer"))) {
+      RecordingListener events = new RecordingListener();
+      RoomOptions options = RoomOptions.builder().reconnectTimeout(Duration.ofSeconds(60)).build();
+      try (Room room = Room.connect(server.wsUrl(), server.token("media-cut", "java-bot"), options, events)) {
+        String sid = room.localSid();
+        long cutAt;
+        RecordingListener.StateChange lost;
+        try (MediaPathCut cut = MediaPathCut.of(server)) {
+          cutAt = System.nanoTime();
+          lost = RecordingListener.await(
+              () -> events.states.stream().filter(s -> s.state() == ConnectionState.RECONNECTING && s.atNanos() > cutAt).findFirst().orElse(null),
+              Duration.ofSeconds(60), "RECONNECTING after the media cut; seen " + events.states);
+          System.out.printf("media cut: %s after %d ms%n", lost.reason(), (lost.atNanos() - cutAt) / 1_000_000);
+          assertThat(lost.reason()).as("found by ICE, with the signal still up").contains("transport failed");
+          Thread.sleep(1_000);
+        }
+        long restoredAt = System.nanoTime();
+        RecordingListener.StateChange back = RecordingListener.await(
+            () -> events.states.stream().filter(s -> s.state() == ConnectionState.CONNECTED && s.atNanos() > restoredAt).findFirst().orElse(null),
+            Duration.ofSeconds(30), "CONNECTED after the media path came back; seen " + events.states);
+        System.out.printf("media path back: %s %d ms later; sid %s%n", back.reason(), (back.atNanos() - restoredAt) / 1_000_000,
+            room.localSid().equals(sid) ? "kept" : "new");
+
+        // The cut applied to the whole namespace, so the peer lost its media too and recovers by itself.
+        if (peer.hasEvent("reconnecting", e -> true)) peer.awaitEvent("reconnected", e -> true, Duration.ofSeconds(30));
+        room.sendData("after the media cut".getBytes(), DataSendOptions.reliable().withTopic("t")).get(5, TimeUnit.SECONDS);
+        assertThat(peer.awaitData(1, Duration.ofSeconds(10))).extracting(d -> new String(d.payload())).containsExactly("after the media cut");
+        peer.sendData(java.util.List.of(TestPeer.OutgoingData.reliable("to java".getBytes(), "t")), 0);
+        assertThat(events.awaitData(1, p -> true, Duration.ofSeconds(10))).extracting(p -> new String(p.payload())).containsExactly("to java");
       }
     }
   }
