@@ -32,8 +32,12 @@ class BridgeLifecycleTest {
       BridgeHarness.await(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("u").build()).getConnected() ? true : null,
           Duration.ofSeconds(15), "CONNECTED again");
       MetricsScrape metrics = MetricsScrape.of(h.bridge);
-      assertThat(metrics.value("livekit_bridge_room_connection_events_total{event=\"reconnecting\"}")).isEqualTo(1);
-      assertThat(metrics.value("livekit_bridge_room_connection_events_total{event=\"recovered\"}")).isEqualTo(1);
+      double reconnecting = metrics.value("livekit_bridge_room_connection_events_total{event=\"reconnecting\"}");
+      double recovered = metrics.value("livekit_bridge_room_connection_events_total{event=\"recovered\"}");
+      System.out.printf("metrics after the outage: reconnecting %.0f, recovered %.0f%n", reconnecting, recovered);
+      // One outage, one of each; a flap while the restarted server settles would add a pair.
+      assertThat(reconnecting).isPositive().isEqualTo(recovered);
+      assertThat(metrics.value("livekit_bridge_room_connection_events_total{event=\"lost\"}")).isZero();
 
       long start = System.nanoTime();
       h.bridge.shutdown();
