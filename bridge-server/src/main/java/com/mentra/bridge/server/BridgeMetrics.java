@@ -78,10 +78,6 @@ final class BridgeMetrics implements AutoCloseable {
     return http.getPort();
   }
 
-  PrometheusRegistry registry() {
-    return registry;
-  }
-
   @Override
   public synchronized void close() {
     if (http != null) {
