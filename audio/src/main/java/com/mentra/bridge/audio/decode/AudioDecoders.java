@@ -16,6 +16,14 @@ public final class AudioDecoders {
   private AudioDecoders() {}
 
   public static DecodedAudioStream open(InputStream raw, String contentType, String path) throws IOException {
+    return open(raw, contentType, path, -1);
+  }
+
+  /**
+   * @param contentLength the body's length in bytes (HTTP Content-Length), or -1 when unknown;
+   *     lets raw PCM, and WAVs streamed without a data size, declare their duration
+   */
+  public static DecodedAudioStream open(InputStream raw, String contentType, String path, long contentLength) throws IOException {
     BufferedInputStream in = raw instanceof BufferedInputStream b ? b : new BufferedInputStream(raw, 16 * 1024);
     in.mark(16);
     byte[] head = in.readNBytes(12);
@@ -25,14 +33,14 @@ public final class AudioDecoders {
 
     if (startsWith(head, "RIFF") && head.length >= 12 && new String(head, 8, 4, java.nio.charset.StandardCharsets.US_ASCII).equals("WAVE")) {
       in.skipNBytes(4);
-      return WavDecoder.open(in);
+      return WavDecoder.open(in, contentLength);
     }
     if (startsWith(head, "ID3") || isMpegSync(head)) return Mp3Decoder.open(in);
     if (startsWith(head, "OggS")) return OggOpusDecoder.open(in);
     if (startsWith(head, "fLaC")) throw new UnsupportedFormatException("FLAC is not supported yet; use MP3 or WAV");
     if (head.length == 0) throw new DecodeException("the audio body is empty");
 
-    if (type.startsWith("audio/l16")) return new RawPcmDecoder(in, param(type, "rate", -1), param(type, "channels", 1));
+    if (type.startsWith("audio/l16")) return new RawPcmDecoder(in, param(type, "rate", -1), param(type, "channels", 1), contentLength);
     if (type.startsWith("audio/mpeg") || type.startsWith("audio/mp3") || ext.equals("mp3")) {
       // No sync at byte 0 (e.g. leading junk): let the MP3 reader search, it fails clearly if nothing is there.
       return Mp3Decoder.open(in);

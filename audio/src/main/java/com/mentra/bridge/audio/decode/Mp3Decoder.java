@@ -1,7 +1,8 @@
 package com.mentra.bridge.audio.decode;
 
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import javazoom.jl.decoder.Bitstream;
 import javazoom.jl.decoder.BitstreamException;
 import javazoom.jl.decoder.Decoder;
@@ -9,9 +10,10 @@ import javazoom.jl.decoder.Header;
 import javazoom.jl.decoder.SampleBuffer;
 
 /**
- * MPEG-1/2/2.5 layer III through JLayer (pure Java, so a hostile file cannot corrupt memory); ID3v2
- * tags are skipped by its bitstream reader. Decodes frame by frame as bytes arrive. Exceptions
- * from the decoder become {@link DecodeException}s naming the position. Not thread-safe.
+ * MPEG-1/2/2.5 layer III through JLayer (pure Java, so a hostile file cannot corrupt memory).
+ * Decodes frame by frame as bytes arrive. A leading Xing/Info or VBRI frame declares the duration
+ * and is not played. Exceptions from the decoder become {@link DecodeException}s naming the
+ * position. Not thread-safe.
  */
 final class Mp3Decoder implements DecodedAudioStream {
   /** Frames that may fail to decode in a row before the file counts as corrupt. */
@@ -21,6 +23,7 @@ final class Mp3Decoder implements DecodedAudioStream {
   private final Decoder decoder = new Decoder();
   private final int sampleRate;
   private final int channels;
+  private final long declaredMs;
   private short[] pending = new short[0];
   private int pendingOffset;
   private int pendingLength;
@@ -35,23 +38,26 @@ final class Mp3Decoder implements DecodedAudioStream {
   /** Samples per channel held back so the codec's padding can be dropped at the end. */
   private final int holdback;
 
-  private Mp3Decoder(Bitstream bitstream, Header first, GaplessInfo gapless) {
+  private Mp3Decoder(Bitstream bitstream, Header first, Mp3InfoFrame info) {
+    GaplessInfo gapless = info == null ? null : info.gapless();
     this.bitstream = bitstream;
     this.first = first;
+    this.declaredMs = info == null ? 0 : info.durationMs();
     this.skip = gapless == null ? 0 : gapless.encoderDelay() + GaplessInfo.DECODER_DELAY;
     this.holdback = gapless == null ? 0 : Math.max(0, gapless.padding() - GaplessInfo.DECODER_DELAY);
     this.sampleRate = first.frequency();
     this.channels = first.mode() == Header.SINGLE_CHANNEL ? 1 : 2;
   }
 
-  static Mp3Decoder open(java.io.BufferedInputStream in) throws IOException {
-    GaplessInfo gapless = GaplessInfo.peek(in);
+  static Mp3Decoder open(BufferedInputStream in) throws IOException {
+    skipId3v2(in);
+    Mp3InfoFrame info = Mp3InfoFrame.peek(in);
     Bitstream bitstream = new Bitstream(in);
     Header header;
     try {
       header = bitstream.readFrame();
-      if (gapless != null && header != null) {
-        // The Xing/Info frame carries no audio: skip it.
+      if (info != null && header != null) {
+        // The Xing/Info/VBRI frame carries no audio: skip it.
         bitstream.closeFrame();
         header = bitstream.readFrame();
       }
@@ -60,7 +66,34 @@ final class Mp3Decoder implements DecodedAudioStream {
     }
     if (header == null) throw new DecodeException("no MP3 frame found");
     if (header.layer() != 3) throw new UnsupportedFormatException("MPEG layer " + header.layer() + " audio is not supported (layer III only)");
-    return new Mp3Decoder(bitstream, header, gapless);
+    return new Mp3Decoder(bitstream, header, info);
+  }
+
+  /**
+   * Streams past leading ID3v2 tags. JLayer would allocate the size a tag claims (up to 256 MB
+   * from 10 hostile bytes) and may read it short; and the info frame is looked for right after.
+   */
+  private static void skipId3v2(BufferedInputStream in) throws IOException {
+    for (int tags = 0; tags < 4; tags++) { // some files carry more than one
+      in.mark(10);
+      byte[] h = in.readNBytes(10);
+      if (h.length < 10 || h[0] != 'I' || h[1] != 'D' || h[2] != '3') {
+        in.reset();
+        return;
+      }
+      long size = (h[6] & 0x7f) << 21 | (h[7] & 0x7f) << 14 | (h[8] & 0x7f) << 7 | (h[9] & 0x7f);
+      if ((h[5] & 0x10) != 0) size += 10; // footer
+      try {
+        in.skipNBytes(size);
+      } catch (EOFException e) {
+        throw new DecodeException("no MP3 frame found: the file ends inside its ID3 tag");
+      }
+    }
+  }
+
+  @Override
+  public long declaredDurationMs() {
+    return declaredMs;
   }
 
   @Override

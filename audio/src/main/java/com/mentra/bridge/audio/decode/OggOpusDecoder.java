@@ -69,6 +69,16 @@ final class OggOpusDecoder implements DecodedAudioStream {
     return channels;
   }
 
+  /**
+   * Always 0: Ogg Opus declares its length only in the last page's granule position, which a
+   * stream being played as it arrives reaches at the end (finding it early would take a second,
+   * ranged request).
+   */
+  @Override
+  public long declaredDurationMs() {
+    return 0;
+  }
+
   @Override
   public int read(short[] buffer) throws IOException {
     while (pcmLength == 0) {

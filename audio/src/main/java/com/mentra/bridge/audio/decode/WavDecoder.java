@@ -9,7 +9,8 @@ import java.io.InputStream;
  * Streaming RIFF/WAVE decoder: PCM 8/16/24/32-bit, 32-bit float, mu-law, A-law and
  * WAVE_FORMAT_EXTENSIBLE with those subformats. Reads as it goes, so playback starts before the
  * file has arrived; a header that claims more data than arrives ends the stream where the bytes
- * end, and nothing is allocated from header sizes. Not thread-safe.
+ * end, and nothing is allocated from header sizes. The declared duration is the data chunk's size
+ * or, for a streamed WAV that leaves it unset, the Content-Length less the header. Not thread-safe.
  */
 final class WavDecoder implements DecodedAudioStream {
   private static final int PCM = 1;
@@ -26,11 +27,13 @@ final class WavDecoder implements DecodedAudioStream {
   private final int bytesPerSample;
   /** Data bytes the header declares; -1 when it does not say (0 or 0xFFFFFFFF, as streamed WAVs write). */
   private final long declared;
+  private final long declaredMs;
   private long remaining;
   private long position;
   private byte[] scratch = new byte[0];
 
-  private WavDecoder(DataInputStream in, int format, int channels, int sampleRate, int bitsPerSample, long dataBytes) {
+  /** @param bodyDataBytes the bytes after the header by the Content-Length, or -1 when unknown */
+  private WavDecoder(DataInputStream in, int format, int channels, int sampleRate, int bitsPerSample, long dataBytes, long bodyDataBytes) {
     this.in = in;
     this.format = format;
     this.channels = channels;
@@ -39,10 +42,16 @@ final class WavDecoder implements DecodedAudioStream {
     boolean unknown = dataBytes == 0 || dataBytes == 0xFFFFFFFFL;
     this.declared = unknown ? -1 : dataBytes;
     this.remaining = unknown ? Long.MAX_VALUE : dataBytes;
+    long audioBytes = unknown ? bodyDataBytes : dataBytes;
+    this.declaredMs = DeclaredDuration.ms(audioBytes / ((long) bytesPerSample * channels), sampleRate);
   }
 
-  /** Parses the header up to the data chunk; the stream is positioned after "RIFF". */
-  static WavDecoder open(InputStream raw) throws IOException {
+  /**
+   * Parses the header up to the data chunk; the stream is positioned after "RIFF".
+   *
+   * @param contentLength the whole file's length in bytes, or -1 when unknown
+   */
+  static WavDecoder open(InputStream raw, long contentLength) throws IOException {
     DataInputStream in = new DataInputStream(raw);
     in.readInt(); // RIFF size: often wrong in streamed files, so not trusted
     if (readTag(in) != 0x45564157) throw new UnsupportedFormatException("RIFF file is not WAVE");
@@ -50,9 +59,11 @@ final class WavDecoder implements DecodedAudioStream {
     int channels = 0;
     int rate = 0;
     int bits = 0;
+    long headerBytes = 12; // "RIFF", its size, "WAVE"
     for (int chunks = 0; chunks < 64; chunks++) {
       int tag = readTag(in);
       long size = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
+      headerBytes += 8;
       if (tag == 0x20746d66) { // "fmt "
         if (size < 16 || size > 1024) throw new DecodeException("WAV fmt chunk has an invalid size " + size);
         byte[] fmt = in.readNBytes((int) size);
@@ -66,13 +77,16 @@ final class WavDecoder implements DecodedAudioStream {
           format = u16(fmt, 24); // first two bytes of the subformat GUID
         }
         if ((size & 1) == 1) in.skipNBytes(1);
+        headerBytes += size + (size & 1);
       } else if (tag == 0x61746164) { // "data"
         if (format < 0) throw new DecodeException("WAV data chunk before its fmt chunk");
         validate(format, channels, rate, bits);
-        return new WavDecoder(in, format, channels, rate, bits, size);
+        long bodyDataBytes = contentLength > headerBytes ? contentLength - headerBytes : -1;
+        return new WavDecoder(in, format, channels, rate, bits, size, bodyDataBytes);
       } else {
         if (size > 16 * 1024 * 1024) throw new DecodeException("WAV chunk of " + size + " bytes before the audio");
         in.skipNBytes(size + (size & 1));
+        headerBytes += size + (size & 1);
       }
     }
     throw new DecodeException("no data chunk in the first 64 WAV chunks");
@@ -98,6 +112,11 @@ final class WavDecoder implements DecodedAudioStream {
   @Override
   public int channels() {
     return channels;
+  }
+
+  @Override
+  public long declaredDurationMs() {
+    return declaredMs;
   }
 
   @Override

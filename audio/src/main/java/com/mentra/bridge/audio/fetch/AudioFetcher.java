@@ -71,7 +71,7 @@ public final class AudioFetcher {
         throw new FetchException(Kind.TOO_LARGE, "audio of " + length + " bytes exceeds the " + policy.maxBytes() + "-byte limit: " + current);
       }
       String type = response.headers().firstValue("content-type").orElse(null);
-      return new FetchedAudio(new GuardedBody(response.body(), current), type, current.getPath());
+      return new FetchedAudio(new GuardedBody(response.body(), current), type, current.getPath(), Math.max(-1, length));
     }
   }
 

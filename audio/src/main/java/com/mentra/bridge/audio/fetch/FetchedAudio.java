@@ -9,11 +9,13 @@ public final class FetchedAudio implements Closeable {
   private final InputStream body;
   private final String contentType;
   private final String path;
+  private final long contentLength;
 
-  FetchedAudio(InputStream body, String contentType, String path) {
+  FetchedAudio(InputStream body, String contentType, String path, long contentLength) {
     this.body = body;
     this.contentType = contentType;
     this.path = path;
+    this.contentLength = contentLength;
   }
 
   public InputStream body() {
@@ -28,6 +30,11 @@ public final class FetchedAudio implements Closeable {
   /** The final URL's path (after redirects), for extension-based format detection. */
   public String path() {
     return path;
+  }
+
+  /** The Content-Length header, or -1 when the server did not send one (chunked or until close). */
+  public long contentLength() {
+    return contentLength;
   }
 
   @Override

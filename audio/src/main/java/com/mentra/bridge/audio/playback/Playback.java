@@ -27,6 +27,12 @@ final class Playback {
   volatile boolean cancelled;
   /** Valid samples in the last frame (the rest is padding), once decoding is done. */
   volatile int lastFrameSamples;
+  /**
+   * What the source declares, in ms (0 = unknown); set by the decode thread before it queues the
+   * first frame, so the clock thread sees it by the time it plays one. In source time, so the
+   * resampling to the output rate does not change it.
+   */
+  volatile long declaredDurationMs;
 
   // Clock-thread state.
   StopReason stopReason;
@@ -54,7 +60,8 @@ final class Playback {
   /** Runs on a decode thread; blocks on the fetch and on a full queue. */
   void decode(PlaybackEngine engine, Runnable beforeFirstFrame) {
     try (FetchedAudio fetched = engine.fetcher().open(request.uri());
-        DecodedAudioStream stream = AudioDecoders.open(fetched.body(), fetched.contentType(), fetched.path())) {
+        DecodedAudioStream stream = AudioDecoders.open(fetched.body(), fetched.contentType(), fetched.path(), fetched.contentLength())) {
+      declaredDurationMs = Math.max(0, stream.declaredDurationMs());
       int channels = stream.channels();
       Resampler resampler = stream.sampleRate() == config.outputRate() ? null : new Resampler(stream.sampleRate(), config.outputRate(), 1);
       short[] buffer = new short[4096 * channels];

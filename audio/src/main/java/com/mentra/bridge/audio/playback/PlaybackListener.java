@@ -5,10 +5,16 @@ package com.mentra.bridge.audio.playback;
  * Exactly one of {@link #onCompleted} and {@link #onFailed} ends every playback.
  */
 public interface PlaybackListener {
-  /** The first frame went out. */
-  void onStarted();
+  /**
+   * The first frame went out.
+   *
+   * @param durationMs the duration the source declares (WAV header, MP3 Xing/Info or VBRI frame,
+   *     raw PCM's Content-Length), 0 when unknown; the played duration comes with onCompleted
+   */
+  void onStarted(long durationMs);
 
-  void onProgress(long positionMs);
+  /** @param durationMs as in {@link #onStarted}, the same value on every event of a playback */
+  void onProgress(long positionMs, long durationMs);
 
   /** @param reason null when it played to the end */
   void onCompleted(long durationMs, StopReason reason);

@@ -154,14 +154,15 @@ public final class Player implements AutoCloseable {
           if (frame != null) {
             track.output.write(frame);
             p.framesOut++;
+            long declared = p.declaredDurationMs;
             if (!p.started) {
               p.started = true;
-              events.execute(p.listener::onStarted);
+              events.execute(() -> p.listener.onStarted(declared));
             }
             long position = p.positionMs();
             if (position >= p.nextProgressMs) {
               p.nextProgressMs += engine.config().progressInterval().toMillis();
-              events.execute(() -> p.listener.onProgress(position));
+              events.execute(() -> p.listener.onProgress(position, declared));
             }
           } else if (p.decodeDone && p.frames.isEmpty()) {
             finish(p, null);

@@ -98,12 +98,12 @@ class PlayerCancelTest {
     final CompletableFuture<StopReason> completed = new CompletableFuture<>();
 
     @Override
-    public void onStarted() {
+    public void onStarted(long durationMs) {
       started.complete(null);
     }
 
     @Override
-    public void onProgress(long positionMs) {}
+    public void onProgress(long positionMs, long durationMs) {}
 
     @Override
     public void onCompleted(long durationMs, StopReason reason) {

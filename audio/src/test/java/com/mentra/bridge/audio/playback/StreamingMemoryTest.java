@@ -39,10 +39,10 @@ class StreamingMemoryTest {
         players.add(player);
         player.play(new PlayRequest("r" + i, uri, 1, 0, false), new PlaybackListener() {
           @Override
-          public void onStarted() {}
+          public void onStarted(long durationMs) {}
 
           @Override
-          public void onProgress(long positionMs) {}
+          public void onProgress(long positionMs, long durationMs) {}
 
           @Override
           public void onCompleted(long durationMs, StopReason reason) {}
