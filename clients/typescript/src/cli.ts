@@ -19,7 +19,7 @@ const USAGE = `Usage: livekit-bridge-demo --bridge HOST:PORT --room NAME [option
   --target IDENTITY          forward only this participant's data packets
   --subscribe-target-audio   also forward the target's microphone track
   --play URL                 play this audio URL into the room after joining
-  --volume V                 playback volume, 0 < V <= 2 (default 1)
+  --volume V                 playback volume, a gain > 0; above 1 boosts (default 1)
   --track N                  playback track: 0 speaker, 1 app_audio, 2 tts (default 0)
   --duration SECONDS         leave after this long (default: until Ctrl-C)
   -h, --help                 this text`;

@@ -3,6 +3,7 @@ export {
   BridgeSession,
   Track,
   type AudioMeta,
+  type AudioChunkSource,
   type CloseInfo,
   type CloseReason,
   type JoinOptions,

@@ -85,7 +85,15 @@ export interface AudioMeta {
   /** The bridge's 0 is reported as 1. */
   channels: number;
   timestampMs: number;
+  /**
+   * Where the room audio came from: `DATA_PACKET` (the phone's PCM data packets) or
+   * `MICROPHONE` (the target's microphone track, with `subscribeTargetAudio`).
+   */
+  source: AudioChunkSource;
 }
+
+/** The origin of room-to-client audio (AudioChunk.source). */
+export type AudioChunkSource = 'DATA_PACKET' | 'MICROPHONE';
 
 export interface ReconnectInfo {
   /** 1-based attempt number. */
@@ -120,7 +128,7 @@ export interface SendAudioOptions {
 }
 
 export interface PlayOptions {
-  /** 0 < volume <= 2; default 1. (The proto's 0 means "unset", so 0 is rejected rather than played loud.) */
+  /** A gain > 0, above 1 boosts (limited by the bridge); default 1. (The proto's 0 means "unset", so 0 is rejected rather than played loud.) */
   volume?: number;
   /** Track.SPEAKER (default), Track.APP_AUDIO or Track.TTS. */
   trackId?: number;
@@ -307,7 +315,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
   play(audioUrl: string, options: PlayOptions = {}): Promise<PlayResult> {
     if (this.#state === 'closed') return Promise.reject(new BridgeSessionClosedError('play()'));
     const volume = options.volume ?? 1;
-    if (!(volume > 0 && volume <= 2)) return Promise.reject(new RangeError(`play(): volume must be in (0, 2], got ${volume}`));
+    if (!(volume > 0 && Number.isFinite(volume))) return Promise.reject(new RangeError(`play(): volume must be a finite gain > 0, got ${volume}`));
     const requestId = options.requestId ?? randomUUID();
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(signal.reason);
@@ -342,7 +350,13 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
             break;
           case 'COMPLETED':
             settle(() =>
-              resolve({ requestId, durationMs: event.duration_ms, positionMs: event.position_ms, stopReason: event.stop_reason }),
+              resolve({
+                requestId,
+                durationMs: event.duration_ms,
+                positionMs: event.position_ms,
+                // The upstream contract carries it in metadata; field 7 repeats it.
+                stopReason: event.metadata?.stop_reason ?? event.stop_reason,
+              }),
             );
             break;
           case 'FAILED':
@@ -364,12 +378,17 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     });
   }
 
-  /** StopAudio on one track, or on all tracks when omitted. */
-  async stop(trackId: number = Track.ALL): Promise<void> {
+  /**
+   * StopAudio on one track, or on all tracks when omitted. Resolves with the request ids of the
+   * playbacks that were stopped (empty when nothing played).
+   */
+  async stop(trackId: number = Track.ALL, reason = ''): Promise<string[]> {
     this.#assertNotClosed('stop()');
     const raw = this.#internals.raw;
-    const response = await unary<StopAudioResponse>('StopAudio', this.#requestTimeoutMs, (o, cb) => raw.StopAudio({ user_id: this.userId, track_id: trackId }, o, cb), this.#calls, this.#isClosed);
+    const request = { user_id: this.userId, request_id: randomUUID(), reason, track_id: trackId };
+    const response = await unary<StopAudioResponse>('StopAudio', this.#requestTimeoutMs, (o, cb) => raw.StopAudio(request, o, cb), this.#calls, this.#isClosed);
     if (!response.success) throw new BridgeRequestError('StopAudio', response.error);
+    return response.stopped_request_id === '' ? [] : response.stopped_request_id.split(',');
   }
 
   /** GetStatus for this user. */
@@ -484,6 +503,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
       sampleRate: chunk.sample_rate || 16_000,
       channels: chunk.channels || 1,
       timestampMs: chunk.timestamp_ms,
+      source: chunk.source === 'MICROPHONE' ? 'MICROPHONE' : 'DATA_PACKET',
     });
   }
 

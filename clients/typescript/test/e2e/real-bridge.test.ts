@@ -95,7 +95,7 @@ test('play() resolves after the audio reached the peer; a 404 rejects naming the
   await listener.call('join', { url: livekit.url, token: token(livekit.apiKey, livekit.secret, room, 'listener') });
   const session = client.session('ts-user-2');
   await session.join({ room });
-  await listener.call('record', { identity: 'ts-user-2', path: '/tmp/ts-e2e-play.wav', sampleRate: 48000 });
+  await listener.call('record', { identity: 'cloud-agent:ts-user-2', path: '/tmp/ts-e2e-play.wav', sampleRate: 48000 });
   const result = await session.play(audio.url('/tone.wav'));
   const resolvedAt = Date.now();
   const heard = await listener.call('stopRecording');

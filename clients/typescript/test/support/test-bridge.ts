@@ -83,9 +83,9 @@ export class TestBridge {
   }
 
   /** Writes PCM to every open stream of `userId`; returns how many streams got it. */
-  sendAudio(userId: string, pcm: Buffer, timestampMs = Date.now()): number {
+  sendAudio(userId: string, pcm: Buffer, timestampMs = Date.now(), source: 'DATA_PACKET' | 'MICROPHONE' = 'DATA_PACKET'): number {
     const open = this.openStreams(userId);
-    for (const s of open) s.call.write({ pcm_data: pcm, sample_rate: 16000, channels: 1, timestamp_ms: timestampMs, user_id: userId });
+    for (const s of open) s.call.write({ pcm_data: pcm, sample_rate: 16000, channels: 1, timestamp_ms: timestampMs, user_id: userId, source });
     return open.length;
   }
 
@@ -160,7 +160,7 @@ export class TestBridge {
         } else if (path === '/stopped.mp3') {
           send({ type: 'STARTED', duration_ms: 5000 });
           this.#later(5, () => {
-            send({ type: 'COMPLETED', duration_ms: 5000, position_ms: 1200, stop_reason: 'stopped' });
+            send({ type: 'COMPLETED', duration_ms: 5000, position_ms: 1200, metadata: { stop_reason: 'stopped' }, stop_reason: 'stopped' });
             call.end();
           });
         } else if (path === '/forever.mp3') {

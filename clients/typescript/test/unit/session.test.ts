@@ -69,7 +69,7 @@ test('join() sends JoinRoom with the parameters, then opens StreamAudio naming t
   await waitFor('the first StreamAudio message', () => bridge.streams[0]?.first !== undefined);
   const stream = bridge.streams[0];
   assert.equal(stream?.metadataUserId, 'user-1');
-  assert.deepEqual(stream?.first, { pcm_data: Buffer.alloc(0), sample_rate: 0, channels: 0, timestamp_ms: 0, user_id: 'user-1' });
+  assert.deepEqual(stream?.first, { pcm_data: Buffer.alloc(0), sample_rate: 0, channels: 0, timestamp_ms: 0, user_id: 'user-1', track_id: 0, source: 'DATA_PACKET' });
   assert.equal(session.state, 'connected');
   await assert.rejects(session.join(JOIN), BridgeStateError);
   assert.throws(() => client.session('user-1'), BridgeStateError, 'one open session per user');
@@ -78,14 +78,14 @@ test('join() sends JoinRoom with the parameters, then opens StreamAudio naming t
 test('incoming audio arrives as Buffer events and through the async iterator', async (t) => {
   const { bridge, client } = await setup(t);
   const session = client.session('user-1');
-  const events: { pcm: Buffer; sampleRate: number; channels: number; timestampMs: number }[] = [];
+  const events: { pcm: Buffer; sampleRate: number; channels: number; timestampMs: number; source: string }[] = [];
   session.on('audio', (pcm, meta) => events.push({ pcm, ...meta }));
   const iterator = session.audio();
   await session.join(JOIN);
   await waitFor('stream open', () => bridge.openStreams('user-1').some((s) => s.first !== undefined));
 
   const chunks = [sine(100, -20), sine(100, -10), sine(40, -30)];
-  for (const [i, pcm] of chunks.entries()) bridge.sendAudio('user-1', pcm, 1000 + i);
+  for (const [i, pcm] of chunks.entries()) bridge.sendAudio('user-1', pcm, 1000 + i, i === 1 ? 'MICROPHONE' : 'DATA_PACKET');
   const fromIterator: Buffer[] = [];
   for await (const pcm of iterator) {
     fromIterator.push(pcm);
@@ -93,8 +93,8 @@ test('incoming audio arrives as Buffer events and through the async iterator', a
   }
   assert.deepEqual(fromIterator, chunks);
   assert.deepEqual(
-    events.map((e) => [e.pcm, e.sampleRate, e.channels, e.timestampMs]),
-    chunks.map((pcm, i) => [pcm, 16000, 1, 1000 + i]),
+    events.map((e) => [e.pcm, e.sampleRate, e.channels, e.timestampMs, e.source]),
+    chunks.map((pcm, i) => [pcm, 16000, 1, 1000 + i, i === 1 ? 'MICROPHONE' : 'DATA_PACKET']),
   );
   assert.equal(session.stats().receivedChunks, 3);
   assert.equal(session.stats().receivedBytes, 3200 + 3200 + 1280);
@@ -202,7 +202,7 @@ test('play() reports progress and resolves on COMPLETED; the request carries the
   assert.equal(bridge.plays[1]?.volume, 1);
   assert.equal(bridge.plays[1]?.track_id, 0);
   await assert.rejects(session.play('https://media.test/ok.mp3', { volume: 0 }), RangeError);
-  await assert.rejects(session.play('https://media.test/ok.mp3', { volume: 2.5 }), RangeError);
+  await assert.rejects(session.play('https://media.test/ok.mp3', { volume: Number.NaN }), RangeError);
 });
 
 test('play() rejects with BridgePlaybackError naming the HTTP status on FAILED', async (t) => {
@@ -244,7 +244,8 @@ test('stop(), status() and health()', async (t) => {
   await session.join(JOIN);
   await session.stop();
   await session.stop(Track.APP_AUDIO);
-  assert.deepEqual(bridge.stops, [{ user_id: 'user-1', track_id: -1 }, { user_id: 'user-1', track_id: 1 }]);
+  assert.deepEqual(bridge.stops.map((s) => [s.user_id, s.track_id]), [['user-1', -1], ['user-1', 1]]);
+  assert.ok(bridge.stops.every((s) => typeof s.request_id === 'string' && s.request_id.length > 0), 'each stop names its request');
   await assert.rejects(session.stop(7), (error: unknown) => error instanceof BridgeRequestError && error.bridgeError === 'no such track 7');
 
   await waitFor('stream open', () => bridge.openStreams('user-1').length === 1);

@@ -30,6 +30,7 @@ public final class SignalCutter implements AutoCloseable {
   private final AtomicInteger accepted = new AtomicInteger();
   private final Thread acceptor;
   private volatile boolean closed;
+  private volatile long connectDelayMillis;
 
   private SignalCutter(InetSocketAddress upstream) throws IOException {
     this.upstream = upstream;
@@ -57,6 +58,15 @@ public final class SignalCutter implements AutoCloseable {
     return accepted.get();
   }
 
+  /**
+   * Holds each new connection this long before relaying it: a slow path to the server, so that a
+   * join reliably takes longer than a test's deadline whatever the machine's speed.
+   */
+  public SignalCutter delayNewConnections(java.time.Duration delay) {
+    connectDelayMillis = delay.toMillis();
+    return this;
+  }
+
   /** Resets (TCP RST) every relayed connection; returns how many sockets were cut. */
   public int cutAll() {
     List<Socket> cut = new ArrayList<>(open);
@@ -73,18 +83,23 @@ public final class SignalCutter implements AutoCloseable {
         return; // closed
       }
       accepted.incrementAndGet();
-      Socket server = new Socket();
-      try {
-        server.connect(upstream, 5_000);
-      } catch (IOException e) {
-        reset(client);
-        continue;
-      }
       open.add(client);
-      open.add(server);
-      Thread.ofVirtual().name("signal-cutter-up").start(() -> pump(client, server));
-      Thread.ofVirtual().name("signal-cutter-down").start(() -> pump(server, client));
+      Thread.ofVirtual().name("signal-cutter-relay").start(() -> relay(client));
     }
+  }
+
+  private void relay(Socket client) {
+    Socket server = new Socket();
+    try {
+      if (connectDelayMillis > 0) Thread.sleep(connectDelayMillis);
+      server.connect(upstream, 5_000);
+    } catch (IOException | InterruptedException e) {
+      reset(client);
+      return;
+    }
+    open.add(server);
+    Thread.ofVirtual().name("signal-cutter-up").start(() -> pump(client, server));
+    pump(server, client);
   }
 
   private void pump(Socket from, Socket to) {

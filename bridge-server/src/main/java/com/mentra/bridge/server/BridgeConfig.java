@@ -10,6 +10,10 @@ import java.util.Map;
  * @param downlinkQueueChunks room-to-client chunks held per session before the oldest is dropped
  * @param uplinkBufferMs client-to-room jitter buffer bound per session
  * @param metricsPort where {@code /metrics} (Prometheus text) is served on the bind address; 0: off
+ * @param grpcSocket a Unix domain socket path to listen on instead of TCP (the cloud's production
+ *     transport); empty: TCP on {@code bindAddress:port}
+ * @param identityPrefix prefixed to user_id for the identity of a token the bridge mints itself
+ *     (the phone joins as user_id, so the bridge must not)
  */
 public record BridgeConfig(
     int port,
@@ -26,7 +30,12 @@ public record BridgeConfig(
     boolean allowPrivateAudioUrls,
     long maxAudioBytes,
     int maxAudioSeconds,
-    int metricsPort) {
+    int metricsPort,
+    String grpcSocket,
+    String identityPrefix) {
+
+  /** gRPC message size limit each way, as upstream. */
+  public static final int MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
   /** Configuration that cannot be used; the message says which variable and why. */
   public static final class ConfigException extends RuntimeException {
@@ -64,14 +73,32 @@ public record BridgeConfig(
         apiKey,
         apiSecret,
         integer(env, "MAX_SESSIONS", 500, 1, 100_000),
-        integer(env, "DOWNLINK_QUEUE_CHUNKS", 10, 1, 10_000),
+        integer(env, "DOWNLINK_QUEUE_CHUNKS", 200, 1, 10_000),
         integer(env, "UPLINK_BUFFER_MS", 2_000, prebuffer + 20, 60_000),
         prebuffer,
         integer(env, "SHUTDOWN_GRACE_SECONDS", 10, 1, 300),
         bool(env, "AUDIO_URL_ALLOW_PRIVATE", false),
         integer(env, "MAX_AUDIO_BYTES", 50 * 1024 * 1024, 1_024, Integer.MAX_VALUE),
         integer(env, "MAX_AUDIO_SECONDS", 900, 1, 86_400),
-        integer(env, "METRICS_PORT", 9091, 0, 65_535));
+        integer(env, "METRICS_PORT", 9091, 0, 65_535),
+        socketPath(env),
+        identityPrefix(env));
+  }
+
+  private static String socketPath(Map<String, String> env) {
+    String path = string(env, "LIVEKIT_GRPC_SOCKET", "");
+    if (path.startsWith("unix://")) path = path.substring("unix://".length());
+    else if (path.startsWith("unix:")) path = path.substring("unix:".length());
+    if (!path.isEmpty() && !path.startsWith("/")) {
+      throw new ConfigException("LIVEKIT_GRPC_SOCKET must be an absolute path, got '" + path + "'");
+    }
+    return path;
+  }
+
+  private static String identityPrefix(Map<String, String> env) {
+    String v = env.get("LIVEKIT_IDENTITY_PREFIX");
+    // An explicitly empty prefix is allowed (the bridge then joins as user_id itself).
+    return v == null ? "cloud-agent:" : v.trim();
   }
 
   public boolean canMintTokens() {

@@ -25,7 +25,7 @@ public final class BridgeMain {
       server.shutdown();
       stopped.countDown();
     }, "bridge-shutdown"));
-    System.out.println("LiveKit bridge ready on " + config.bindAddress() + ":" + server.port()
+    System.out.println("LiveKit bridge ready on " + server.target()
         + (config.livekitUrl().isEmpty() ? "" : " (default LiveKit " + config.livekitUrl() + ")"));
     stopped.await();
   }

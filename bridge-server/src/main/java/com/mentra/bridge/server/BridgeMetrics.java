@@ -35,6 +35,8 @@ final class BridgeMetrics implements AutoCloseable {
       .labelNames("event").register(registry);
   private final Counter playbacks = Counter.builder().name("livekit_bridge_playbacks")
       .help("Ended playbacks by outcome (completed, stopped, replaced, cancelled, closed, failed)").labelNames("outcome").register(registry);
+  private final Counter phonePacketsLost = Counter.builder().name("livekit_bridge_phone_packets_lost")
+      .help("Phone data packets that never arrived, from gaps in their 1-byte sequence numbers").register(registry);
   private HTTPServer http;
 
   BridgeMetrics() {
@@ -59,6 +61,10 @@ final class BridgeMetrics implements AutoCloseable {
 
   void downlinkDropped() {
     droppedChunks.inc();
+  }
+
+  void phonePacketsLost(long packets) {
+    phonePacketsLost.inc(packets);
   }
 
   void roomConnectionEvent(String event) {

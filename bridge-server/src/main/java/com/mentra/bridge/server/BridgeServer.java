@@ -3,12 +3,10 @@ package com.mentra.bridge.server;
 import com.mentra.bridge.audio.AudioClock;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +30,7 @@ public final class BridgeServer implements AutoCloseable {
   private final SessionRegistry sessions;
   private final LiveKitBridgeService service;
   private final Server server;
+  private final GrpcListener listener;
   private boolean stopped;
   private volatile int metricsPort;
 
@@ -41,7 +40,9 @@ public final class BridgeServer implements AutoCloseable {
     this.sessions = new SessionRegistry(config, clock, blocking, playback, metrics);
     this.service = new LiveKitBridgeService(config, sessions, blocking, metrics);
     metrics.observe(sessions::sessionCount, sessions::streamCount, service::malformedChunks);
-    this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()))
+    this.listener = GrpcListener.forConfig(config);
+    this.server = listener.serverBuilder()
+        .maxInboundMessageSize(BridgeConfig.MAX_MESSAGE_BYTES)
         .addService(ServerInterceptors.intercept(service, new UserIdInterceptor()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -51,10 +52,12 @@ public final class BridgeServer implements AutoCloseable {
   }
 
   public BridgeServer start() throws IOException {
+    listener.prepare();
     server.start();
+    listener.started();
     health.setStatus(SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-    log.info("bridge listening on {}:{}", config.bindAddress(), server.getPort());
+    log.info("bridge listening on {}", listener.describe(server));
     if (config.metricsPort() > 0) {
       try {
         metricsPort = metrics.serve(InetAddress.getByName(config.bindAddress()), config.metricsPort());
@@ -72,12 +75,22 @@ public final class BridgeServer implements AutoCloseable {
     return metricsPort;
   }
 
+  /** The TCP port; -1 when listening on a Unix domain socket. */
   public int port() {
     return server.getPort();
   }
 
+  /** Where clients connect: {@code host:port}, or {@code unix:/path} for a domain socket. */
+  public String target() {
+    return listener.target(server);
+  }
+
   int sessionCount() {
     return sessions.sessionCount();
+  }
+
+  long malformedChunks() {
+    return service.malformedChunks();
   }
 
   int streamCount() {
@@ -103,6 +116,7 @@ public final class BridgeServer implements AutoCloseable {
       server.shutdownNow();
     }
     blocking.shutdownNow();
+    listener.close();
     clock.close();
     metrics.close();
     log.info("bridge stopped");

@@ -2,6 +2,7 @@ package com.mentra.bridge.server;
 
 import com.google.protobuf.ByteString;
 import com.mentra.bridge.api.AudioChunk;
+import com.mentra.bridge.api.SessionStats;
 import com.mentra.bridge.audio.AudioClock;
 import com.mentra.livekit.rtc.AudioFrame;
 import com.mentra.livekit.rtc.AudioSubscription;
@@ -11,6 +12,10 @@ import com.mentra.livekit.rtc.Room;
 import com.mentra.livekit.rtc.RoomConnectException;
 import com.mentra.livekit.rtc.RoomListener;
 import com.mentra.livekit.rtc.RoomOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,14 +38,20 @@ final class BridgeSession implements AutoCloseable {
   final String roomName;
   final String targetIdentity;
   private final DownlinkQueue downlink;
-  private final AtomicLong oddPayloads = new AtomicLong();
+  private final PhonePackets phonePackets = new PhonePackets();
   private final AtomicLong forwardedPackets = new AtomicLong();
+  private final AtomicLong chunksFromClient = new AtomicLong();
+  private final AtomicLong bytesFromClient = new AtomicLong();
+  private final long startedAtMillis = System.currentTimeMillis();
   private volatile Room room;
   private volatile ConnectionState state = ConnectionState.CONNECTING;
   private final BridgeMetrics metrics;
   private volatile long lastDisconnectAt;
   private volatile String lastDisconnectReason = "";
-  private UplinkPublisher uplink;
+  private final Map<Integer, UplinkPublisher> uplinks = new HashMap<>();
+  private AudioClock clock;
+  private Executor blocking;
+  private BridgeConfig config;
   private AudioSubscription microphone;
   private PlaybackController playback;
   private short[] micChunk = new short[MIC_CHUNK_SAMPLES];
@@ -70,7 +81,9 @@ final class BridgeSession implements AutoCloseable {
       synchronized (session) {
         session.room = room;
         session.state = room.connectionState();
-        session.uplink = new UplinkPublisher(room, clock, blocking, config.uplinkBufferMs(), config.uplinkPrebufferMs());
+        session.clock = clock;
+        session.blocking = blocking;
+        session.config = config;
         session.playback = playbackFactory.create(session, room);
         if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
           session.microphone = room.receiveAudio(session.targetIdentity, DOWNLINK_RATE, 1, session::onMicrophoneFrame);
@@ -90,8 +103,20 @@ final class BridgeSession implements AutoCloseable {
     return downlink;
   }
 
-  synchronized UplinkPublisher uplink() {
-    return uplink;
+  /**
+   * The client-to-room publisher for {@code trackId} (AudioChunk.track_id), created on first use;
+   * null once the session is closed. Each track id is its own published track.
+   */
+  synchronized UplinkPublisher uplink(int trackId) {
+    if (closed || room == null) return null;
+    return uplinks.computeIfAbsent(trackId, id -> new UplinkPublisher(room, TrackNames.uplink(id), clock, blocking,
+        config.uplinkBufferMs(), config.uplinkPrebufferMs()));
+  }
+
+  /** Counts a chunk the client sent (SessionStats). */
+  void countFromClient(int bytes) {
+    chunksFromClient.incrementAndGet();
+    bytesFromClient.addAndGet(bytes);
   }
 
   synchronized PlaybackController playback() {
@@ -114,8 +139,28 @@ final class BridgeSession implements AutoCloseable {
     return lastDisconnectReason;
   }
 
-  long oddPayloads() {
-    return oddPayloads.get();
+  /** Phone data packets that never arrived, from gaps in their sequence numbers. */
+  long phonePacketsLost() {
+    return phonePackets.lost();
+  }
+
+  /** The bridge's identity in the room. */
+  String identity() {
+    Room r = room;
+    return r == null ? "" : r.localIdentity();
+  }
+
+  SessionStats stats() {
+    return SessionStats.newBuilder()
+        .setUserId(userId)
+        .setRoomName(roomName)
+        .setAudioFramesSent(downlink.sent())
+        .setBytesSent(downlink.sentBytes())
+        .setAudioFramesReceived(chunksFromClient.get())
+        .setBytesReceived(bytesFromClient.get())
+        .setSessionDurationMs(System.currentTimeMillis() - startedAtMillis)
+        .setParticipantCount(participantCount())
+        .build();
   }
 
   long forwardedPackets() {
@@ -133,14 +178,15 @@ final class BridgeSession implements AutoCloseable {
 
   @Override
   public void close() {
-    UplinkPublisher u;
+    List<UplinkPublisher> u;
     AudioSubscription mic;
     PlaybackController p;
     Room r;
     synchronized (this) {
       if (closed) return;
       closed = true;
-      u = uplink;
+      u = new ArrayList<>(uplinks.values());
+      uplinks.clear();
       mic = microphone;
       p = playback;
       r = room;
@@ -148,7 +194,7 @@ final class BridgeSession implements AutoCloseable {
     try (var ignored = MDC.putCloseable("user_id", userId); var ignored2 = MDC.putCloseable("room", roomName)) {
       if (p != null) p.close();
       if (mic != null) mic.close();
-      if (u != null) u.close();
+      for (UplinkPublisher publisher : u) publisher.close();
       downlink.close();
       if (r != null) r.close();
       log.info("session closed");
@@ -170,14 +216,15 @@ final class BridgeSession implements AutoCloseable {
           bytes[2 * i + 1] = (byte) (micChunk[i] >> 8);
         }
         micFill = 0;
-        downlink.offer(chunk(bytes));
+        downlink.offer(chunk(bytes, AudioChunk.Source.MICROPHONE));
       }
     }
   }
 
-  private AudioChunk chunk(byte[] pcm) {
+  private AudioChunk chunk(byte[] pcm, AudioChunk.Source source) {
     return AudioChunk.newBuilder()
         .setPcmData(ByteString.copyFrom(pcm))
+        .setSource(source)
         .setSampleRate(DOWNLINK_RATE)
         .setChannels(1)
         .setTimestampMs(System.currentTimeMillis())
@@ -190,15 +237,13 @@ final class BridgeSession implements AutoCloseable {
     @Override
     public void onDataReceived(DataPacket packet) {
       if (!targetIdentity.isEmpty() && !targetIdentity.equals(packet.senderIdentity())) return;
-      byte[] payload = packet.payload();
-      if (payload.length == 0) return;
-      if (payload.length % 2 != 0) {
-        // PCM16 needs whole samples: drop the dangling byte and count it.
-        oddPayloads.incrementAndGet();
-        payload = java.util.Arrays.copyOf(payload, payload.length - 1);
-      }
+      long lostBefore = phonePackets.lost();
+      byte[] pcm = phonePackets.pcm(packet.payload());
+      long newlyLost = phonePackets.lost() - lostBefore;
+      if (newlyLost > 0) metrics.phonePacketsLost(newlyLost);
+      if (pcm.length == 0) return;
       forwardedPackets.incrementAndGet();
-      downlink.offer(chunk(payload));
+      downlink.offer(chunk(pcm, AudioChunk.Source.DATA_PACKET));
     }
 
     @Override

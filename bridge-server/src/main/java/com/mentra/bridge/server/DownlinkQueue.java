@@ -17,6 +17,7 @@ final class DownlinkQueue {
   private final ArrayDeque<AudioChunk> queue = new ArrayDeque<>();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong sentBytes = new AtomicLong();
   private final Runnable onDropped;
   private ServerCallStreamObserver<AudioChunk> stream;
 
@@ -38,12 +39,13 @@ final class DownlinkQueue {
     }
   }
 
-  /** Sends to {@code newStream} from now on; a previous stream is completed. */
+  /**
+   * Sends to {@code newStream} from now on. A previous stream is only forgotten, not ended: it
+   * belongs to its StreamAudio call.
+   */
   void attach(ServerCallStreamObserver<AudioChunk> newStream) {
     synchronized (this) {
-      ServerCallStreamObserver<AudioChunk> old = stream;
       stream = newStream;
-      if (old != null && old != newStream) completeQuietly(old);
       drainLocked();
     }
   }
@@ -80,6 +82,10 @@ final class DownlinkQueue {
     return sent.get();
   }
 
+  long sentBytes() {
+    return sentBytes.get();
+  }
+
   int queued() {
     synchronized (this) {
       return queue.size();
@@ -97,8 +103,10 @@ final class DownlinkQueue {
     if (stream == null) return;
     try {
       while (!queue.isEmpty() && stream.isReady() && !stream.isCancelled()) {
-        stream.onNext(queue.poll());
+        AudioChunk chunk = queue.poll();
+        stream.onNext(chunk);
         sent.incrementAndGet();
+        sentBytes.addAndGet(chunk.getPcmData().size());
       }
     } catch (RuntimeException e) {
       // The call ended underneath us (cancelled by the client); the session notices through onCancel.
@@ -106,11 +114,4 @@ final class DownlinkQueue {
     }
   }
 
-  private static void completeQuietly(ServerCallStreamObserver<AudioChunk> s) {
-    try {
-      if (!s.isCancelled()) s.onCompleted();
-    } catch (RuntimeException ignored) {
-      // Already finished.
-    }
-  }
 }

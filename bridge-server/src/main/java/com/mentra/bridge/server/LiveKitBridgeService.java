@@ -25,6 +25,8 @@ import io.livekit.server.CanPublishData;
 import io.livekit.server.CanSubscribe;
 import io.livekit.server.RoomJoin;
 import io.livekit.server.RoomName;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -63,16 +65,21 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
     return malformedChunks.get();
   }
 
+  /** Answers INVALID_ARGUMENT and returns true when {@code problem} is not null. */
+  private static boolean refused(String problem, StreamObserver<?> responses) {
+    if (problem == null) return false;
+    responses.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
+    return true;
+  }
+
+  private static String userIdProblem(String userId) {
+    return userId.isBlank() ? "user_id is required" : null;
+  }
+
   @Override
   public void joinRoom(JoinRoomRequest request, StreamObserver<JoinRoomResponse> responses) {
-    if (request.getUserId().isBlank()) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
-      return;
-    }
-    if (request.getRoomName().isBlank()) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription("room_name is required").asRuntimeException());
-      return;
-    }
+    if (refused(userIdProblem(request.getUserId()), responses)) return;
+    if (refused(request.getRoomName().isBlank() ? "room_name is required" : null, responses)) return;
     long startedNanos = System.nanoTime();
     String url = !request.getLivekitUrl().isBlank() ? request.getLivekitUrl() : config.livekitUrl();
     if (url.isEmpty()) {
@@ -86,7 +93,9 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
         return;
       }
       try {
-        token = mintToken(request.getRoomName(), request.getUserId());
+        // The phone joins as user_id; the bridge must not take that identity (LiveKit would
+        // disconnect the phone), so it joins as the cloud does: cloud-agent:{user_id}.
+        token = mintToken(request.getRoomName(), config.identityPrefix() + request.getUserId());
       } catch (RuntimeException | LinkageError e) {
         // A broken deployment (e.g. a missing JWT library) must answer with a reason, not UNKNOWN.
         log.error("cannot mint a LiveKit token", e);
@@ -109,11 +118,15 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
             sessions.leaveIfCurrent(session);
             return;
           }
-          log.info("joined as {} (target '{}', mic audio {})", session.room().localSid(), params.targetIdentity(), params.subscribeTargetAudio());
+          log.info("joined as {} ({}; target '{}', mic audio {})", session.identity(), session.room().localSid(),
+              params.targetIdentity(), params.subscribeTargetAudio());
           response = JoinRoomResponse.newBuilder()
               .setSuccess(true)
-              .setParticipantId(session.room().localSid())
+              .setParticipantId(session.identity())
               .setParticipantCount(session.participantCount())
+              .putMetadata("participant_sid", session.room().localSid())
+              .putMetadata("livekit_server_version", session.room().serverVersion())
+              .putMetadata("bridge_version", BridgeVersion.VALUE)
               .build();
         } catch (RoomConnectException e) {
           log.warn("join failed ({}): {}", e.reason(), e.getMessage());
@@ -159,13 +172,11 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
 
   @Override
   public void leaveRoom(LeaveRoomRequest request, StreamObserver<LeaveRoomResponse> responses) {
-    if (request.getUserId().isBlank()) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
-      return;
-    }
+    if (refused(userIdProblem(request.getUserId()), responses)) return;
     blocking.execute(() -> {
       LeaveRoomResponse response;
-      try {
+      try (var u = MDC.putCloseable("user_id", request.getUserId())) {
+        log.info("leave requested{}", request.getReason().isBlank() ? "" : " (" + request.getReason() + ")");
         response = sessions.leave(request.getUserId())
             ? LeaveRoomResponse.newBuilder().setSuccess(true).build()
             : LeaveRoomResponse.newBuilder().setSuccess(false).setError("no session for user '" + request.getUserId() + "'").build();
@@ -185,15 +196,15 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
 
   @Override
   public void playAudio(PlayAudioRequest request, StreamObserver<PlayAudioEvent> events) {
-    String problem = null;
-    if (request.getUserId().isBlank()) problem = "user_id is required";
-    else if (request.getAudioUrl().isBlank()) problem = "audio_url is required";
-    else if (request.getVolume() < 0 || request.getVolume() > 2 || Float.isNaN(request.getVolume())) problem = "volume must be between 0 and 2";
-    else if (request.getTrackId() < 0 || request.getTrackId() > 2) problem = "track_id must be 0 (speaker), 1 (app_audio) or 2 (tts)";
-    if (problem != null) {
-      events.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
-      return;
+    String problem = userIdProblem(request.getUserId());
+    if (problem == null && request.getAudioUrl().isBlank()) problem = "audio_url is required";
+    if (problem == null && !(request.getVolume() >= 0 && Float.isFinite(request.getVolume()))) {
+      problem = "volume must be a finite gain >= 0 (0 means 1), got " + request.getVolume();
     }
+    if (problem == null && !TrackNames.isValid(request.getTrackId())) {
+      problem = "track_id must be between 0 and " + TrackNames.MAX_TRACK_ID + " (0 speaker, 1 app_audio, 2 tts, N track_N)";
+    }
+    if (refused(problem, events)) return;
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
       events.onNext(PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.FAILED).setRequestId(request.getRequestId())
@@ -206,56 +217,68 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
 
   @Override
   public void stopAudio(StopAudioRequest request, StreamObserver<StopAudioResponse> responses) {
-    if (request.getUserId().isBlank()) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
-      return;
-    }
-    if (request.getTrackId() < -1 || request.getTrackId() > 2) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription("track_id must be -1 (all), 0, 1 or 2").asRuntimeException());
+    if (refused(userIdProblem(request.getUserId()), responses)) return;
+    if (refused(request.getTrackId() == -1 || TrackNames.isValid(request.getTrackId()) ? null
+        : "track_id must be -1 (all tracks) or between 0 and " + TrackNames.MAX_TRACK_ID, responses)) {
       return;
     }
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
       responses.onNext(StopAudioResponse.newBuilder().setSuccess(false).setError("no session for user '" + request.getUserId() + "'").build());
     } else {
-      session.playback().stop(request.getTrackId());
-      responses.onNext(StopAudioResponse.newBuilder().setSuccess(true).build());
+      // request_id names the cloud's stop request, not a playback (upstream ignored it too): logged only.
+      List<String> stopped = session.playback().stop(request.getTrackId());
+      try (var u = MDC.putCloseable("user_id", request.getUserId()); var q = MDC.putCloseable("request_id", request.getRequestId())) {
+        log.info("stop track {}{}: stopped {}", request.getTrackId() == -1 ? "all" : request.getTrackId(),
+            request.getReason().isBlank() ? "" : " (" + request.getReason() + ")", stopped.isEmpty() ? "nothing" : stopped);
+      }
+      responses.onNext(StopAudioResponse.newBuilder().setSuccess(true).setStoppedRequestId(String.join(",", stopped)).build());
     }
     responses.onCompleted();
   }
 
   @Override
   public void healthCheck(HealthCheckRequest request, StreamObserver<HealthCheckResponse> responses) {
-    responses.onNext(HealthCheckResponse.newBuilder()
+    // `service` may name anything (upstream ignored it); the bridge answers for itself.
+    Map<ConnectionState, Integer> byState = sessions.countByState();
+    HealthCheckResponse.Builder health = HealthCheckResponse.newBuilder()
         .setStatus(serving ? HealthCheckResponse.ServingStatus.SERVING : HealthCheckResponse.ServingStatus.NOT_SERVING)
         .setActiveSessions(sessions.sessionCount())
-        .setActiveStreams(sessions.streamCount())
+        // Upstream counted sessions with a room here; open StreamAudio calls are in metadata.
+        .setActiveStreams(sessions.sessionCount() - byState.getOrDefault(ConnectionState.DISCONNECTED, 0))
         .setUptimeSeconds((System.currentTimeMillis() - startedAt) / 1000)
-        .build());
+        .putMetadata("version", BridgeVersion.VALUE)
+        .putMetadata("stream_calls", String.valueOf(sessions.streamCount()));
+    for (ConnectionState state : ConnectionState.values()) {
+      health.putMetadata("sessions_" + state.name().toLowerCase(java.util.Locale.ROOT), String.valueOf(byState.getOrDefault(state, 0)));
+    }
+    responses.onNext(health.build());
     responses.onCompleted();
   }
 
   @Override
   public void getStatus(BridgeStatusRequest request, StreamObserver<BridgeStatusResponse> responses) {
-    if (request.getUserId().isBlank()) {
-      responses.onError(Status.INVALID_ARGUMENT.withDescription("user_id is required").asRuntimeException());
-      return;
-    }
+    if (refused(userIdProblem(request.getUserId()), responses)) return;
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
-      responses.onError(Status.NOT_FOUND.withDescription("no session for user '" + request.getUserId() + "'").asRuntimeException());
+      // The cloud asks on every reconnect check: no session is an answer, not an error.
+      responses.onNext(BridgeStatusResponse.newBuilder().setConnected(false).setServerVersion(BridgeVersion.VALUE).build());
+      responses.onCompleted();
       return;
     }
     ConnectionState state = session.state();
     responses.onNext(BridgeStatusResponse.newBuilder()
         .setConnected(state == ConnectionState.CONNECTED)
-        .setParticipantId(session.room().localSid())
+        .setParticipantId(session.identity())
         .setParticipantCount(session.participantCount())
         .setLastDisconnectAt(session.lastDisconnectAt())
         .setLastDisconnectReason(session.lastDisconnectReason())
-        .setServerVersion(session.room().serverVersion())
+        .setServerVersion(BridgeVersion.VALUE)
         .setConnectionState(state.name())
         .setDroppedChunks(session.downlink().dropped())
+        .setPhonePacketsLost(session.phonePacketsLost())
+        .setStats(session.stats())
+        .setLivekitServerVersion(session.room().serverVersion())
         .build());
     responses.onCompleted();
   }

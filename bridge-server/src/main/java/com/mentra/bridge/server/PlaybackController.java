@@ -4,6 +4,7 @@ import com.mentra.bridge.api.PlayAudioEvent;
 import com.mentra.bridge.api.PlayAudioRequest;
 import com.mentra.livekit.rtc.Room;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 
 /** Plays audio URLs into one session's room (PlayAudio / StopAudio). Thread-safe. */
 interface PlaybackController extends AutoCloseable {
@@ -19,8 +20,8 @@ interface PlaybackController extends AutoCloseable {
    */
   void play(PlayAudioRequest request, StreamObserver<PlayAudioEvent> events);
 
-  /** Stops what plays on {@code trackId}, or everything for -1; returns whether anything was playing. */
-  boolean stop(int trackId);
+  /** Stops what plays on {@code trackId}, or everything for -1; returns the request ids that were playing. */
+  List<String> stop(int trackId);
 
   /** Stops everything and releases the published tracks; idempotent. */
   @Override

@@ -22,6 +22,7 @@ import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,6 @@ import org.slf4j.MDC;
  */
 final class PlaybackControllers {
   private static final Logger log = LoggerFactory.getLogger(PlaybackControllers.class);
-  private static final String[] TRACK_NAMES = {"speaker", "app_audio", "tts"};
 
   private PlaybackControllers() {}
 
@@ -49,7 +49,7 @@ final class PlaybackControllers {
   }
 
   private static PcmOutput openTrack(Room room, int trackId) throws Exception {
-    LocalAudioTrack track = room.publishAudio(new LocalAudioTrackOptions(TRACK_NAMES[trackId], TrackSource.MICROPHONE));
+    LocalAudioTrack track = room.publishAudio(new LocalAudioTrackOptions(TrackNames.playback(trackId), TrackSource.MICROPHONE));
     return new PcmOutput() {
       @Override
       public void write(short[] frame) {
@@ -101,7 +101,7 @@ final class PlaybackControllers {
     }
 
     @Override
-    public boolean stop(int trackId) {
+    public List<String> stop(int trackId) {
       return player.stop(trackId);
     }
 
@@ -126,22 +126,28 @@ final class PlaybackControllers {
     }
 
     @Override
-    public void onStarted() {
-      send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.STARTED).setRequestId(requestId).build());
+    public void onStarted(long durationMs) {
+      send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.STARTED).setRequestId(requestId).setDurationMs(durationMs).build());
     }
 
     @Override
-    public void onProgress(long positionMs) {
-      send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.PROGRESS).setRequestId(requestId).setPositionMs(positionMs).build());
+    public void onProgress(long positionMs, long durationMs) {
+      send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.PROGRESS).setRequestId(requestId)
+          .setPositionMs(positionMs).setDurationMs(durationMs).build());
     }
 
     @Override
     public void onCompleted(long durationMs, StopReason reason) {
       logEnd("completed after " + durationMs + " ms" + (reason == null ? "" : " (" + reason + ")"));
       metrics.playbackEnded(reason == null ? "completed" : reason.name().toLowerCase(Locale.ROOT));
-      send(events, PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.COMPLETED).setRequestId(requestId)
-          .setDurationMs(durationMs).setPositionMs(durationMs)
-          .setStopReason(reason == null ? "" : reason.name().toLowerCase(Locale.ROOT)).build());
+      PlayAudioEvent.Builder completed = PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.COMPLETED)
+          .setRequestId(requestId).setDurationMs(durationMs).setPositionMs(durationMs);
+      if (reason != null) {
+        // Upstream's contract carries it in metadata; field 7 has the same value.
+        String stopReason = reason.name().toLowerCase(Locale.ROOT);
+        completed.putMetadata("stop_reason", stopReason).setStopReason(stopReason);
+      }
+      send(events, completed.build());
       complete(events);
     }
 

@@ -116,6 +116,13 @@ final class SessionRegistry {
     return sessions.size();
   }
 
+  /** Sessions per connection state. */
+  java.util.Map<com.mentra.livekit.rtc.ConnectionState, Integer> countByState() {
+    java.util.EnumMap<com.mentra.livekit.rtc.ConnectionState, Integer> counts = new java.util.EnumMap<>(com.mentra.livekit.rtc.ConnectionState.class);
+    for (BridgeSession s : sessions.values()) counts.merge(s.state(), 1, Integer::sum);
+    return counts;
+  }
+
   int streamCount() {
     return streams.size();
   }
@@ -123,7 +130,7 @@ final class SessionRegistry {
   /** Registers the user's StreamAudio call (replacing an older one) and attaches it to the session. */
   void openStream(String userId, StreamAudioCall call) {
     StreamAudioCall old = streams.put(userId, call);
-    if (old != null && old != call) old.replaced();
+    if (old != null && old != call) old.superseded();
     BridgeSession session = sessions.get(userId);
     if (session != null) call.attachTo(session);
   }

@@ -18,7 +18,6 @@ import org.slf4j.MDC;
  */
 final class StreamAudioCall implements StreamObserver<AudioChunk> {
   private static final Logger log = LoggerFactory.getLogger(StreamAudioCall.class);
-  private static final int MAX_CHUNK_BYTES = 48_000 * 2 * 2 * 2; // 2 s of 48 kHz stereo
 
   private final SessionRegistry registry;
   private final ServerCallStreamObserver<AudioChunk> responses;
@@ -27,6 +26,9 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
   private String userId;
   private BridgeSession session;
   private boolean ended;
+  /** A newer call for this user took over; this one stays open but is no longer used. */
+  private boolean superseded;
+  private boolean warnedMalformed; // inbound thread only
 
   StreamAudioCall(SessionRegistry registry, ServerCallStreamObserver<AudioChunk> responses, String metadataUserId, AtomicLong malformedChunks) {
     this.registry = registry;
@@ -58,25 +60,39 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
     if (!chunk.getPcmData().isEmpty()) uplink(chunk);
   }
 
+  private synchronized boolean isSuperseded() {
+    return superseded;
+  }
+
   private void uplink(AudioChunk chunk) {
     BridgeSession current = currentSession();
-    if (current == null) return; // no room yet: nothing to publish into
-    int rate = chunk.getSampleRate() == 0 ? 16_000 : chunk.getSampleRate();
-    int channels = chunk.getChannels() == 0 ? 1 : chunk.getChannels();
-    byte[] pcm = chunk.getPcmData().toByteArray();
-    if (rate < 8_000 || rate > 48_000 || channels < 1 || channels > 2 || pcm.length > MAX_CHUNK_BYTES) {
-      malformedChunks.incrementAndGet();
-      end(Status.INVALID_ARGUMENT.withDescription("unsupported audio chunk: " + pcm.length + " bytes at " + rate
-          + " Hz x" + channels + " (8-48 kHz, 1 or 2 channels, at most " + MAX_CHUNK_BYTES + " bytes)"));
+    if (current == null) {
+      // No room yet (or this call was superseded by a newer one): nothing to publish into.
+      if (isSuperseded()) log.debug("ignoring audio on a superseded stream of {}", userId);
       return;
     }
-    int frameBytes = 2 * channels;
-    int usable = pcm.length - pcm.length % frameBytes;
-    if (usable != pcm.length) malformedChunks.incrementAndGet(); // a partial frame is dropped, counted
-    if (usable == 0) return;
+    current.countFromClient(chunk.getPcmData().size());
+    int rate = chunk.getSampleRate() == 0 ? 16_000 : chunk.getSampleRate();
+    int channels = chunk.getChannels() == 0 ? 1 : chunk.getChannels();
+    String problem = UplinkChunks.problem(chunk.getPcmData().size(), rate, channels, chunk.getTrackId());
+    if (problem != null) {
+      // One policy for bad uplink chunks: drop the chunk whole, count it, warn once per call.
+      // The call stays open, so the user's room-to-client audio is never cut by a bad chunk.
+      malformedChunks.incrementAndGet();
+      if (!warnedMalformed) {
+        warnedMalformed = true;
+        try (var ignored = MDC.putCloseable("user_id", userId)) {
+          log.warn("dropping malformed audio chunks on this stream (counted): {}", problem);
+        }
+      }
+      return;
+    }
+    byte[] pcm = chunk.getPcmData().toByteArray();
+    int usable = pcm.length;
     short[] samples = new short[usable / 2];
     for (int i = 0; i < samples.length; i++) samples[i] = (short) ((pcm[2 * i] & 0xff) | (pcm[2 * i + 1] << 8));
-    current.uplink().write(samples, rate, channels);
+    UplinkPublisher uplink = current.uplink(chunk.getTrackId());
+    if (uplink != null) uplink.write(samples, rate, channels);
   }
 
   private synchronized BridgeSession currentSession() {
@@ -85,7 +101,7 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
 
   /** Sends {@code newSession}'s room audio on this call from now on. */
   synchronized void attachTo(BridgeSession newSession) {
-    if (ended) return;
+    if (ended || superseded) return;
     session = newSession;
     newSession.downlink().attach(responses);
   }
@@ -119,9 +135,24 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
     }
   }
 
-  /** A newer StreamAudio call for the same user took over. */
-  void replaced() {
-    end(Status.ABORTED.withDescription("replaced by a newer StreamAudio call for this user"));
+  /**
+   * A newer StreamAudio call for the same user took over: this call stops receiving room audio
+   * but is not ended, as upstream did (the cloud treats an error as a reason to reconnect).
+   */
+  void superseded() {
+    BridgeSession s;
+    synchronized (this) {
+      if (ended || superseded) return;
+      superseded = true;
+      s = session;
+      session = null;
+    }
+    if (s != null) s.downlink().detach(responses);
+    if (userId != null) {
+      try (var ignored = MDC.putCloseable("user_id", userId)) {
+        log.info("audio stream superseded by a newer one; it stays open until the client ends it");
+      }
+    }
   }
 
   /** The bridge is stopping. */

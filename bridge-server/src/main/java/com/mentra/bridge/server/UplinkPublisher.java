@@ -21,6 +21,7 @@ final class UplinkPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UplinkPublisher.class);
 
   private final Room room;
+  private final String trackName;
   private final Executor blocking;
   private final int bufferMs;
   private final int prebufferMs;
@@ -34,8 +35,9 @@ final class UplinkPublisher implements AutoCloseable {
   private boolean closed;
   private long droppedBefore;
 
-  UplinkPublisher(Room room, AudioClock clock, Executor blocking, int bufferMs, int prebufferMs) {
+  UplinkPublisher(Room room, String trackName, AudioClock clock, Executor blocking, int bufferMs, int prebufferMs) {
     this.room = room;
+    this.trackName = trackName;
     this.blocking = blocking;
     this.bufferMs = bufferMs;
     this.prebufferMs = prebufferMs;
@@ -68,9 +70,9 @@ final class UplinkPublisher implements AutoCloseable {
     blocking.execute(() -> {
       LocalAudioTrack published = null;
       try {
-        published = room.publishAudio(LocalAudioTrackOptions.microphone("bridge-uplink"));
+        published = room.publishAudio(LocalAudioTrackOptions.microphone(trackName));
       } catch (Exception e) {
-        log.warn("publishing the uplink track failed: {}", e.getMessage());
+        log.warn("publishing the uplink track {} failed: {}", trackName, e.getMessage());
       }
       synchronized (this) {
         publishing = false;

@@ -76,12 +76,70 @@ class BridgeAudioPathTest {
   }
 
   @Test
+  void aPhoneThatPrependsASequenceByteIsHeardCleanlyAndItsGapsCounted() throws Exception {
+    String room = "seq-header";
+    try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "seq-user"))) {
+      // No token: the bridge mints cloud-agent:seq-user, and the phone (identity seq-user) stays.
+      var joined = h.join("seq-user", room, "seq-user");
+      assertThat(joined.getSuccess()).isTrue();
+      assertThat(joined.getParticipantId()).isEqualTo("cloud-agent:seq-user");
+      BridgeHarness.AudioStream stream = h.openStream("seq-user");
+      BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream registered");
+
+      short[] tone = Tones.sine(1000, 16_000, 8000, 3000);
+      byte[] toneBytes = Tones.toBytes(tone);
+      List<OutgoingData> packets = new ArrayList<>();
+      List<byte[]> expected = new ArrayList<>();
+      int sequence = 200; // wraps past 255
+      for (int i = 0; i < 30; i++) {
+        if (i == 10 || i == 11 || i == 20) sequence++; // three packets "lost" on the way
+        byte[] pcm = java.util.Arrays.copyOfRange(toneBytes, i * 3200, (i + 1) * 3200);
+        byte[] packet = new byte[3201];
+        packet[0] = (byte) sequence++;
+        System.arraycopy(pcm, 0, packet, 1, pcm.length);
+        packets.add(OutgoingData.reliable(packet, "pcm"));
+        expected.add(pcm);
+      }
+      // Older apps: headerless, even-length packets.
+      for (int i = 0; i < 5; i++) {
+        byte[] pcm = pcmPacket(500 + i);
+        packets.add(OutgoingData.reliable(pcm, "pcm"));
+        expected.add(pcm);
+      }
+      phone.sendData(packets, 20);
+      BridgeHarness.await(() -> stream.received.size() >= 35 ? true : null, Duration.ofSeconds(10), "35 chunks");
+
+      java.io.ByteArrayOutputStream heard = new java.io.ByteArrayOutputStream();
+      for (int i = 0; i < 35; i++) {
+        AudioChunk chunk = stream.received.get(i);
+        assertThat(chunk.getPcmData().toByteArray()).as("chunk %d is the packet minus its first byte", i).isEqualTo(expected.get(i));
+        assertThat(chunk.getSource()).isEqualTo(AudioChunk.Source.DATA_PACKET);
+        if (i < 30) heard.writeBytes(chunk.getPcmData().toByteArray());
+      }
+      short[] samples = Tones.fromBytes(heard.toByteArray());
+      double hz = Spectrum.dominantFrequency(samples, 16_000);
+      double level = Spectrum.rmsDbfs(samples);
+      System.out.printf("sequence-byte packets: %.2f Hz at %.2f dBFS (sent %.2f dBFS)%n", hz, level, Spectrum.rmsDbfs(tone));
+      assertThat(hz).isCloseTo(1000, within(2.0));
+      assertThat(level).isCloseTo(Spectrum.rmsDbfs(tone), within(0.1));
+      var status = h.stub().getStatus(com.mentra.bridge.api.BridgeStatusRequest.newBuilder().setUserId("seq-user").build());
+      assertThat(status.getPhonePacketsLost()).isEqualTo(3);
+      assertThat(status.getStats().getAudioFramesSent()).isEqualTo(35);
+      // LiveKit disconnects the older of two participants with one identity: the phone must still be here.
+      assertThat(h.livekit.participantIdentities(room)).containsExactlyInAnyOrder("seq-user", "cloud-agent:seq-user");
+      assertThat(phone.isAlive()).isTrue();
+      assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("seq-user").build()).getSuccess()).isTrue();
+      stream.finish();
+    }
+  }
+
+  @Test
   void burstyUplinkPcmReachesThePeerAsAContinuousTone() throws Exception {
     String room = "uplink";
     Path recording = TestEnvironment.outputDir("bridge").resolve("uplink-440.wav");
     try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
       assertThat(h.join("user-2", room, "").getSuccess()).isTrue();
-      peer.record("user-2", recording, 48_000);
+      peer.record("cloud-agent:user-2", recording, 48_000);
       BridgeHarness.AudioStream stream = h.openStream("user-2");
       // 100 ms chunks of a continuous 440 Hz tone, sent in bursts of 4 every 400 ms, for 4 s.
       long start = System.nanoTime();

@@ -40,10 +40,26 @@ final class BridgeHarness implements AutoCloseable {
     env.putAll(extraEnv);
     env.put("PORT", String.valueOf(freePort()));
     bridge = new BridgeServer(BridgeConfig.from(env)).start();
-    channel = NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), bridge.port()).usePlaintext().build();
+    channel = channelTo(bridge);
     blocking = LiveKitBridgeGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.HOURS);
     async = LiveKitBridgeGrpc.newStub(channel);
   }
+
+  /** A plaintext channel to the bridge: TCP, or its Unix domain socket when it listens on one. */
+  static ManagedChannel channelTo(BridgeServer bridge) {
+    String target = bridge.target();
+    if (target.startsWith("unix:")) {
+      return NettyChannelBuilder.forAddress(new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(target.substring(5)))
+          .eventLoopGroup(UNIX_CLIENT_LOOP)
+          .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel.class)
+          .usePlaintext()
+          .build();
+    }
+    return NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), bridge.port()).usePlaintext().build();
+  }
+
+  private static final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup UNIX_CLIENT_LOOP =
+      new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1, Thread.ofPlatform().daemon().factory());
 
   BridgeHarness() throws Exception {
     this(Map.of());

@@ -97,7 +97,7 @@ class PlaybackTest {
     Path recording = TestEnvironment.outputDir("bridge").resolve("played" + path.replace('/', '-') + ".wav");
     try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
       assertThat(h.join("player", room, "").getSuccess()).isTrue();
-      peer.record("player", recording, 48_000);
+      peer.record("cloud-agent:player", recording, 48_000);
       Events first = play("player", "r1", files.url(path), 0, false);
       PlayAudioEvent done = first.terminal(Duration.ofSeconds(15));
       Thread.sleep(300);
@@ -139,14 +139,14 @@ class PlaybackTest {
       assertThat(h.join("stopper", room, "").getSuccess()).isTrue();
       // Reference: how long after a playback's natural end the peer still receives its sound. That is
       // the room's audio path (encoder, SFU, the peer's jitter buffer), which no bridge can shorten.
-      peer.record("stopper", recording, 48_000);
+      peer.record("cloud-agent:stopper", recording, 48_000);
       Events natural = play("stopper", "natural", files.url("/tone.wav"), 0, false);
       natural.terminal(Duration.ofSeconds(10));
       long naturalEndAtMs = wallClockOf(natural, natural.events.size() - 1);
       Thread.sleep(700);
       long pathLatencyMs = peer.stopRecording().lastLoudAtMs() - naturalEndAtMs;
 
-      peer.record("stopper", recording, 48_000);
+      peer.record("cloud-agent:stopper", recording, 48_000);
       Events events = play("stopper", "long", files.url("/long.wav"), 0, false);
       BridgeHarness.await(() -> events.startedAfterMs() >= 0 ? true : null, Duration.ofSeconds(5), "STARTED");
       Thread.sleep(1_500);
@@ -176,7 +176,7 @@ class PlaybackTest {
     Path recording = TestEnvironment.outputDir("bridge").resolve("cancelled.wav");
     try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
       assertThat(h.join("canceller", room, "").getSuccess()).isTrue();
-      peer.record("canceller", recording, 48_000);
+      peer.record("cloud-agent:canceller", recording, 48_000);
       Events events = new Events();
       Context.CancellableContext call = Context.current().withCancellation();
       call.run(() -> h.async.playAudio(PlayAudioRequest.newBuilder().setUserId("canceller").setRequestId("cancelled")

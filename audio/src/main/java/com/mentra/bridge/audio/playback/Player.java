@@ -72,15 +72,17 @@ public final class Player implements AutoCloseable {
     return track != null && track.current == playback && endCurrent(track, StopReason.CANCELLED);
   }
 
-  /** Stops {@code trackId}, or every track for -1; returns whether anything was playing. */
-  public boolean stop(int trackId) {
-    boolean any = false;
+  /** Stops {@code trackId}, or every track for -1; returns the request ids that were playing. */
+  public List<String> stop(int trackId) {
+    List<String> stopped = new ArrayList<>();
     synchronized (this) {
       for (Track t : tracks.values()) {
-        if (trackId == -1 || t.id == trackId) any |= endCurrent(t, StopReason.STOPPED);
+        if (trackId != -1 && t.id != trackId) continue;
+        Playback p = t.current;
+        if (endCurrent(t, StopReason.STOPPED)) stopped.add(p.request.requestId());
       }
     }
-    return any;
+    return stopped;
   }
 
   private boolean endCurrent(Track track, StopReason reason) {
