@@ -389,6 +389,18 @@ const commands = {
     return unpublish(trackSid);
   },
 
+  // More tone into a track published earlier whose audio ran out: a pause and a resumption of
+  // the track's audio on the same publication (what a mute and unmute look like on the wire;
+  // rtc-node 1.1 has no mute API).
+  async feedTone(args) {
+    const state = publications.get(requireString(args, 'trackSid'));
+    if (!state) throw new Error(`not publishing ${args.trackSid}`);
+    const audio = tone(args);
+    if (audio.rate !== state.source.sampleRate) throw new Error(`the track's source runs at ${state.source.sampleRate} Hz`);
+    feed(state, audio);
+    return { trackSid: args.trackSid, durationMs: Math.round((audio.samples.length / audio.channels / audio.rate) * 1000) };
+  },
+
   async record(args) {
     if (recording) throw new Error('already recording');
     const path = requireString(args, 'path');

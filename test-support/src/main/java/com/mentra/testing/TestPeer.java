@@ -283,6 +283,16 @@ public final class TestPeer implements AutoCloseable {
         "amplitude", amplitude, "durationMs", durationMs, "name", "peer-tone"), DEFAULT_TIMEOUT).get("trackSid").asText();
   }
 
+  /**
+   * Feeds more tone into {@code trackSid}, a track published earlier whose audio ran out (the
+   * same sample rate as it was published with): the track's audio pauses and resumes on the same
+   * publication.
+   */
+  public void feedTone(String trackSid, double frequency, int sampleRate, int amplitude, long durationMs) {
+    call("feedTone", Map.of("trackSid", trackSid, "frequency", frequency, "sampleRate", sampleRate, "channels", 1,
+        "amplitude", amplitude, "durationMs", durationMs), DEFAULT_TIMEOUT);
+  }
+
   /** Waits until the published file or tone of {@code trackSid} has played out. */
   public JsonNode awaitPublishDone(String trackSid, Duration timeout) {
     return awaitEvent("publishDone", e -> trackSid.equals(e.path("trackSid").asText()), timeout);

@@ -71,7 +71,9 @@ final class RemoteAudioReceiver implements AudioSubscription {
 
   /** Starts listening to {@code track} (replacing a previous one). Called on the room's executor. */
   synchronized void attach(AudioTrack track) {
-    if (closed || track == attached) return;
+    // webrtc-java may hand out a new wrapper for the same native track: compare ids too, or the
+    // same track would get a second sink (every frame twice).
+    if (closed || track == attached || attached != null && attached.getId().equals(track.getId())) return;
     detach();
     attached = track;
     track.addSink(sink);

@@ -697,17 +697,35 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   // ---------------------------------------------------------------- subscribed audio
 
-  private void onRemoteTrack(RTCRtpTransceiver transceiver) {
-    MediaStreamTrack track = transceiver.getReceiver().getTrack();
-    if (!(track instanceof AudioTrack audio)) return;
-    String trackSid = track.getId();
+  /**
+   * A subscribed audio track, named by its msid stream id ({@code participantSid|trackSid}) as
+   * LiveKit's SDKs do. Never by the receiver's track id: a re-used transceiver keeps the id of the
+   * first track it carried, so after a participant rejoins or republishes its microphone that id
+   * names a track that no longer exists. Reported on every offer, so duplicates are ignored.
+   */
+  private void onRemoteAudio(AudioTrack audio, List<String> streamIds) {
+    String trackSid = null;
+    for (String id : streamIds) {
+      int bar = id.indexOf('|');
+      if (bar > 0 && bar < id.length() - 1) trackSid = id.substring(bar + 1);
+    }
+    if (trackSid == null) trackSid = audio.getId();
+    AudioTrack known = subscribedAudio.get(trackSid);
+    if (known != null && sameTrack(known, audio)) return;
+    // The transceiver now carries this track: a sid it carried before is stale.
+    subscribedAudio.values().removeIf(other -> sameTrack(other, audio));
     subscribedAudio.put(trackSid, audio);
     RemoteParticipant owner = participants.ownerOfTrack(trackSid);
+    log.debug("room '{}': audio track {} of {} subscribed", roomName, trackSid, owner == null ? "(not yet known)" : owner.identity());
     if (owner != null) {
       RemoteTrackPublication publication = participants.track(trackSid);
       emit(() -> listener.onTrackSubscribed(owner, publication));
       attachReceivers(owner.identity());
     }
+  }
+
+  private static boolean sameTrack(AudioTrack a, AudioTrack b) {
+    return a == b || a.getId().equals(b.getId());
   }
 
   private void attachAllReceivers() {
@@ -866,8 +884,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
     }
 
     @Override
-    public void onTrack(PeerTransport transport, RTCRtpTransceiver transceiver) {
-      if (transport == subscriber) onRemoteTrack(transceiver);
+    public void onRemoteAudio(PeerTransport transport, AudioTrack track, List<String> streamIds) {
+      if (transport == subscriber) RoomEngine.this.onRemoteAudio(track, streamIds);
     }
 
     @Override
@@ -919,7 +937,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
     @Override
     public void trackUnpublished(RemoteParticipant participant, RemoteTrackPublication track) {
       AudioTrack gone = subscribedAudio.remove(track.sid());
-      if (gone != null) {
+      // A re-used transceiver may already carry the participant's next track: keep listening then.
+      if (gone != null && subscribedAudio.values().stream().noneMatch(other -> sameTrack(other, gone))) {
         for (RemoteAudioReceiver receiver : receivers) {
           if (receiver.isAttachedTo(gone)) receiver.detach();
         }

@@ -18,8 +18,12 @@ import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
+import dev.onvoid.webrtc.RTCRtpReceiver;
+import dev.onvoid.webrtc.media.MediaStream;
+import dev.onvoid.webrtc.media.audio.AudioTrack;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
@@ -41,6 +45,14 @@ public final class PeerTransport {
     default void onDataChannel(PeerTransport transport, RTCDataChannel channel) {}
 
     default void onTrack(PeerTransport transport, RTCRtpTransceiver transceiver) {}
+
+    /**
+     * A remote audio track started arriving, or an m-line/transceiver was re-used for another
+     * track. {@code streamIds} are the msid stream ids from the SDP (LiveKit:
+     * {@code participantSid|trackSid}); the receiver's own track id is not reliable, since a
+     * re-used transceiver keeps the id of the first track it carried.
+     */
+    default void onRemoteAudio(PeerTransport transport, AudioTrack track, List<String> streamIds) {}
 
     /** A local offer is ready to be sent to the server (publisher). */
     default void onOffer(PeerTransport transport, RTCSessionDescription offer) {}
@@ -168,6 +180,7 @@ public final class PeerTransport {
         executor.execute(() -> {
           if (closed) return;
           onRemoteDescriptionApplied();
+          reportRemoteAudio(offer.sdp);
           createAnswer(answerSink);
         });
       }
@@ -177,6 +190,22 @@ public final class PeerTransport {
         executor.execute(() -> fail("set remote offer: " + error));
       }
     });
+  }
+
+  /**
+   * Reports every receiving audio transceiver with the msid the offer gives its m-line. LiveKit
+   * re-uses m-lines for new tracks, sometimes without a direction change, and libwebrtc then
+   * fires no track event at all; the SDP is the one place that always names the current track.
+   */
+  private void reportRemoteAudio(String sdp) {
+    Map<String, String> streamByMid = SdpMsids.audioStreamsByMid(sdp);
+    if (streamByMid.isEmpty()) return;
+    for (RTCRtpTransceiver transceiver : pc.getTransceivers()) {
+      String stream = streamByMid.get(transceiver.getMid());
+      if (stream != null && transceiver.getReceiver().getTrack() instanceof AudioTrack audio) {
+        events.onRemoteAudio(this, audio, List.of(stream));
+      }
+    }
   }
 
   private void createAnswer(Consumer<RTCSessionDescription> answerSink) {
@@ -266,6 +295,18 @@ public final class PeerTransport {
     public void onTrack(RTCRtpTransceiver transceiver) {
       executor.execute(() -> {
         if (!closed) events.onTrack(PeerTransport.this, transceiver);
+      });
+    }
+
+    // Runs on libwebrtc's signaling thread, where reading the stream ids is a direct call (not a
+    // proxied one); only the ids and the track wrapper are handed to the executor.
+    @Override
+    public void onAddTrack(RTCRtpReceiver receiver, MediaStream[] streams) {
+      if (!(receiver.getTrack() instanceof AudioTrack audio)) return;
+      List<String> ids = new ArrayList<>();
+      for (MediaStream stream : streams) ids.add(stream.id());
+      executor.execute(() -> {
+        if (!closed) events.onRemoteAudio(PeerTransport.this, audio, ids);
       });
     }
   }
