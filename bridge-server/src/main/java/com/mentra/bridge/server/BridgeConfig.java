@@ -12,6 +12,7 @@ import java.util.Map;
  * @param metricsPort where {@code /metrics} (Prometheus text) is served on the bind address; 0: off
  * @param grpcSocket a Unix domain socket path to listen on instead of TCP (the cloud's production
  *     transport); empty: TCP on {@code bindAddress:port}
+ * @param rtcStatsSampleSeconds how often every session's round trip, jitter and loss are sampled into /metrics
  * @param identityPrefix prefixed to user_id for the identity of a token the bridge mints itself
  *     (the phone joins as user_id, so the bridge must not)
  */
@@ -32,7 +33,8 @@ public record BridgeConfig(
     int maxAudioSeconds,
     int metricsPort,
     String grpcSocket,
-    String identityPrefix) {
+    String identityPrefix,
+    int rtcStatsSampleSeconds) {
 
   /** gRPC message size limit each way, as upstream. */
   public static final int MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -82,7 +84,8 @@ public record BridgeConfig(
         integer(env, "MAX_AUDIO_SECONDS", 900, 1, 86_400),
         integer(env, "METRICS_PORT", 9091, 0, 65_535),
         socketPath(env),
-        identityPrefix(env));
+        identityPrefix(env),
+        integer(env, "RTC_STATS_SAMPLE_SECONDS", 30, 1, 3_600));
   }
 
   private static String socketPath(Map<String, String> env) {

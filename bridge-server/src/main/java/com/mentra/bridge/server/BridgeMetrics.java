@@ -37,6 +37,18 @@ final class BridgeMetrics implements AutoCloseable {
       .help("Ended playbacks by outcome (completed, stopped, replaced, cancelled, closed, failed)").labelNames("outcome").register(registry);
   private final Counter phonePacketsLost = Counter.builder().name("livekit_bridge_phone_packets_lost")
       .help("Phone data packets that never arrived, from gaps in their 1-byte sequence numbers").register(registry);
+  private final Histogram downlinkLatency = Histogram.builder().name("livekit_bridge_downlink_latency_seconds")
+      .help("Time room audio spends in the bridge: data packet (or 100 ms of microphone audio) arrival to the StreamAudio send, by source")
+      .labelNames("source").classicOnly().classicUpperBounds(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1).register(registry);
+  private final Histogram roundTrip = Histogram.builder().name("livekit_bridge_session_round_trip_seconds")
+      .help("Sessions' media round trip to LiveKit (selected ICE pair), sampled every 30 s").classicOnly()
+      .classicUpperBounds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1).register(registry);
+  private final Histogram inboundLoss = Histogram.builder().name("livekit_bridge_session_inbound_loss_ratio")
+      .help("Sessions' received-audio packet loss ratio since joining, sampled every 30 s").classicOnly()
+      .classicUpperBounds(0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5).register(registry);
+  private final Histogram jitter = Histogram.builder().name("livekit_bridge_session_inbound_jitter_seconds")
+      .help("Sessions' received-audio interarrival jitter, sampled every 30 s").classicOnly()
+      .classicUpperBounds(0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25).register(registry);
   private HTTPServer http;
 
   BridgeMetrics() {
@@ -61,6 +73,17 @@ final class BridgeMetrics implements AutoCloseable {
 
   void downlinkDropped() {
     droppedChunks.inc();
+  }
+
+  void downlinkLatency(com.mentra.bridge.api.AudioChunk.Source source, long nanos) {
+    downlinkLatency.labelValues(source == com.mentra.bridge.api.AudioChunk.Source.MICROPHONE ? "microphone" : "data_packet").observe(nanos / 1e9);
+  }
+
+  /** One session's sampled transport figures (negative values: unknown, not observed). */
+  void sessionRtc(com.mentra.livekit.rtc.RtcStats stats) {
+    if (stats.roundTripMs() >= 0) roundTrip.observe(stats.roundTripMs() / 1000);
+    if (stats.inboundJitterMs() >= 0) jitter.observe(stats.inboundJitterMs() / 1000);
+    if (stats.inboundPackets() > 0) inboundLoss.observe(stats.inboundLossRatio());
   }
 
   void phonePacketsLost(long packets) {

@@ -32,6 +32,9 @@ public final class BridgeServer implements AutoCloseable {
   private final Server server;
   private final GrpcListener listener;
   private boolean stopped;
+  /** Samples every session's transport figures into /metrics; one thread, whatever the session count. */
+  private final java.util.concurrent.ScheduledExecutorService statsSampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().name("bridge-rtc-stats").daemon().factory());
   private volatile int metricsPort;
 
   public BridgeServer(BridgeConfig config) {
@@ -55,6 +58,7 @@ public final class BridgeServer implements AutoCloseable {
     listener.prepare();
     server.start();
     listener.started();
+    statsSampler.scheduleWithFixedDelay(this::sampleRtcStats, config.rtcStatsSampleSeconds(), config.rtcStatsSampleSeconds(), TimeUnit.SECONDS);
     health.setStatus(SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     log.info("bridge listening on {}", listener.describe(server));
@@ -68,6 +72,17 @@ public final class BridgeServer implements AutoCloseable {
       log.info("metrics on http://{}:{}/metrics", config.bindAddress(), metricsPort);
     }
     return this;
+  }
+
+  private void sampleRtcStats() {
+    try {
+      for (BridgeSession session : sessions.sessions()) {
+        var room = session.room();
+        if (room != null) room.rtcStats().thenAccept(metrics::sessionRtc);
+      }
+    } catch (RuntimeException e) {
+      log.warn("sampling RTC stats failed", e);
+    }
   }
 
   /** The port /metrics is served on; 0 when off. */
@@ -116,6 +131,7 @@ public final class BridgeServer implements AutoCloseable {
       server.shutdownNow();
     }
     blocking.shutdownNow();
+    statsSampler.shutdownNow();
     listener.close();
     clock.close();
     metrics.close();

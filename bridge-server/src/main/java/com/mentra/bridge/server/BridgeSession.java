@@ -63,7 +63,7 @@ final class BridgeSession implements AutoCloseable {
     this.roomName = roomName;
     this.targetIdentity = targetIdentity == null ? "" : targetIdentity;
     this.metrics = metrics;
-    this.downlink = new DownlinkQueue(downlinkCapacity, metrics::downlinkDropped);
+    this.downlink = new DownlinkQueue(downlinkCapacity, metrics::downlinkDropped, metrics::downlinkLatency);
   }
 
   /** Joins the room; blocks up to the connect timeout. */
@@ -216,7 +216,7 @@ final class BridgeSession implements AutoCloseable {
           bytes[2 * i + 1] = (byte) (micChunk[i] >> 8);
         }
         micFill = 0;
-        downlink.offer(chunk(bytes, AudioChunk.Source.MICROPHONE));
+        downlink.offer(chunk(bytes, AudioChunk.Source.MICROPHONE), System.nanoTime());
       }
     }
   }
@@ -243,7 +243,7 @@ final class BridgeSession implements AutoCloseable {
       if (newlyLost > 0) metrics.phonePacketsLost(newlyLost);
       if (pcm.length == 0) return;
       forwardedPackets.incrementAndGet();
-      downlink.offer(chunk(pcm, AudioChunk.Source.DATA_PACKET));
+      downlink.offer(chunk(pcm, AudioChunk.Source.DATA_PACKET), packet.receivedAtNanos());
     }
 
     @Override

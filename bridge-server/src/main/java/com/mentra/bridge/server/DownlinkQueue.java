@@ -14,27 +14,42 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class DownlinkQueue {
   private final int capacity;
-  private final ArrayDeque<AudioChunk> queue = new ArrayDeque<>();
+  /** A chunk and when its audio reached the bridge ({@link System#nanoTime()}). */
+  private record Queued(AudioChunk chunk, long arrivedNanos) {}
+
+  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+  private final LatencyObserver latency;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong sentBytes = new AtomicLong();
   private final Runnable onDropped;
   private ServerCallStreamObserver<AudioChunk> stream;
 
-  /** @param onDropped told of each dropped chunk (process-wide metrics); must not block */
-  DownlinkQueue(int capacity, Runnable onDropped) {
-    this.capacity = capacity;
-    this.onDropped = onDropped;
+  /** Told how long each sent chunk spent in the bridge, from arrival to the call's onNext. */
+  @FunctionalInterface
+  interface LatencyObserver {
+    void sent(AudioChunk.Source source, long nanos);
   }
 
-  void offer(AudioChunk chunk) {
+  /**
+   * @param onDropped told of each dropped chunk (process-wide metrics); must not block
+   * @param latency told of each sent chunk's time in the bridge; must not block
+   */
+  DownlinkQueue(int capacity, Runnable onDropped, LatencyObserver latency) {
+    this.capacity = capacity;
+    this.onDropped = onDropped;
+    this.latency = latency;
+  }
+
+  /** @param arrivedNanos when the chunk's audio reached the bridge ({@link System#nanoTime()}) */
+  void offer(AudioChunk chunk, long arrivedNanos) {
     synchronized (this) {
       if (queue.size() >= capacity) {
         queue.poll();
         dropped.incrementAndGet();
         onDropped.run();
       }
-      queue.add(chunk);
+      queue.add(new Queued(chunk, arrivedNanos));
       drainLocked();
     }
   }
@@ -103,10 +118,14 @@ final class DownlinkQueue {
     if (stream == null) return;
     try {
       while (!queue.isEmpty() && stream.isReady() && !stream.isCancelled()) {
-        AudioChunk chunk = queue.poll();
-        stream.onNext(chunk);
+        Queued next = queue.poll();
+        // The observer's own monitor serializes this with StreamAudioCall's onCompleted/onError.
+        synchronized (stream) {
+          stream.onNext(next.chunk());
+        }
+        latency.sent(next.chunk().getSource(), System.nanoTime() - next.arrivedNanos());
         sent.incrementAndGet();
-        sentBytes.addAndGet(chunk.getPcmData().size());
+        sentBytes.addAndGet(next.chunk().getPcmData().size());
       }
     } catch (RuntimeException e) {
       // The call ended underneath us (cancelled by the client); the session notices through onCancel.

@@ -16,6 +16,7 @@ import com.mentra.bridge.api.StopAudioRequest;
 import com.mentra.bridge.api.StopAudioResponse;
 import com.mentra.livekit.rtc.ConnectionState;
 import com.mentra.livekit.rtc.RoomConnectException;
+import com.mentra.livekit.rtc.RtcStats;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -267,7 +268,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
       return;
     }
     ConnectionState state = session.state();
-    responses.onNext(BridgeStatusResponse.newBuilder()
+    BridgeStatusResponse.Builder status = BridgeStatusResponse.newBuilder()
         .setConnected(state == ConnectionState.CONNECTED)
         .setParticipantId(session.identity())
         .setParticipantCount(session.participantCount())
@@ -278,8 +279,18 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
         .setDroppedChunks(session.downlink().dropped())
         .setPhonePacketsLost(session.phonePacketsLost())
         .setStats(session.stats())
-        .setLivekitServerVersion(session.room().serverVersion())
-        .build());
-    responses.onCompleted();
+        .setLivekitServerVersion(session.room().serverVersion());
+    // libwebrtc's stats arrive asynchronously (bounded at 2 s); the answer goes out then.
+    session.room().rtcStats().whenComplete((rtc, error) -> {
+      RtcStats figures = rtc == null ? RtcStats.UNKNOWN : rtc;
+      try {
+        responses.onNext(status.setRoundTripMs(figures.roundTripMs()).setInboundJitterMs(figures.inboundJitterMs())
+            .setInboundLossRatio(figures.inboundPackets() > 0 ? figures.inboundLossRatio() : -1)
+            .setOutboundFractionLost(figures.outboundFractionLost()).build());
+        responses.onCompleted();
+      } catch (RuntimeException e) {
+        log.debug("GetStatus caller went away: {}", e.toString());
+      }
+    });
   }
 }

@@ -6,15 +6,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The sessions, keyed by user id. Joining for a user who has a session replaces it: the old one
  * is closed first, so exactly one participant per user is in a room. Operations for one user are
- * serialized by a lock striped over user ids (users sharing a stripe may wait on each other's
- * join, never deadlock). Thread-safe.
+ * serialized by that user's own lock ({@link UserLocks}); different users never wait on each
+ * other. At most MAX_SESSIONS sessions and joins in flight are admitted, however many joins run at
+ * once. Thread-safe.
  */
 final class SessionRegistry {
   private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
@@ -34,10 +36,17 @@ final class SessionRegistry {
   private final PlaybackController.Factory playbackFactory;
   private final BridgeMetrics metrics;
   private final ConcurrentHashMap<String, BridgeSession> sessions = new ConcurrentHashMap<>();
-  /** Striped per-user locks: bounded, however many distinct users come and go. */
-  private final ReentrantLock[] locks = new ReentrantLock[256];
   private final ConcurrentHashMap<String, StreamAudioCall> streams = new ConcurrentHashMap<>();
-  private volatile boolean shuttingDown;
+  private final UserLocks userLocks = new UserLocks();
+  /** Sessions plus joins in flight: admission counts both, so concurrent joins cannot exceed the limit. */
+  private final AtomicInteger admitted = new AtomicInteger();
+  /**
+   * Orders the final "still open?" check and the insertion of a joined session against
+   * {@link #closeAll()}: shared by joins for that short step, exclusive while shutting down, so no
+   * session can be inserted after shutdown has collected the sessions to close.
+   */
+  private final ReentrantReadWriteLock shutdownGate = new ReentrantReadWriteLock();
+  private boolean shuttingDown; // guarded by shutdownGate
 
   SessionRegistry(BridgeConfig config, AudioClock clock, Executor blocking, PlaybackController.Factory playbackFactory,
       BridgeMetrics metrics) {
@@ -46,70 +55,106 @@ final class SessionRegistry {
     this.clock = clock;
     this.blocking = blocking;
     this.playbackFactory = playbackFactory;
-    for (int i = 0; i < locks.length; i++) locks[i] = new ReentrantLock();
   }
 
-  private ReentrantLock lockFor(String userId) {
-    return locks[(userId.hashCode() & 0x7fffffff) % locks.length];
+  /** A user's operations wait for each other at most this long (a join can take ~17 s at worst). */
+  private static final long USER_LOCK_WAIT_MS = 30_000;
+
+  private UserLocks.Held lockUser(String userId) throws InterruptedException, RefusedException {
+    UserLocks.Held held = userLocks.acquire(userId, USER_LOCK_WAIT_MS);
+    if (held == null) throw new RefusedException("another operation for user '" + userId + "' is still running");
+    return held;
+  }
+
+  private boolean isShuttingDown() {
+    shutdownGate.readLock().lock();
+    try {
+      return shuttingDown;
+    } finally {
+      shutdownGate.readLock().unlock();
+    }
   }
 
   /** Closes any session of the user, then joins; blocks up to the connect timeout. */
   BridgeSession join(BridgeSession.JoinParams params) throws RefusedException, RoomConnectException, InterruptedException {
-    ReentrantLock lock = lockFor(params.userId());
-    lock.lockInterruptibly();
-    try {
-      if (shuttingDown) throw new RefusedException("the bridge is shutting down");
+    try (UserLocks.Held ignored = lockUser(params.userId())) {
+      if (isShuttingDown()) throw new RefusedException("the bridge is shutting down");
       BridgeSession previous = sessions.remove(params.userId());
       if (previous != null) {
         log.info("replacing the session of user {} in room {}", params.userId(), previous.roomName);
         previous.close();
+        admitted.decrementAndGet();
       }
-      if (sessions.size() >= config.maxSessions()) {
-        throw new RefusedException("session limit reached (" + config.maxSessions() + " sessions)");
+      if (!admit()) throw new RefusedException("session limit reached (" + config.maxSessions() + " sessions)");
+      BridgeSession session;
+      try {
+        session = BridgeSession.join(params, config, clock, blocking, playbackFactory, metrics);
+      } catch (RoomConnectException | InterruptedException | RuntimeException e) {
+        admitted.decrementAndGet();
+        throw e;
       }
-      BridgeSession session = BridgeSession.join(params, config, clock, blocking, playbackFactory, metrics);
-      sessions.put(params.userId(), session);
+      shutdownGate.readLock().lock();
+      try {
+        if (shuttingDown) {
+          admitted.decrementAndGet();
+          session.close();
+          throw new RefusedException("the bridge is shutting down");
+        }
+        sessions.put(params.userId(), session);
+      } finally {
+        shutdownGate.readLock().unlock();
+      }
       StreamAudioCall stream = streams.get(params.userId());
       if (stream != null) stream.attachTo(session);
       return session;
-    } finally {
-      lock.unlock();
+    }
+  }
+
+  private boolean admit() {
+    while (true) {
+      int now = admitted.get();
+      if (now >= config.maxSessions()) return false;
+      if (admitted.compareAndSet(now, now + 1)) return true;
     }
   }
 
   /** Closes the user's session; false when there is none. */
   boolean leave(String userId) throws InterruptedException {
-    ReentrantLock lock = lockFor(userId);
-    lock.lockInterruptibly();
-    try {
+    try (UserLocks.Held ignored = lockUser(userId)) {
       BridgeSession session = sessions.remove(userId);
       if (session == null) return false;
+      admitted.decrementAndGet();
       session.close();
       StreamAudioCall stream = streams.get(userId);
       if (stream != null) stream.sessionEnded();
       return true;
-    } finally {
-      lock.unlock();
+    } catch (RefusedException e) {
+      log.warn("leave of {} not done: {}", userId, e.getMessage());
+      return false;
     }
   }
 
   /** Closes {@code session} if it is still its user's current one (a newer join may have replaced it). */
   void leaveIfCurrent(BridgeSession session) throws InterruptedException {
-    ReentrantLock lock = lockFor(session.userId);
-    lock.lockInterruptibly();
-    try {
+    try (UserLocks.Held ignored = lockUser(session.userId)) {
       if (sessions.remove(session.userId, session)) {
+        admitted.decrementAndGet();
         session.close();
         StreamAudioCall stream = streams.get(session.userId);
         if (stream != null) stream.sessionEnded();
       }
-    } finally {
-      lock.unlock();
+    } catch (RefusedException e) {
+      log.warn("leave of {} not done: {}", session.userId, e.getMessage());
     }
   }
 
   BridgeSession get(String userId) {
     return sessions.get(userId);
+  }
+
+  /** The sessions now (a copy). */
+  List<BridgeSession> sessions() {
+    return new ArrayList<>(sessions.values());
   }
 
   int sessionCount() {
@@ -141,10 +186,17 @@ final class SessionRegistry {
 
   /** Stops accepting joins and closes every session and stream. */
   void closeAll() {
-    shuttingDown = true;
-    List<BridgeSession> all = new ArrayList<>(sessions.values());
-    sessions.clear();
-    for (BridgeSession s : all) {
+    shutdownGate.writeLock().lock();
+    try {
+      shuttingDown = true;
+    } finally {
+      shutdownGate.writeLock().unlock();
+    }
+    // From here no join can insert a session; joins in flight close their own.
+    for (String userId : new ArrayList<>(sessions.keySet())) {
+      BridgeSession s = sessions.remove(userId);
+      if (s == null) continue;
+      admitted.decrementAndGet();
       try {
         s.close();
       } catch (RuntimeException e) {

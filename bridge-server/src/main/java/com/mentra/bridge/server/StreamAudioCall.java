@@ -14,7 +14,9 @@ import org.slf4j.MDC;
  * {@code user-id} metadata); PCM in later messages goes to that user's session's uplink, and the
  * session's room audio goes out on this call's responses. The call outlives session replacement:
  * a re-join attaches the new session to it. Inbound messages arrive one at a time (gRPC
- * guarantees it); attach and end may come from other threads and are synchronized.
+ * guarantees it); attach and end may come from other threads and are synchronized. Every call
+ * into the response observer (here and in {@link DownlinkQueue}) holds the observer's own monitor,
+ * the one lock that serializes them (gRPC's observers are not thread-safe).
  */
 final class StreamAudioCall implements StreamObserver<AudioChunk> {
   private static final Logger log = LoggerFactory.getLogger(StreamAudioCall.class);
@@ -114,7 +116,7 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
   @Override
   public void onCompleted() {
     finish();
-    synchronized (this) {
+    synchronized (responses) {
       try {
         responses.onCompleted();
       } catch (RuntimeException ignored) {
@@ -126,7 +128,7 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
   /** LeaveRoom closed the user's session: the stream ends normally. */
   void sessionEnded() {
     finish();
-    synchronized (this) {
+    synchronized (responses) {
       try {
         responses.onCompleted();
       } catch (RuntimeException ignored) {
@@ -166,7 +168,7 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
 
   private void end(Status status) {
     finish();
-    synchronized (this) {
+    synchronized (responses) {
       try {
         responses.onError(status.asRuntimeException());
       } catch (RuntimeException ignored) {

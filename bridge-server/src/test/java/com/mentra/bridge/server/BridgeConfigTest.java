@@ -11,11 +11,14 @@ class BridgeConfigTest {
   void defaults() {
     BridgeConfig c = BridgeConfig.from(Map.of());
     assertThat(c.port()).isEqualTo(9090);
-    assertThat(c.downlinkQueueChunks()).isEqualTo(10);
+    assertThat(c.downlinkQueueChunks()).isEqualTo(200);
     assertThat(c.metricsPort()).isEqualTo(9091);
     assertThat(BridgeConfig.from(Map.of("METRICS_PORT", "0")).metricsPort()).as("0 turns metrics off").isZero();
     assertThat(c.canMintTokens()).isFalse();
     assertThat(c.allowPrivateAudioUrls()).isFalse();
+    assertThat(c.identityPrefix()).isEqualTo("cloud-agent:");
+    assertThat(c.grpcSocket()).isEmpty();
+    assertThat(BridgeConfig.from(Map.of("LIVEKIT_GRPC_SOCKET", "unix:/tmp/x.sock")).grpcSocket()).isEqualTo("/tmp/x.sock");
   }
 
   @Test
@@ -28,5 +31,6 @@ class BridgeConfigTest {
     assertThatThrownBy(() -> BridgeConfig.from(Map.of("AUDIO_URL_ALLOW_PRIVATE", "maybe"))).hasMessageContaining("true or false");
     assertThatThrownBy(() -> BridgeConfig.from(Map.of("DOWNLINK_QUEUE_CHUNKS", "0"))).hasMessageContaining("DOWNLINK_QUEUE_CHUNKS");
     assertThatThrownBy(() -> BridgeConfig.from(Map.of("METRICS_PORT", "-1"))).hasMessageContaining("METRICS_PORT must be between 0 and 65535");
+    assertThatThrownBy(() -> BridgeConfig.from(Map.of("LIVEKIT_GRPC_SOCKET", "relative.sock"))).hasMessageContaining("LIVEKIT_GRPC_SOCKET must be an absolute path");
   }
 }

@@ -2,11 +2,17 @@ package com.mentra.bridge.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mentra.bridge.api.AudioChunk;
+import com.mentra.bridge.api.BridgeStatusRequest;
+import com.mentra.bridge.api.BridgeStatusResponse;
 import com.mentra.bridge.api.JoinRoomRequest;
 import com.mentra.bridge.api.LeaveRoomRequest;
 import com.mentra.bridge.api.PlayAudioEvent.EventType;
 import com.mentra.testing.TestEnvironment;
+import com.mentra.testing.TestPeer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +58,51 @@ class BridgeMetricsTest {
       MetricsScrape after = MetricsScrape.of(h.bridge);
       assertThat(after.value("livekit_bridge_sessions")).isZero();
       assertThat(after.value("livekit_bridge_streams")).isZero();
+    }
+  }
+
+  @Test
+  void latencyAndTransportFiguresAppearInMetricsAndGetStatus() throws Exception {
+    String room = "latency-room";
+    try (BridgeHarness h = new BridgeHarness(Map.of("METRICS_PORT", String.valueOf(BridgeHarness.freePort()), "RTC_STATS_SAMPLE_SECONDS", "1"));
+        TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "lat-user"))) {
+      phone.publishTone(1000, 48_000, 8000, 20_000);
+      assertThat(h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("lat-user").setRoomName(room).setTargetIdentity("lat-user")
+          .setSubscribeTargetAudio(true).build()).getSuccess()).isTrue();
+      BridgeHarness.AudioStream stream = h.openStream("lat-user");
+      List<TestPeer.OutgoingData> packets = new ArrayList<>();
+      for (int i = 0; i < 30; i++) packets.add(TestPeer.OutgoingData.reliable(new byte[3200], "pcm"));
+      phone.sendData(packets, 50);
+      BridgeHarness.await(() -> stream.received.stream().filter(c -> c.getSource() == AudioChunk.Source.MICROPHONE).count() >= 10 ? true : null,
+          Duration.ofSeconds(10), "microphone chunks");
+
+      BridgeStatusResponse status = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("lat-user").build());
+      System.out.printf("GetStatus: round trip %.2f ms, inbound jitter %.2f ms, inbound loss %.4f, outbound fraction lost %.3f%n",
+          status.getRoundTripMs(), status.getInboundJitterMs(), status.getInboundLossRatio(), status.getOutboundFractionLost());
+      assertThat(status.getRoundTripMs()).isGreaterThan(0).isLessThan(1000);
+      assertThat(status.getInboundJitterMs()).isGreaterThanOrEqualTo(0);
+      assertThat(status.getInboundLossRatio()).isBetween(0.0, 0.05);
+
+      BridgeHarness.await(() -> scrape(h).value("livekit_bridge_session_round_trip_seconds_count") >= 1 ? true : null,
+          Duration.ofSeconds(10), "a sampled round trip");
+      MetricsScrape m = MetricsScrape.of(h.bridge);
+      double dataCount = m.value("livekit_bridge_downlink_latency_seconds_count{source=\"data_packet\"}");
+      double dataSum = m.value("livekit_bridge_downlink_latency_seconds_sum{source=\"data_packet\"}");
+      double micCount = m.value("livekit_bridge_downlink_latency_seconds_count{source=\"microphone\"}");
+      System.out.printf("bridge-added downlink latency: %.0f data chunks, mean %.3f ms; %.0f microphone chunks%n", dataCount, dataSum / dataCount * 1000, micCount);
+      assertThat(dataCount).isGreaterThanOrEqualTo(30);
+      assertThat(micCount).isGreaterThanOrEqualTo(10);
+      assertThat(dataSum / dataCount).as("mean seconds in the bridge").isLessThan(0.5);
+      assertThat(m.value("livekit_bridge_session_inbound_loss_ratio_count")).isGreaterThanOrEqualTo(1);
+      stream.finish();
+    }
+  }
+
+  private static MetricsScrape scrape(BridgeHarness h) {
+    try {
+      return MetricsScrape.of(h.bridge);
+    } catch (Exception e) {
+      throw new AssertionError("scraping /metrics failed", e);
     }
   }
 }

@@ -122,6 +122,11 @@ public final class Room implements AutoCloseable {
     return engine.receiveAudio(identity, sampleRate, channels, listener);
   }
 
+  /** The media transports' round trip, jitter and loss (libwebrtc stats); completes within 2 s. */
+  public CompletableFuture<RtcStats> rtcStats() {
+    return engine.stats();
+  }
+
   /** Leaves the room and releases everything; idempotent, waits at most 5 s. */
   @Override
   public void close() {

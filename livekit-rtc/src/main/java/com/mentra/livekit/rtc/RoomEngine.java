@@ -23,6 +23,8 @@ import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.RTCStatsReport;
+import com.mentra.livekit.rtc.internal.RtcStatsParser;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import java.nio.ByteBuffer;
@@ -245,6 +247,24 @@ final class RoomEngine implements RoomRegistry.Closeable {
       publication.published.completeExceptionally(new IllegalStateException("unpublished"));
       track.sender().dispose();
     }, null);
+  }
+
+  /** Media transport figures from both peer connections; completes within 2 s. */
+  CompletableFuture<RtcStats> stats() {
+    CompletableFuture<RtcStats> result = new CompletableFuture<>();
+    submit(() -> {
+      PeerTransport pub = publisher;
+      PeerTransport sub = subscriber;
+      if (pub == null || sub == null) {
+        result.complete(RtcStats.UNKNOWN);
+        return;
+      }
+      // Both reports arrive on libwebrtc threads; they are only parsed there.
+      CompletableFuture<RTCStatsReport> fromPublisher = new CompletableFuture<>();
+      pub.stats(fromPublisher::complete);
+      sub.stats(report -> fromPublisher.thenAccept(p -> result.complete(RtcStatsParser.parse(p, report))));
+    }, result);
+    return result.completeOnTimeout(RtcStats.UNKNOWN, 2, TimeUnit.SECONDS);
   }
 
   AudioSubscription receiveAudio(String identity, int sampleRate, int channels, AudioFrameListener frameListener) {
@@ -677,6 +697,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   private void onInboundMessage(String label, RTCDataChannelBuffer buffer) {
     // Runs on a libwebrtc thread: copy, parse, hand over.
+    long receivedAtNanos = System.nanoTime();
     ByteBuffer data = buffer.data;
     byte[] bytes = new byte[data.remaining()];
     data.get(bytes);
@@ -691,7 +712,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
     UserPacket user = packet.getUser();
     String sender = !packet.getParticipantIdentity().isEmpty() ? packet.getParticipantIdentity() : user.getParticipantIdentity();
     DataKind kind = LOSSY_LABEL.equals(label) ? DataKind.LOSSY : DataKind.RELIABLE;
-    DataPacket received = new DataPacket(sender, user.getTopic(), kind, user.getPayload().toByteArray());
+    DataPacket received = new DataPacket(sender, user.getTopic(), kind, user.getPayload().toByteArray(), receivedAtNanos);
     emit(() -> listener.onDataReceived(received));
   }
 

@@ -16,6 +16,7 @@ import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.RTCRtpReceiver;
@@ -169,6 +170,18 @@ public final class PeerTransport {
         });
       }
     });
+  }
+
+  /**
+   * Collects libwebrtc's stats; {@code sink} runs on a libwebrtc thread and must only read the
+   * report (never call into libwebrtc).
+   */
+  public void stats(Consumer<RTCStatsReport> sink) {
+    if (closed) {
+      sink.accept(null);
+      return;
+    }
+    pc.getStats(sink::accept);
   }
 
   /** Subscriber: applies the server's offer and hands our answer to {@code answerSink}. */
