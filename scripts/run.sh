@@ -16,6 +16,13 @@ log "building the bridge"
 mvn -B -ntp -q -DskipTests package
 CLASSPATH="bridge-server/target/bridge-server-0.1.0-SNAPSHOT.jar:bridge-server/target/lib/*"
 export PORT="${PORT:-9090}"
+# The bridge refuses to serve a non-loopback address without a credential: a development token,
+# printed below for clients (BridgeClient's `token`, the demo CLI's --bridge-token).
+if [ -z "${BRIDGE_AUTH_TOKENS:-}" ] && [ -z "${LIVEKIT_GRPC_SOCKET:-}" ] && [ "${BRIDGE_ALLOW_INSECURE:-}" != "true" ]; then
+  BRIDGE_AUTH_TOKENS="dev-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  export BRIDGE_AUTH_TOKENS
+  log "development bridge token: $BRIDGE_AUTH_TOKENS (send it as 'authorization: Bearer <token>')"
+fi
 
 if [ -n "${LIVEKIT_URL:-}" ]; then
   log "bridge on port $PORT using LiveKit at $LIVEKIT_URL"
@@ -65,7 +72,8 @@ cat >&2 <<MSG
 [lkb] local LiveKit dev server: $LIVEKIT_URL (key $LIVEKIT_API_KEY, secret $LIVEKIT_API_SECRET)
 [lkb] bridge gRPC: $LKB_NODE_IP:$PORT  (service mentra.livekit.bridge.LiveKitBridge, reflection on)
 [lkb] metrics:     http://$LKB_NODE_IP:${METRICS_PORT:-9091}/metrics  (Prometheus text)
-[lkb] try:  cd clients/typescript && npm ci && npm run build && node dist/cli.js --bridge $LKB_NODE_IP:$PORT --user demo --room demo
+[lkb] bridge token: ${BRIDGE_AUTH_TOKENS:-none}
+[lkb] try:  cd clients/typescript && npm ci && npm run build && node dist/cli.js --bridge $LKB_NODE_IP:$PORT --bridge-token "${BRIDGE_AUTH_TOKENS%%,*}" --user demo --room demo
 [lkb] Ctrl-C stops everything.
 MSG
 ip netns exec "$LKB_NETNS" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$CLASSPATH" com.mentra.bridge.server.BridgeMain &

@@ -4,6 +4,7 @@
  * prints the level of the incoming audio once per second. Diagnostics go to stderr, levels to
  * stdout.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BridgeClient } from './client.js';
 import { formatDbfs, LevelMeter } from './levels.js';
@@ -14,6 +15,8 @@ const USAGE = `Usage: livekit-bridge-demo --bridge HOST:PORT --room NAME [option
   --bridge HOST:PORT         bridge gRPC address (default 127.0.0.1:9090)
   --room NAME                LiveKit room to join (required)
   --user ID                  user id of the session (default demo-<pid>)
+  --bridge-token TOKEN       the bridge's bearer token (default: $LIVEKIT_BRIDGE_TOKEN)
+  --tls-ca FILE              connect with TLS, trusting this CA (PEM)
   --token TOKEN              LiveKit token (default: the bridge mints one)
   --url WS_URL               LiveKit URL (default: the bridge's LIVEKIT_URL)
   --target IDENTITY          forward only this participant's data packets
@@ -49,6 +52,8 @@ async function main(): Promise<number> {
         room: { type: 'string' },
         user: { type: 'string', default: `demo-${process.pid}` },
         token: { type: 'string' },
+        'bridge-token': { type: 'string' },
+        'tls-ca': { type: 'string' },
         url: { type: 'string' },
         target: { type: 'string' },
         'subscribe-target-audio': { type: 'boolean', default: false },
@@ -73,7 +78,13 @@ async function main(): Promise<number> {
   const trackId = numberOption('track', args.track);
   const durationS = numberOption('duration', args.duration);
 
-  const client = new BridgeClient({ address: args.bridge ?? '127.0.0.1:9090' });
+  const bridgeToken = args['bridge-token'] ?? process.env.LIVEKIT_BRIDGE_TOKEN;
+  const caFile = args['tls-ca'];
+  const client = new BridgeClient({
+    address: args.bridge ?? '127.0.0.1:9090',
+    ...(bridgeToken !== undefined && bridgeToken !== '' && { token: bridgeToken }),
+    ...(caFile !== undefined && { tls: { rootCerts: readFileSync(caFile) } }),
+  });
   const session = client.session(args.user ?? `demo-${process.pid}`);
   const meter = new LevelMeter();
   let second = 0;

@@ -18,7 +18,20 @@ export interface KeepaliveOptions {
 export interface BridgeClientOptions {
   /** The bridge's gRPC address, `host:port`. */
   address: string;
-  /** Default: insecure (plaintext). */
+  /**
+   * The bridge's bearer token (its `BRIDGE_AUTH_TOKENS`), sent as `authorization: Bearer <token>`
+   * on every call. Over plaintext it travels in the clear: use `tls` across networks.
+   */
+  token?: string;
+  /** Connect with TLS: the CA that signed the bridge's certificate, and for mutual TLS our own. */
+  tls?: {
+    /** PEM; default: the system's roots. */
+    rootCerts?: Buffer;
+    /** PEM client certificate chain and key, when the bridge requires mutual TLS. */
+    certChain?: Buffer;
+    privateKey?: Buffer;
+  };
+  /** Channel credentials as you build them yourself; overrides `tls`. Default: plaintext. */
   credentials?: grpc.ChannelCredentials;
   keepalive?: KeepaliveOptions;
   /**
@@ -37,6 +50,17 @@ export interface BridgeClientOptions {
 export interface RequestOptions {
   /** Deadline for this call. Default: the client's requestTimeoutMs. */
   timeoutMs?: number;
+}
+
+/** Adds `authorization: Bearer <token>` to every call (works over plaintext, unlike call credentials). */
+function bearerInterceptor(token: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('authorization', `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
 }
 
 /**
@@ -63,7 +87,11 @@ export class BridgeClient {
       'grpc.max_reconnect_backoff_ms': Math.max(1, Math.round(reconnect.maxDelayMs)),
       ...o.channelOptions,
     };
-    const raw = createRawClient(this.address, o.credentials ?? grpc.credentials.createInsecure(), channelOptions);
+    const credentials = o.credentials
+      ?? (o.tls !== undefined
+        ? grpc.credentials.createSsl(o.tls.rootCerts ?? null, o.tls.privateKey ?? null, o.tls.certChain ?? null)
+        : grpc.credentials.createInsecure());
+    const raw = createRawClient(this.address, credentials, channelOptions, o.token === undefined ? [] : [bearerInterceptor(o.token)]);
     this.#internals = {
       raw,
       requestTimeoutMs: o.requestTimeoutMs ?? 10_000,

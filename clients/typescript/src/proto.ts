@@ -93,7 +93,10 @@ export function createRawClient(
   address: string,
   credentials: grpc.ChannelCredentials,
   options?: Readonly<Record<string, string | number>>,
+  interceptors: readonly grpc.Interceptor[] = [],
 ): LiveKitBridgeClient {
   const Ctor = loadPackage().mentra.livekit.bridge.LiveKitBridge;
-  return new Ctor(address, credentials, options === undefined ? undefined : { ...options });
+  const clientOptions: grpc.ClientOptions = { ...options };
+  if (interceptors.length > 0) clientOptions.interceptors = [...interceptors];
+  return new Ctor(address, credentials, clientOptions);
 }

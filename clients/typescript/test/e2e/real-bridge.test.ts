@@ -4,11 +4,15 @@
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { BridgeClient, BridgePlaybackError, BridgeRpcError, type BridgeClientOptions } from '@mentra/livekit-bridge-client';
-import { JavaBridge, LiveKit, Peer, audioServer, nodeIp, token } from './stack.js';
+import { BRIDGE_TOKEN, JavaBridge, LiveKit, Peer, audioServer, nodeIp, token } from './stack.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { levelLines, runCli } from '../support/cli.js';
 import { sine } from '../support/test-bridge.js';
@@ -52,7 +56,7 @@ async function sendPackets(phone: Peer, from: number, count: number, intervalMs:
  */
 async function phoneAndClient(t: TestContext, room: string, options: Partial<BridgeClientOptions> = {}): Promise<{ phone: Peer; client: BridgeClient }> {
   const phone = new Peer();
-  const client = new BridgeClient({ address: bridge.address, ...options });
+  const client = new BridgeClient({ address: bridge.address, token: BRIDGE_TOKEN, ...options });
   t.after(async () => {
     client.close();
     await phone.stop();
@@ -87,7 +91,7 @@ test('PCM data packets from the phone arrive through BridgeSession in order and 
 test('play() resolves after the audio reached the peer; a 404 rejects naming the status', async (t) => {
   const room = 'ts-play';
   const listener = new Peer();
-  const client = new BridgeClient({ address: bridge.address });
+  const client = new BridgeClient({ address: bridge.address, token: BRIDGE_TOKEN });
   t.after(async () => {
     client.close();
     await listener.stop();
@@ -114,7 +118,7 @@ test('play() resolves after the audio reached the peer; a 404 rejects naming the
 test('the demo CLI joins through the real bridge, plays a URL and prints the phone audio level', async (t) => {
   const room = 'ts-cli';
   const { phone, client } = await phoneAndClient(t, room);
-  const cli = runCli(['--bridge', bridge.address, '--room', room, '--user', 'cli-user', '--target', 'phone',
+  const cli = runCli(['--bridge', bridge.address, '--bridge-token', BRIDGE_TOKEN, '--room', room, '--user', 'cli-user', '--target', 'phone',
     '--play', audio.url('/tone.wav'), '--duration', '5'], 30_000);
   for (let waited = 0; !(await client.status('cli-user').then(() => true, () => false)); waited += 100) {
     if (waited > 10_000) throw new Error('the CLI did not join within 10 s');
@@ -161,7 +165,7 @@ test('the bridge is killed and restarted: the session re-joins by itself and aud
 });
 
 test('dispose() during reconnection: no session stays on the bridge and the process exits by itself', async (t) => {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/dispose-child.js', import.meta.url)), bridge.address], {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/dispose-child.js', import.meta.url)), bridge.address, BRIDGE_TOKEN], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines: string[] = [];
@@ -180,14 +184,59 @@ test('dispose() during reconnection: no session stays on the bridge and the proc
   assert.equal(code, 0);
 
   await bridge.start();
-  const client = new BridgeClient({ address: bridge.address });
+  const client = new BridgeClient({ address: bridge.address, token: BRIDGE_TOKEN });
   t.after(() => client.close());
   await sleep(2000);
   for (let i = 0; i <= 10; i++) {
-    await assert.rejects(client.status('child-user'), (error: unknown) => error instanceof BridgeRpcError && /NOT_FOUND|no session/i.test(String(error)),
-      'the bridge must not know the disposed user');
+    const status = await client.status('child-user');
+    assert.equal(status.connected, false, 'the bridge must not know the disposed user');
+    assert.equal(status.participant_id, '');
     const health = await client.health();
     assert.equal(health.active_sessions, 0);
     if (i < 10) await sleep(1000);
   }
+});
+
+/** A CA and a server certificate for `ip` made with openssl (Debian's), in a temporary directory. */
+function makeCertificates(ip: string): { ca: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lkb-ts-tls-'));
+  const run = (args: string[]): void => {
+    const r = spawnSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=ts-e2e-ca']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=bridge']);
+  writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${ip}\n`);
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext']);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+}
+
+test('access control: no token is UNAUTHENTICATED; the right token works, over TLS too', async (t) => {
+  const certs = makeCertificates(ip);
+  const tlsBridge = new JavaBridge(ip, 29091, livekit, { TLS_CERT_FILE: certs.cert, TLS_KEY_FILE: certs.key });
+  await tlsBridge.start();
+  t.after(() => tlsBridge.kill());
+  const rootCerts = readFileSync(certs.ca);
+
+  const anonymous = new BridgeClient({ address: tlsBridge.address, tls: { rootCerts } });
+  const wrong = new BridgeClient({ address: tlsBridge.address, token: 'not-the-bridge-token', tls: { rootCerts } });
+  const rightful = new BridgeClient({ address: tlsBridge.address, token: BRIDGE_TOKEN, tls: { rootCerts } });
+  t.after(() => {
+    anonymous.close();
+    wrong.close();
+    rightful.close();
+  });
+  for (const client of [anonymous, wrong]) {
+    await assert.rejects(client.health(), (error: unknown) => error instanceof BridgeRpcError && error.code === grpc.status.UNAUTHENTICATED);
+    const session = client.session('tls-intruder', { reconnect: false });
+    await assert.rejects(session.join({ room: 'ts-tls-room' }), (error: unknown) => /UNAUTHENTICATED|bearer token/i.test(String(error)));
+    session.dispose();
+  }
+  assert.deepEqual(await livekit.participants('ts-tls-room'), []);
+
+  assert.equal((await rightful.health()).status, 'SERVING');
+  const session = rightful.session('ts-tls-user');
+  await session.join({ room: 'ts-tls-room' });
+  assert.deepEqual(await livekit.participants('ts-tls-room'), ['cloud-agent:ts-tls-user']);
+  await session.leave();
 });

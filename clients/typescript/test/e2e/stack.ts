@@ -110,6 +110,23 @@ export class LiveKit {
     await waitForPort(this.ip, this.port, 20_000);
   }
 
+  /** The identities in `room`, from LiveKit's own RoomService (Twirp). */
+  async participants(room: string): Promise<string[]> {
+    const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: this.apiKey, nbf: now - 10, exp: now + 600, video: { roomAdmin: true, room } })}`;
+    const jwt = `${body}.${createHmac('sha256', this.secret).update(body).digest('base64url')}`;
+    const response = await fetch(`http://${this.ip}:${this.port}/twirp/livekit.RoomService/ListParticipants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ room }),
+    });
+    if (response.status === 404) return [];
+    if (!response.ok) throw new Error(`ListParticipants ${room}: HTTP ${response.status} ${await response.text()}`);
+    const json = (await response.json()) as { participants?: { identity: string }[] };
+    return (json.participants ?? []).map((p) => p.identity).sort();
+  }
+
   async stop(): Promise<void> {
     if (!this.#process) return;
     this.#process.kill('SIGKILL');
@@ -124,7 +141,7 @@ export class JavaBridge {
   #process: ChildProcess | undefined;
   readonly log: string[] = [];
 
-  constructor(readonly ip: string, readonly port: number, readonly livekit: LiveKit) {
+  constructor(readonly ip: string, readonly port: number, readonly livekit: LiveKit, readonly extraEnv: Readonly<Record<string, string>> = {}) {
     this.address = `${ip}:${port}`;
   }
 
@@ -141,7 +158,9 @@ export class JavaBridge {
         LIVEKIT_API_KEY: this.livekit.apiKey,
         LIVEKIT_API_SECRET: this.livekit.secret,
         AUDIO_URL_ALLOW_PRIVATE: 'true',
+        BRIDGE_AUTH_TOKENS: BRIDGE_TOKEN,
         LOG_LEVEL: 'WARN',
+        ...this.extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -250,3 +269,6 @@ export async function audioServer(ip: string): Promise<{ url: (path: string) => 
 }
 
 export const nodeIp = (): string => env('LKB_NODE_IP');
+
+/** The bearer token the e2e bridge requires (BRIDGE_AUTH_TOKENS). */
+export const BRIDGE_TOKEN = 'e2e-bridge-token-0123456789';

@@ -12,6 +12,14 @@ import java.util.Map;
  * @param metricsPort where {@code /metrics} (Prometheus text) is served on the bind address; 0: off
  * @param grpcSocket a Unix domain socket path to listen on instead of TCP (the cloud's production
  *     transport); empty: TCP on {@code bindAddress:port}
+ * @param authTokens bearer tokens a caller must present (any one of them); empty: none required
+ * @param tlsCertFile with {@code tlsKeyFile}, serve TLS (PEM files); empty: plaintext
+ * @param tlsClientCaFile with TLS, require client certificates this CA signed (mutual TLS)
+ * @param allowInsecure the operator's explicit consent to serve TCP on a non-loopback address
+ *     without any credential (BRIDGE_ALLOW_INSECURE)
+ * @param roomNamePattern a JoinRoom's room_name must match it (a regular expression); empty: any
+ * @param sessionIdleSeconds a session with no open StreamAudio call and no call for this long
+ *     leaves its room; 0: never
  * @param rtcStatsSampleSeconds how often every session's round trip, jitter and loss are sampled into /metrics
  * @param identityPrefix prefixed to user_id for the identity of a token the bridge mints itself
  *     (the phone joins as user_id, so the bridge must not)
@@ -34,7 +42,14 @@ public record BridgeConfig(
     int metricsPort,
     String grpcSocket,
     String identityPrefix,
-    int rtcStatsSampleSeconds) {
+    int rtcStatsSampleSeconds,
+    java.util.List<String> authTokens,
+    String tlsCertFile,
+    String tlsKeyFile,
+    String tlsClientCaFile,
+    boolean allowInsecure,
+    String roomNamePattern,
+    int sessionIdleSeconds) {
 
   /** gRPC message size limit each way, as upstream. */
   public static final int MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -85,7 +100,65 @@ public record BridgeConfig(
         integer(env, "METRICS_PORT", 9091, 0, 65_535),
         socketPath(env),
         identityPrefix(env),
-        integer(env, "RTC_STATS_SAMPLE_SECONDS", 30, 1, 3_600));
+        integer(env, "RTC_STATS_SAMPLE_SECONDS", 30, 1, 3_600),
+        tokens(env),
+        string(env, "TLS_CERT_FILE", ""),
+        string(env, "TLS_KEY_FILE", ""),
+        string(env, "TLS_CLIENT_CA_FILE", ""),
+        bool(env, "BRIDGE_ALLOW_INSECURE", false),
+        pattern(env),
+        integer(env, "SESSION_IDLE_SECONDS", 60, 0, 86_400)).checked();
+  }
+
+  /** Refuses combinations that cannot work or would expose the bridge without saying so. */
+  private BridgeConfig checked() {
+    if (tlsCertFile.isEmpty() != tlsKeyFile.isEmpty()) {
+      throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (only one is set)");
+    }
+    if (!tlsClientCaFile.isEmpty() && tlsCertFile.isEmpty()) {
+      throw new ConfigException("TLS_CLIENT_CA_FILE (mutual TLS) needs TLS_CERT_FILE and TLS_KEY_FILE");
+    }
+    for (String file : new String[] {tlsCertFile, tlsKeyFile, tlsClientCaFile}) {
+      if (!file.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+        throw new ConfigException("cannot read " + file + " (TLS_CERT_FILE / TLS_KEY_FILE / TLS_CLIENT_CA_FILE)");
+      }
+    }
+    boolean credentialed = !authTokens.isEmpty() || !tlsClientCaFile.isEmpty();
+    if (grpcSocket.isEmpty() && !credentialed && !allowInsecure && !isLoopback(bindAddress)) {
+      throw new ConfigException("refusing to serve " + bindAddress + ":" + port + " without credentials: anyone who reaches it could "
+          + "make the bridge join any room with its LiveKit key. Set BRIDGE_AUTH_TOKENS (and/or TLS_CLIENT_CA_FILE), bind a loopback "
+          + "address, listen on LIVEKIT_GRPC_SOCKET, or set BRIDGE_ALLOW_INSECURE=true to accept the risk");
+    }
+    return this;
+  }
+
+  private static boolean isLoopback(String address) {
+    try {
+      return java.net.InetAddress.getByName(address).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      throw new ConfigException("BIND_ADDRESS '" + address + "' does not resolve");
+    }
+  }
+
+  private static java.util.List<String> tokens(Map<String, String> env) {
+    java.util.List<String> tokens = new java.util.ArrayList<>();
+    for (String t : string(env, "BRIDGE_AUTH_TOKENS", "").split(",")) {
+      String token = t.trim();
+      if (token.isEmpty()) continue;
+      if (token.length() < 16) throw new ConfigException("BRIDGE_AUTH_TOKENS: each token must have at least 16 characters");
+      tokens.add(token);
+    }
+    return java.util.List.copyOf(tokens);
+  }
+
+  private static String pattern(Map<String, String> env) {
+    String p = string(env, "ROOM_NAME_PATTERN", "");
+    try {
+      if (!p.isEmpty()) java.util.regex.Pattern.compile(p);
+    } catch (java.util.regex.PatternSyntaxException e) {
+      throw new ConfigException("ROOM_NAME_PATTERN is not a regular expression: " + e.getDescription());
+    }
+    return p;
   }
 
   private static String socketPath(Map<String, String> env) {

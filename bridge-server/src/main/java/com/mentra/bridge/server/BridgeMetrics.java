@@ -49,6 +49,8 @@ final class BridgeMetrics implements AutoCloseable {
   private final Histogram jitter = Histogram.builder().name("livekit_bridge_session_inbound_jitter_seconds")
       .help("Sessions' received-audio interarrival jitter, sampled every 30 s").classicOnly()
       .classicUpperBounds(0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25).register(registry);
+  private final Counter sessionsExpired = Counter.builder().name("livekit_bridge_sessions_expired")
+      .help("Sessions closed because their backend vanished (no StreamAudio call and no call for SESSION_IDLE_SECONDS)").register(registry);
   private HTTPServer http;
 
   BridgeMetrics() {
@@ -84,6 +86,10 @@ final class BridgeMetrics implements AutoCloseable {
     if (stats.roundTripMs() >= 0) roundTrip.observe(stats.roundTripMs() / 1000);
     if (stats.inboundJitterMs() >= 0) jitter.observe(stats.inboundJitterMs() / 1000);
     if (stats.inboundPackets() > 0) inboundLoss.observe(stats.inboundLossRatio());
+  }
+
+  void sessionsExpired(int n) {
+    sessionsExpired.inc(n);
   }
 
   void phonePacketsLost(long packets) {

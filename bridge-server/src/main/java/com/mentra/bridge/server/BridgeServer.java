@@ -46,7 +46,9 @@ public final class BridgeServer implements AutoCloseable {
     this.listener = GrpcListener.forConfig(config);
     this.server = listener.serverBuilder()
         .maxInboundMessageSize(BridgeConfig.MAX_MESSAGE_BYTES)
-        .addService(ServerInterceptors.intercept(service, new UserIdInterceptor()))
+        // Only the bridge API needs a credential; grpc.health.v1 stays open for probes.
+        .addService(ServerInterceptors.intercept(service, new UserIdInterceptor(),
+            new BearerTokenInterceptor(config.authTokens(), TlsSetup.clientVerifier(config))))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -59,6 +61,10 @@ public final class BridgeServer implements AutoCloseable {
     server.start();
     listener.started();
     statsSampler.scheduleWithFixedDelay(this::sampleRtcStats, config.rtcStatsSampleSeconds(), config.rtcStatsSampleSeconds(), TimeUnit.SECONDS);
+    if (config.sessionIdleSeconds() > 0) {
+      // Expiry runs on the blocking executor: leaving a room can take a moment.
+      statsSampler.scheduleWithFixedDelay(() -> blocking.execute(this::expireIdleSessions), 1, 1, TimeUnit.SECONDS);
+    }
     health.setStatus(SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     log.info("bridge listening on {}", listener.describe(server));
@@ -72,6 +78,20 @@ public final class BridgeServer implements AutoCloseable {
       log.info("metrics on http://{}:{}/metrics", config.bindAddress(), metricsPort);
     }
     return this;
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean expiring = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private void expireIdleSessions() {
+    if (!expiring.compareAndSet(false, true)) return; // the previous sweep is still running
+    try {
+      int expired = sessions.expireIdle(config.sessionIdleSeconds());
+      if (expired > 0) metrics.sessionsExpired(expired);
+    } catch (RuntimeException e) {
+      log.warn("expiring idle sessions failed", e);
+    } finally {
+      expiring.set(false);
+    }
   }
 
   private void sampleRtcStats() {

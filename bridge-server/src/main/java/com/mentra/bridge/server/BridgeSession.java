@@ -43,6 +43,8 @@ final class BridgeSession implements AutoCloseable {
   private final AtomicLong chunksFromClient = new AtomicLong();
   private final AtomicLong bytesFromClient = new AtomicLong();
   private final long startedAtMillis = System.currentTimeMillis();
+  /** Last call or stream event for this user ({@link System#nanoTime()}): the idle lease. */
+  private volatile long lastActivityNanos = System.nanoTime();
   private volatile Room room;
   private volatile ConnectionState state = ConnectionState.CONNECTING;
   private final BridgeMetrics metrics;
@@ -111,6 +113,15 @@ final class BridgeSession implements AutoCloseable {
     if (closed || room == null) return null;
     return uplinks.computeIfAbsent(trackId, id -> new UplinkPublisher(room, TrackNames.uplink(id), clock, blocking,
         config.uplinkBufferMs(), config.uplinkPrebufferMs()));
+  }
+
+  /** Restarts the idle lease (any call or stream event of the user). */
+  void touch() {
+    lastActivityNanos = System.nanoTime();
+  }
+
+  long idleNanos() {
+    return System.nanoTime() - lastActivityNanos;
   }
 
   /** Counts a chunk the client sent (SessionStats). */

@@ -49,12 +49,22 @@ abstract class GrpcListener implements AutoCloseable {
 
     @Override
     NettyServerBuilder serverBuilder() {
-      return NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()));
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()));
+      if (!config.tlsCertFile().isEmpty()) {
+        try {
+          builder.sslContext(TlsSetup.serverContext(config));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+          throw new BridgeConfig.ConfigException("cannot serve TLS from TLS_CERT_FILE/TLS_KEY_FILE: " + e.getMessage());
+        }
+      }
+      return builder;
     }
 
     @Override
     String describe(Server server) {
-      return config.bindAddress() + ":" + server.getPort();
+      return config.bindAddress() + ":" + server.getPort() + (config.tlsCertFile().isEmpty() ? " (plaintext)"
+          : config.tlsClientCaFile().isEmpty() ? " (TLS)" : " (mutual TLS)")
+          + (config.authTokens().isEmpty() ? "" : ", bearer token required");
     }
 
     @Override

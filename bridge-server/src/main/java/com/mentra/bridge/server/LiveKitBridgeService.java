@@ -50,12 +50,14 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
   private final long startedAt = System.currentTimeMillis();
   private final AtomicLong malformedChunks = new AtomicLong();
   private volatile boolean serving = true;
+  private final java.util.regex.Pattern roomNamePattern;
 
   LiveKitBridgeService(BridgeConfig config, SessionRegistry sessions, Executor blocking, BridgeMetrics metrics) {
     this.config = config;
     this.sessions = sessions;
     this.blocking = blocking;
     this.metrics = metrics;
+    this.roomNamePattern = config.roomNamePattern().isEmpty() ? null : java.util.regex.Pattern.compile(config.roomNamePattern());
   }
 
   void stopServing() {
@@ -81,6 +83,11 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
   public void joinRoom(JoinRoomRequest request, StreamObserver<JoinRoomResponse> responses) {
     if (refused(userIdProblem(request.getUserId()), responses)) return;
     if (refused(request.getRoomName().isBlank() ? "room_name is required" : null, responses)) return;
+    if (roomNamePattern != null && !roomNamePattern.matcher(request.getRoomName()).matches()) {
+      responses.onError(Status.PERMISSION_DENIED.withDescription("room_name '" + request.getRoomName()
+          + "' is not one this bridge may join (ROOM_NAME_PATTERN)").asRuntimeException());
+      return;
+    }
     long startedNanos = System.nanoTime();
     String url = !request.getLivekitUrl().isBlank() ? request.getLivekitUrl() : config.livekitUrl();
     if (url.isEmpty()) {
@@ -206,6 +213,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
       problem = "track_id must be between 0 and " + TrackNames.MAX_TRACK_ID + " (0 speaker, 1 app_audio, 2 tts, N track_N)";
     }
     if (refused(problem, events)) return;
+    sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
       events.onNext(PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.FAILED).setRequestId(request.getRequestId())
@@ -223,6 +231,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
         : "track_id must be -1 (all tracks) or between 0 and " + TrackNames.MAX_TRACK_ID, responses)) {
       return;
     }
+    sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
       responses.onNext(StopAudioResponse.newBuilder().setSuccess(false).setError("no session for user '" + request.getUserId() + "'").build());
@@ -260,6 +269,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
   @Override
   public void getStatus(BridgeStatusRequest request, StreamObserver<BridgeStatusResponse> responses) {
     if (refused(userIdProblem(request.getUserId()), responses)) return;
+    sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
       // The cloud asks on every reconnect check: no session is an answer, not an error.

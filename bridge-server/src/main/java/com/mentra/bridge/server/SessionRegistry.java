@@ -152,6 +152,33 @@ final class SessionRegistry {
     return sessions.get(userId);
   }
 
+  /** Restarts the user's idle lease, if the user has a session. */
+  void touch(String userId) {
+    BridgeSession s = sessions.get(userId);
+    if (s != null) s.touch();
+  }
+
+  /**
+   * Closes sessions whose backend vanished: no open StreamAudio call and no call for {@code
+   * idleSeconds}. Returns how many were closed. Called periodically.
+   */
+  int expireIdle(int idleSeconds) {
+    if (idleSeconds <= 0) return 0;
+    int expired = 0;
+    for (BridgeSession s : sessions()) {
+      if (streams.containsKey(s.userId) || s.idleNanos() < idleSeconds * 1_000_000_000L) continue;
+      try (var u = org.slf4j.MDC.putCloseable("user_id", s.userId); var r = org.slf4j.MDC.putCloseable("room", s.roomName)) {
+        log.warn("leaving the room: no StreamAudio call and no call for {} s (SESSION_IDLE_SECONDS); the backend is gone", idleSeconds);
+        leaveIfCurrent(s);
+        expired++;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return expired;
+  }
+
   /** The sessions now (a copy). */
   List<BridgeSession> sessions() {
     return new ArrayList<>(sessions.values());
@@ -181,7 +208,8 @@ final class SessionRegistry {
   }
 
   void closeStream(String userId, StreamAudioCall call) {
-    streams.remove(userId, call);
+    // The idle lease starts when the user's stream ends.
+    if (streams.remove(userId, call)) touch(userId);
   }
 
   /** Stops accepting joins and closes every session and stream. */

@@ -24,7 +24,7 @@ class BackpressureTest {
       String room = "backpressure";
       // The stalled client gets a small HTTP/2 window so its stall reaches the bridge quickly.
       ManagedChannel small = NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), h.bridge.port())
-          .usePlaintext().flowControlWindow(32 * 1024).build();
+          .usePlaintext().flowControlWindow(32 * 1024).intercept(BridgeHarness.bearer(BridgeHarness.TOKEN)).build();
       try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "phone"))) {
         assertThat(h.join("stalled", room, "phone").getSuccess()).isTrue();
         assertThat(h.join("healthy", room, "phone").getSuccess()).isTrue();

@@ -37,12 +37,24 @@ final class BridgeHarness implements AutoCloseable {
     env.put("LIVEKIT_API_SECRET", livekit.apiSecret());
     env.put("AUDIO_URL_ALLOW_PRIVATE", "true");
     env.put("METRICS_PORT", "0"); // several bridges share this JVM; a test that scrapes picks a port
+    env.put("BRIDGE_AUTH_TOKENS", TOKEN); // the harness's channel presents it; tests of unauthenticated callers override
     env.putAll(extraEnv);
     env.put("PORT", String.valueOf(freePort()));
     bridge = new BridgeServer(BridgeConfig.from(env)).start();
     channel = channelTo(bridge);
     blocking = LiveKitBridgeGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.HOURS);
     async = LiveKitBridgeGrpc.newStub(channel);
+  }
+
+  /** The bearer token harness bridges require and harness channels send. */
+  static final String TOKEN = "harness-token-0123456789";
+
+  /** Adds {@code authorization: Bearer <token>} to every call. */
+  static io.grpc.ClientInterceptor bearer(String token) {
+    io.grpc.Metadata.Key<String> key = io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(key, "Bearer " + token);
+    return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
   }
 
   /** A plaintext channel to the bridge: TCP, or its Unix domain socket when it listens on one. */
@@ -53,9 +65,10 @@ final class BridgeHarness implements AutoCloseable {
           .eventLoopGroup(UNIX_CLIENT_LOOP)
           .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel.class)
           .usePlaintext()
+          .intercept(bearer(TOKEN))
           .build();
     }
-    return NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), bridge.port()).usePlaintext().build();
+    return NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), bridge.port()).usePlaintext().intercept(bearer(TOKEN)).build();
   }
 
   private static final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup UNIX_CLIENT_LOOP =

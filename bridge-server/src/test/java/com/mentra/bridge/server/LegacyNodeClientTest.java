@@ -8,6 +8,7 @@ import com.mentra.testing.TestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class LegacyNodeClientTest {
     if (!Files.isDirectory(script.getParent().resolve("node_modules"))) {
       throw new IllegalStateException("run scripts/test.sh: it installs " + script.getParent() + "/node_modules");
     }
-    try (BridgeHarness h = new BridgeHarness(); AudioFileServer files = new AudioFileServer()) {
+    try (BridgeHarness h = new BridgeHarness(Map.of("BRIDGE_AUTH_TOKENS", "", "BRIDGE_ALLOW_INSECURE", "true")); AudioFileServer files = new AudioFileServer()) {
       Process node = new ProcessBuilder(TestEnvironment.get().node().toString(), script.toString(), proto.toString(),
           TestEnvironment.get().nodeIp() + ":" + h.bridge.port(), "legacy-user", "legacy-room", files.url("/long.wav"))
           .redirectError(ProcessBuilder.Redirect.INHERIT)

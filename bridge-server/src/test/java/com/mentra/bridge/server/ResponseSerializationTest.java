@@ -63,7 +63,7 @@ class ResponseSerializationTest {
   @RepeatedTest(20)
   void roomAudioAndTheCallsEndNeverOverlap() throws Exception {
     OverlapDetectingObserver observer = new OverlapDetectingObserver();
-    SessionRegistry registry = new SessionRegistry(BridgeConfig.from(Map.of()), null, Runnable::run, null, null);
+    SessionRegistry registry = new SessionRegistry(BridgeConfig.from(Map.of("BIND_ADDRESS", "127.0.0.1")), null, Runnable::run, null, null);
     StreamAudioCall call = new StreamAudioCall(registry, observer, "", new AtomicLong());
     call.onNext(AudioChunk.newBuilder().setUserId("u").build());
     DownlinkQueue downlink = new DownlinkQueue(1000, () -> {}, (source, nanos) -> {});
