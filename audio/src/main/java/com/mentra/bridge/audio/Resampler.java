@@ -9,9 +9,22 @@ package com.mentra.bridge.audio;
  * 22.05 kHz whose 10 ms is not a whole number of samples) join seamlessly; the output timeline is
  * aligned with the input (no added delay), and {@link #flush()} returns the tail. Channels are
  * interleaved. Not thread-safe: one instance per stream.
+ *
+ * <p>Bounded cost for any pair of rates: the kernel holds at most {@link #MAX_KERNEL_FLOATS}
+ * coefficients (1 MiB). When the reduced ratio has more phases than fit (8,001 or 44,101 Hz to
+ * 48 kHz, or a WAV declaring 383,999 Hz), a table of fewer phases is interpolated linearly between
+ * neighbours at run time, as speex and soxr do; kernels are shared between streams of the same
+ * ratio through a small cache, so a new stream at a known rate costs no build at all.
  */
 public final class Resampler {
   private static final double STOPBAND_DB = 100;
+  /** 1 MiB of float coefficients at most, whatever the rates. */
+  static final int MAX_KERNEL_FLOATS = 256 * 1024;
+  /** Filters longer than this trade transition width for bounded cost per output sample. */
+  private static final int MAX_HALF_TAPS = 1024;
+  private static final int MIN_INTERPOLATED_PHASES = 32;
+  /** An interpolated table needs far fewer phases than 1 MiB allows for -85 dB; fewer build faster. */
+  private static final int INTERPOLATED_TABLE_FLOATS = 64 * 1024;
 
   private final int inRate;
   private final int outRate;
@@ -20,8 +33,13 @@ public final class Resampler {
   private final int down;
   private final int halfTaps;
   private final int taps;
-  /** taps for each of the {@code up} phases, laid out phase-major. */
+  /**
+   * taps for each phase, laid out phase-major: {@code up} exact phases, or (interpolated) {@code
+   * phases + 1} evenly spaced ones.
+   */
   private final float[] kernel;
+  /** 0: one exact phase per {@code up}; otherwise the table's phase count, interpolated. */
+  private final int phases;
 
   /** Input history, interleaved; index 0 holds global frame {@link #historyStart}. */
   private float[] history;
@@ -42,9 +60,11 @@ public final class Resampler {
     double transition = 0.05 * lower / inRate; // in cycles per input sample
     double cutoff = 0.475 * lower / inRate;
     int length = (int) Math.ceil((STOPBAND_DB - 7.95) / (14.36 * transition));
-    this.halfTaps = inRate == outRate ? 0 : Math.max(2, (length + 1) / 2);
+    this.halfTaps = inRate == outRate ? 0 : Math.min(MAX_HALF_TAPS, Math.max(2, (length + 1) / 2));
     this.taps = 2 * halfTaps;
-    this.kernel = inRate == outRate ? new float[0] : buildKernel(cutoff);
+    boolean exact = (long) up * taps <= MAX_KERNEL_FLOATS;
+    this.phases = exact ? 0 : Math.max(MIN_INTERPOLATED_PHASES, INTERPOLATED_TABLE_FLOATS / taps - 1);
+    this.kernel = inRate == outRate ? new float[0] : KernelCache.get(new KernelKey(exact ? up : 0, phases, taps, cutoff), this::buildKernel);
     this.history = new float[Math.max(1024, taps * 2) * channels];
     // Frames before the stream started are silence.
     this.historyStart = -halfTaps;
@@ -61,6 +81,11 @@ public final class Resampler {
 
   public int channels() {
     return channels;
+  }
+
+  /** Coefficients in this stream's kernel (shared with other streams of the same ratio). */
+  public int kernelFloats() {
+    return kernel.length;
   }
 
   /** Input frames the filter looks ahead: output for time t needs input up to t + this. */
@@ -126,12 +151,26 @@ public final class Resampler {
       long whole = floorDiv(position, up);
       int phase = (int) (position - whole * up);
       int first = (int) (whole - halfTaps + 1 - historyStart);
-      int k0 = phase * taps;
-      for (int c = 0; c < channels; c++) {
-        double acc = 0;
-        int idx = first * channels + c;
-        for (int k = 0; k < taps; k++, idx += channels) acc += history[idx] * kernel[k0 + k];
-        out[o * channels + c] = saturate(acc);
+      if (phases == 0) {
+        int k0 = phase * taps;
+        for (int c = 0; c < channels; c++) {
+          double acc = 0;
+          int idx = first * channels + c;
+          for (int k = 0; k < taps; k++, idx += channels) acc += history[idx] * kernel[k0 + k];
+          out[o * channels + c] = saturate(acc);
+        }
+      } else {
+        double p = (double) phase / up * phases;
+        int i0 = (int) p;
+        float t = (float) (p - i0);
+        int k0 = i0 * taps;
+        int k1 = k0 + taps;
+        for (int c = 0; c < channels; c++) {
+          double acc = 0;
+          int idx = first * channels + c;
+          for (int k = 0; k < taps; k++, idx += channels) acc += history[idx] * (kernel[k0 + k] + t * (kernel[k1 + k] - kernel[k0 + k]));
+          out[o * channels + c] = saturate(acc);
+        }
       }
     }
     discardConsumed();
@@ -152,21 +191,32 @@ public final class Resampler {
    * Kernel value at distance {@code tau} input samples from the output instant: a Kaiser-windowed
    * sinc with the given cutoff (cycles per input sample), unity gain at DC.
    */
-  private float[] buildKernel(double cutoff) {
-    double beta = 0.1102 * (STOPBAND_DB - 8.7);
-    double i0Beta = besselI0(beta);
-    float[] table = new float[up * taps];
-    for (int phase = 0; phase < up; phase++) {
-      double frac = (double) phase / up;
+  private float[] buildKernel(KernelKey key) {
+    double cutoff = key.cutoff();
+    // Exact: one row per phase of the ratio; interpolated: phases + 1 rows spanning [0, 1].
+    int rows = key.exactPhases() > 0 ? key.exactPhases() : key.interpolatedPhases() + 1;
+    double rowStep = key.exactPhases() > 0 ? 1.0 / key.exactPhases() : 1.0 / key.interpolatedPhases();
+    float[] table = new float[rows * taps];
+    for (int phase = 0; phase < rows; phase++) {
+      double frac = phase * rowStep;
       double sum = 0;
+      // sin(pi * 2 * cutoff * tau) for tau stepping down by 1: a rotation instead of Math.sin per tap.
+      double step = 2 * Math.PI * cutoff;
+      double sinStep = Math.sin(step);
+      double cosStep = Math.cos(step);
+      double angle = step * (frac + halfTaps - 1);
+      double sin = Math.sin(angle);
+      double cos = Math.cos(angle);
       for (int k = 0; k < taps; k++) {
         // Input frame (whole - halfTaps + 1 + k) sits at distance tau from the output instant.
         double tau = frac + halfTaps - 1 - k;
-        double x = tau / halfTaps;
-        double window = Math.abs(x) >= 1 ? 0 : besselI0(beta * Math.sqrt(1 - x * x)) / i0Beta;
+        double window = KaiserWindow.at(tau / halfTaps);
         double arg = 2 * cutoff * tau;
-        double sinc = arg == 0 ? 1 : Math.sin(Math.PI * arg) / (Math.PI * arg);
+        double sinc = Math.abs(arg) < 1e-12 ? 1 : sin / (Math.PI * arg);
         double v = 2 * cutoff * sinc * window;
+        double nextSin = sin * cosStep - cos * sinStep;
+        cos = cos * cosStep + sin * sinStep;
+        sin = nextSin;
         table[phase * taps + k] = (float) v;
         sum += v;
       }
@@ -174,6 +224,60 @@ public final class Resampler {
       for (int k = 0; k < taps; k++) table[phase * taps + k] = (float) (table[phase * taps + k] / sum);
     }
     return table;
+  }
+
+  /** Identifies a kernel: rows (exact phases, or interpolated phases), length and cutoff. */
+  private record KernelKey(int exactPhases, int interpolatedPhases, int taps, double cutoff) {}
+
+  /** Kernels shared between streams of the same ratio; bounded to a few MiB. Thread-safe. */
+  private static final class KernelCache {
+    private static final int MAX_ENTRIES = 8;
+    private static final java.util.LinkedHashMap<KernelKey, float[]> CACHE = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(java.util.Map.Entry<KernelKey, float[]> eldest) {
+        return size() > MAX_ENTRIES;
+      }
+    };
+
+    static float[] get(KernelKey key, java.util.function.Function<KernelKey, float[]> build) {
+      synchronized (CACHE) {
+        float[] cached = CACHE.get(key);
+        if (cached != null) return cached;
+      }
+      float[] built = build.apply(key); // outside the lock: another stream's lookup never waits for a build
+      synchronized (CACHE) {
+        float[] raced = CACHE.putIfAbsent(key, built);
+        return raced != null ? raced : built;
+      }
+    }
+  }
+
+  /**
+   * The Kaiser window (beta for {@link #STOPBAND_DB}) at x in [-1, 1], from a table of I0 values
+   * interpolated linearly: building a kernel then costs a table lookup per coefficient instead of
+   * a Bessel series.
+   */
+  private static final class KaiserWindow {
+    private static final int POINTS = 16_384;
+    private static final double[] TABLE = new double[POINTS + 2];
+
+    static {
+      double beta = 0.1102 * (STOPBAND_DB - 8.7);
+      double i0Beta = besselI0(beta);
+      for (int i = 0; i <= POINTS + 1; i++) {
+        double x = Math.min(1.0, (double) i / POINTS);
+        TABLE[i] = besselI0(beta * Math.sqrt(1 - x * x)) / i0Beta;
+      }
+    }
+
+    static double at(double x) {
+      double a = Math.abs(x);
+      if (a >= 1) return 0;
+      double p = a * POINTS;
+      int i = (int) p;
+      double t = p - i;
+      return TABLE[i] + t * (TABLE[i + 1] - TABLE[i]);
+    }
   }
 
   private static double besselI0(double x) {

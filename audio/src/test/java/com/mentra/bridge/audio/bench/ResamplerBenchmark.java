@@ -85,5 +85,19 @@ public final class ResamplerBenchmark {
       double ns = (System.nanoTime() - start) / (double) n;
       System.out.printf("%5d -> %5d Hz: %8.0f ns per frame (%.2f%% of one core per stream)%n", p[0], p[1], ns, ns / 10_000_000 * 100);
     }
+    System.out.println();
+    System.out.println("Kernel for rates with thousands of phases (bounded at 1 MiB; built once per ratio, then cached)");
+    // Warm the build code on ratios not measured below, so the figures are steady-state builds.
+    for (int warm = 30_001; warm < 30_041; warm += 2) new Resampler(warm, 47_000 + warm % 7, 1);
+    int[][] odd = {{8001, 48000}, {44101, 48000}, {383999, 48000}, {48000, 8001}, {22050, 48000}, {44100, 48000}};
+    for (int[] p : odd) {
+      long start = System.nanoTime();
+      Resampler r = new Resampler(p[0], p[1], 1);
+      double ms = (System.nanoTime() - start) / 1e6;
+      long again = System.nanoTime();
+      new Resampler(p[0], p[1], 1);
+      double cachedMs = (System.nanoTime() - again) / 1e6;
+      System.out.printf("%6d -> %5d Hz: kernel %4.0f KiB built in %5.2f ms (next stream %.3f ms)%n", p[0], p[1], r.kernelFloats() * 4 / 1024.0, ms, cachedMs);
+    }
   }
 }
