@@ -79,7 +79,8 @@ class BridgeMetricsTest {
       BridgeStatusResponse status = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("lat-user").build());
       System.out.printf("GetStatus: round trip %.2f ms, inbound jitter %.2f ms, inbound loss %.4f, outbound fraction lost %.3f%n",
           status.getRoundTripMs(), status.getInboundJitterMs(), status.getInboundLossRatio(), status.getOutboundFractionLost());
-      assertThat(status.getRoundTripMs()).isGreaterThan(0).isLessThan(1000);
+      // On a veth pair the round trip is below libwebrtc's 1 ms resolution: known (>= 0), not unknown (-1).
+      assertThat(status.getRoundTripMs()).isBetween(0.0, 1000.0);
       assertThat(status.getInboundJitterMs()).isGreaterThanOrEqualTo(0);
       assertThat(status.getInboundLossRatio()).isBetween(0.0, 0.05);
 
