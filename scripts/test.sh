@@ -29,3 +29,6 @@ mvn -B -ntp ${LKB_MAVEN_ARGS:-} -Dtest.jvm="$LKB_ROOT/scripts/netns-jvm/bin/java
 
 log "TypeScript client tests (inside namespace $LKB_NETNS)"
 (cd clients/typescript && npm run --silent build && ip netns exec "$LKB_NETNS" npm test)
+
+log "Container image (scripts/image-test.sh): deployment files checked, the Dockerfile built with podman, the image run next to livekit-server and the rtc-node peer inside namespace $LKB_NETNS"
+scripts/image-test.sh
