@@ -3,41 +3,46 @@ package com.mentra.bridge.audio.fetch;
 import com.mentra.bridge.audio.fetch.FetchException.Kind;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
+import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.util.Locale;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Dns;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
 
 /**
  * Fetches audio over HTTP(S) as a stream: the body can be read as soon as the headers arrive.
- * Only http and https; redirects are followed here, up to the policy's limit, so every hop's
- * host is checked; hosts that resolve to loopback, private, link-local, metadata and other
- * non-public addresses are refused unless the policy allows them. The body enforces the size
- * limit and a per-read timeout (an endless slow server fails). Thread-safe; share one instance.
+ * Only http and https; redirects are followed here, up to the policy's limit, so every hop is
+ * checked; hosts that resolve to loopback, private, link-local, metadata and other non-public
+ * addresses are refused unless the policy allows them, and the connection goes to the very
+ * addresses that were checked ({@link VettedDns}). The body enforces the size limit and a per-read
+ * timeout (an endless slow server fails). A {@link FetchCall} can be cancelled from any thread,
+ * also while it waits for headers. Thread-safe; share one instance.
  */
 public final class AudioFetcher {
-  private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "audio-fetch-watchdog");
-    t.setDaemon(true);
-    return t;
-  });
-
   private final FetchPolicy policy;
-  private final HttpClient http;
+  private final OkHttpClient http;
 
   public AudioFetcher(FetchPolicy policy) {
+    this(policy, Dns.SYSTEM);
+  }
+
+  /** With another resolver (tests use one that answers like a rebinding DNS server). */
+  AudioFetcher(FetchPolicy policy, Dns resolver) {
     this.policy = policy;
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(policy.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
+    this.http = new OkHttpClient.Builder()
+        .dns(policy.allowPrivateAddresses() ? resolver : new VettedDns(resolver))
+        .connectTimeout(policy.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .readTimeout(policy.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .writeTimeout(policy.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .retryOnConnectionFailure(false)
         .build();
   }
 
@@ -45,92 +50,127 @@ public final class AudioFetcher {
     return policy;
   }
 
+  /** Fetches {@code uri}; blocks until the headers are in. */
   public FetchedAudio open(URI uri) throws FetchException {
-    URI current = uri;
-    for (int hop = 0; ; hop++) {
-      check(current);
-      HttpResponse<InputStream> response = send(current);
-      int status = response.statusCode();
-      if (status >= 300 && status < 400 && status != 304) {
-        closeQuietly(response.body());
-        String location = response.headers().firstValue("location").orElse(null);
-        if (location == null) throw new FetchException(Kind.HTTP_STATUS, "HTTP " + status + " without a Location from " + current, status, null);
-        if (hop >= policy.maxRedirects()) {
-          throw new FetchException(Kind.REDIRECT_LIMIT, "more than " + policy.maxRedirects() + " redirects fetching " + uri);
+    return newCall(uri).execute();
+  }
+
+  /** A fetch that can be started on one thread and cancelled from another. */
+  public FetchCall newCall(URI uri) {
+    return new FetchCall(uri);
+  }
+
+  /** One fetch, following redirects. {@link #cancel()} is idempotent and safe from any thread. */
+  public final class FetchCall {
+    private final URI uri;
+    private volatile Call current;
+    private volatile boolean cancelled;
+
+    private FetchCall(URI uri) {
+      this.uri = uri;
+    }
+
+    /** Ends the fetch: a blocked {@link #execute()} throws, an open body stops. */
+    public void cancel() {
+      cancelled = true;
+      Call c = current;
+      if (c != null) c.cancel();
+    }
+
+    public FetchedAudio execute() throws FetchException {
+      HttpUrl url = checked(uri);
+      for (int hop = 0; ; hop++) {
+        Response response = send(url);
+        int status = response.code();
+        if (status >= 300 && status < 400 && status != 304) {
+          response.close();
+          String location = response.header("location");
+          if (location == null) throw new FetchException(Kind.HTTP_STATUS, "HTTP " + status + " without a Location from " + url, status, null);
+          if (hop >= policy.maxRedirects()) {
+            throw new FetchException(Kind.REDIRECT_LIMIT, "more than " + policy.maxRedirects() + " redirects fetching " + uri);
+          }
+          HttpUrl next = url.resolve(location);
+          if (next == null) throw new FetchException(Kind.IO, "bad redirect Location '" + location + "' from " + url);
+          url = checked(next.uri());
+          continue;
         }
-        current = current.resolve(location);
-        continue;
+        if (status != 200) {
+          response.close();
+          throw new FetchException(Kind.HTTP_STATUS, "HTTP " + status + " from " + url, status, null);
+        }
+        ResponseBody body = response.body();
+        long length = body.contentLength();
+        if (length > policy.maxBytes()) {
+          response.close();
+          throw new FetchException(Kind.TOO_LARGE, "audio of " + length + " bytes exceeds the " + policy.maxBytes() + "-byte limit: " + url);
+        }
+        return new FetchedAudio(new GuardedBody(body.byteStream(), response, url.toString()), response.header("content-type"),
+            url.encodedPath(), Math.max(-1, length));
       }
-      if (status != 200) {
-        closeQuietly(response.body());
-        throw new FetchException(Kind.HTTP_STATUS, "HTTP " + status + " from " + current, status, null);
+    }
+
+    private Response send(HttpUrl url) throws FetchException {
+      if (cancelled) throw new FetchException(Kind.IO, "fetch of " + uri + " cancelled");
+      Call call = http.newCall(new Request.Builder().url(url).header("accept", "audio/*, */*;q=0.5").get().build());
+      current = call;
+      if (cancelled) call.cancel();
+      try {
+        return call.execute();
+      } catch (VettedDns.RefusedAddressException e) {
+        throw new FetchException(Kind.REFUSED_ADDRESS, "refusing to fetch " + url + ": " + e.getMessage(), 0, e);
+      } catch (java.net.UnknownHostException e) {
+        throw new FetchException(Kind.IO, "unknown host in audio URL: " + url.host(), 0, e);
+      } catch (InterruptedIOException e) {
+        if (cancelled) throw new FetchException(Kind.IO, "fetch of " + uri + " cancelled", 0, e);
+        throw new FetchException(Kind.TIMEOUT, "timed out waiting for " + url, 0, e);
+      } catch (IOException e) {
+        if (cancelled) throw new FetchException(Kind.IO, "fetch of " + uri + " cancelled", 0, e);
+        throw new FetchException(Kind.IO, "fetching " + url + " failed: " + e.getMessage(), 0, e);
       }
-      long length = response.headers().firstValueAsLong("content-length").orElse(-1);
-      if (length > policy.maxBytes()) {
-        closeQuietly(response.body());
-        throw new FetchException(Kind.TOO_LARGE, "audio of " + length + " bytes exceeds the " + policy.maxBytes() + "-byte limit: " + current);
-      }
-      String type = response.headers().firstValue("content-type").orElse(null);
-      return new FetchedAudio(new GuardedBody(response.body(), current), type, current.getPath(), Math.max(-1, length));
     }
   }
 
-  private void check(URI uri) throws FetchException {
+  /** The URL, if its scheme is allowed and (an IP literal, which OkHttp never resolves) its address is. */
+  private HttpUrl checked(URI uri) throws FetchException {
+    HttpUrl url = check(uri);
+    if (!policy.allowPrivateAddresses() && isIpLiteral(url.host())) {
+      try {
+        new VettedDns(Dns.SYSTEM).lookup(url.host());
+      } catch (VettedDns.RefusedAddressException e) {
+        throw new FetchException(Kind.REFUSED_ADDRESS, "refusing to fetch " + url + ": " + e.getMessage(), 0, e);
+      } catch (java.net.UnknownHostException e) {
+        throw new FetchException(Kind.IO, "bad address in audio URL: " + url.host(), 0, e);
+      }
+    }
+    return url;
+  }
+
+  private static boolean isIpLiteral(String host) {
+    return host.indexOf(':') >= 0 || host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+  }
+
+  private static HttpUrl check(URI uri) throws FetchException {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new FetchException(Kind.UNSUPPORTED_SCHEME, "only http and https audio URLs are allowed, not '" + (scheme.isEmpty() ? uri : scheme + ":") + "'");
     }
     if (uri.getHost() == null) throw new FetchException(Kind.IO, "audio URL has no host: " + uri);
-    if (policy.allowPrivateAddresses()) return;
-    try {
-      for (InetAddress address : InetAddress.getAllByName(uri.getHost())) {
-        String refusal = AddressGuard.refusal(address);
-        if (refusal != null) {
-          throw new FetchException(Kind.REFUSED_ADDRESS, "refusing to fetch " + uri + ": " + uri.getHost() + " resolves to a "
-              + refusal + " address (" + address.getHostAddress() + ")");
-        }
-      }
-    } catch (UnknownHostException e) {
-      throw new FetchException(Kind.IO, "unknown host in audio URL: " + uri.getHost(), 0, e);
-    }
+    HttpUrl url = HttpUrl.parse(uri.toString());
+    if (url == null) throw new FetchException(Kind.IO, "malformed audio URL: " + uri);
+    return url;
   }
 
-  private HttpResponse<InputStream> send(URI uri) throws FetchException {
-    HttpRequest request = HttpRequest.newBuilder(uri)
-        .timeout(policy.readTimeout())
-        .header("accept", "audio/*, */*;q=0.5")
-        .GET()
-        .build();
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (HttpTimeoutException e) {
-      throw new FetchException(Kind.TIMEOUT, "timed out waiting for " + uri, 0, e);
-    } catch (IOException e) {
-      throw new FetchException(Kind.IO, "fetching " + uri + " failed: " + e.getMessage(), 0, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FetchException(Kind.IO, "interrupted fetching " + uri, 0, e);
-    }
-  }
-
-  private static void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException ignored) {
-      // Nothing to do.
-    }
-  }
-
-  /** The body with the size limit and a per-read timeout. */
+  /** The body with the size limit; OkHttp's read timeout bounds each read. */
   private final class GuardedBody extends InputStream {
     private final InputStream in;
-    private final URI uri;
+    private final Response response;
+    private final String url;
     private long total;
-    private volatile boolean timedOut;
 
-    GuardedBody(InputStream in, URI uri) {
+    GuardedBody(InputStream in, Response response, String url) {
       this.in = in;
-      this.uri = uri;
+      this.response = response;
+      this.url = url;
     }
 
     @Override
@@ -142,33 +182,30 @@ public final class AudioFetcher {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
-        timedOut = true;
-        closeQuietly(in);
-      }, policy.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      // okio blocks to fill its buffer even for a zero-length read, and InputStream.readNBytes
+      // ends with one: answer it here, as the JDK's streams do.
+      if (len == 0) return 0;
       int n;
       try {
         n = in.read(b, off, len);
+      } catch (java.net.SocketTimeoutException e) {
+        throw new FetchException(Kind.TIMEOUT, "no audio bytes from " + url + " for " + policy.readTimeout().toMillis() + " ms", 0, e);
       } catch (IOException e) {
-        if (timedOut) throw new FetchException(Kind.TIMEOUT, "no audio bytes from " + uri + " for " + policy.readTimeout().toMillis() + " ms", 0, e);
-        throw new FetchException(Kind.IO, "reading " + uri + " failed: " + e.getMessage(), 0, e);
-      } finally {
-        watchdog.cancel(false);
+        throw new FetchException(Kind.IO, "reading " + url + " failed: " + e.getMessage(), 0, e);
       }
-      if (n < 0 && timedOut) throw new FetchException(Kind.TIMEOUT, "no audio bytes from " + uri + " for " + policy.readTimeout().toMillis() + " ms");
       if (n > 0) {
         total += n;
         if (total > policy.maxBytes()) {
-          closeQuietly(in);
-          throw new FetchException(Kind.TOO_LARGE, "audio from " + uri + " exceeds the " + policy.maxBytes() + "-byte limit");
+          response.close();
+          throw new FetchException(Kind.TOO_LARGE, "audio from " + url + " exceeds the " + policy.maxBytes() + "-byte limit");
         }
       }
       return n;
     }
 
     @Override
-    public void close() throws IOException {
-      in.close();
+    public void close() {
+      response.close();
     }
   }
 }
