@@ -144,7 +144,9 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           response = failedJoin("interrupted");
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+          // LinkageError: a broken deployment (e.g. webrtc-java's native library cannot load)
+          // must still answer, not leave the caller waiting for its deadline.
           log.error("join failed unexpectedly", e);
           response = failedJoin("internal error: " + e);
         }

@@ -42,7 +42,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,7 +79,9 @@ class ContainerImageTest {
   @Test
   void theImageServesJoinsForwardsPlaysAndLeavesOnSigterm() throws Exception {
     String image = image();
-    Assumptions.assumeTrue(image != null, "LKB_IMAGE is not set: scripts/image-test.sh builds the image and runs this test");
+    // Never skipped: the default test run excludes this class (bridge-server/pom.xml), and the
+    // image step runs it by name with LKB_IMAGE set; without it, that is a broken setup.
+    if (image == null) throw new AssertionError("LKB_IMAGE is not set: scripts/image-test.sh builds the image and runs this test");
     requirePodman(image);
     TestEnvironment env = TestEnvironment.get();
     Path out = TestEnvironment.outputDir("container-image");
