@@ -126,6 +126,10 @@ final class BridgeHarness implements AutoCloseable {
       call.onNext(AudioChunk.newBuilder().setPcmData(com.google.protobuf.ByteString.copyFrom(pcm)).setSampleRate(rate).setChannels(channels).build());
     }
 
+    void send(AudioChunk chunk) {
+      call.onNext(chunk);
+    }
+
     void cancel() {
       call.cancel("test cancels", null);
     }
