@@ -19,7 +19,8 @@ class AudioClockTest {
       long elapsedMs = (System.nanoTime() - start) / 1_000_000;
       long ticks = count.get();
       System.out.printf("%d ticks in %d ms%n", ticks, elapsedMs);
-      assertThat(ticks).isBetween(elapsedMs / 10 - 5, elapsedMs / 10 + 2);
+      // Generous below (a loaded 2-core machine can hold the clock thread back for a while); never more ticks than time allows.
+      assertThat(ticks).isBetween(elapsedMs / 10 - 25, elapsedMs / 10 + 2);
       r.close();
       long after = count.get();
       Thread.sleep(100);
