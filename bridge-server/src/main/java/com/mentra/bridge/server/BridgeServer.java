@@ -51,9 +51,16 @@ public final class BridgeServer implements AutoCloseable {
             new BearerTokenInterceptor(config.authTokens(), TlsSetup.clientVerifier(config))))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        // v1alpha too: older grpcurl builds and tools only speak it.
+        .addService(legacyReflection())
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .build();
+  }
+
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService legacyReflection() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
   public BridgeServer start() throws IOException {
