@@ -107,8 +107,10 @@ final class OggOpusDecoder implements DecodedAudioStream {
     int frames;
     try {
       frames = decoder.decode(packet, 0, packet.length, pcm, 0, MAX_FRAME, false);
-    } catch (OpusException | RuntimeException | StackOverflowError e) {
-      throw new DecodeException("Opus decode error at " + emitted * 1000 / RATE + " ms: " + e.getMessage(), e);
+    } catch (OpusException | RuntimeException | StackOverflowError | AssertionError e) {
+      // Concentus checks its invariants with assert (on in tests, off in production): a hostile
+      // packet that trips one is this stream's decode error, as any other.
+      throw new DecodeException("Opus decode error at " + emitted * 1000 / RATE + " ms: " + e, e);
     }
     int from = (int) Math.min(frames, skip);
     skip -= from;
