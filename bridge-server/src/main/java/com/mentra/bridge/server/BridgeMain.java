@@ -22,10 +22,15 @@ public final class BridgeMain {
       System.exit(2);
       return;
     }
+    // One ordered shutdown instead of two concurrent hooks: stop accepting, close every session
+    // (rooms leave, tracks stop), stop the audio clock, and only then free libwebrtc's factories,
+    // which a still-pushing clock or a closing room would otherwise touch after they were freed.
+    com.mentra.livekit.rtc.internal.WebRtcRuntime.disposeAtExitByCaller();
     BridgeServer server = new BridgeServer(config).start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.shutdown();
+      com.mentra.livekit.rtc.internal.WebRtcRuntime.disposeShared();
       LogSetup.flush();
       stopped.countDown();
     }, "bridge-shutdown"));

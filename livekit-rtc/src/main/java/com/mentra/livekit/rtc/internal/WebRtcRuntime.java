@@ -67,16 +67,31 @@ public final class WebRtcRuntime {
     log.debug("webrtc runtime started with {} worker threads", threads);
   }
 
+  private static boolean applicationDisposes;
+
   /** The shared runtime, created on first call. */
   public static synchronized WebRtcRuntime shared() {
     if (shared == null) {
       shared = new WebRtcRuntime();
-      Runtime.getRuntime().addShutdownHook(new Thread(WebRtcRuntime::disposeShared, "livekit-rtc-shutdown"));
+      // JVM shutdown hooks run concurrently: an application that still pushes audio or closes
+      // rooms in its own hook must dispose the runtime itself, after that (see disposeAtExitByCaller).
+      if (!applicationDisposes) Runtime.getRuntime().addShutdownHook(new Thread(WebRtcRuntime::disposeShared, "livekit-rtc-shutdown"));
     }
     return shared;
   }
 
-  private static synchronized void disposeShared() {
+  /**
+   * The application takes over disposal: no shutdown hook of this library frees the native
+   * factories; the application calls {@link #disposeShared()} once nothing uses them any more (its
+   * rooms closed, its clock stopped). Call before the first room is created.
+   */
+  public static synchronized void disposeAtExitByCaller() {
+    if (shared != null) throw new IllegalStateException("the WebRTC runtime already exists with its own shutdown hook");
+    applicationDisposes = true;
+  }
+
+  /** Frees the native factories and the shared threads; idempotent. Later use fails. */
+  public static synchronized void disposeShared() {
     if (shared != null) shared.dispose();
   }
 
