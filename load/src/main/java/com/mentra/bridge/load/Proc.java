@@ -1,0 +1,78 @@
+package com.mentra.bridge.load;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * What /proc says about one process: CPU time (user + system, all threads), resident memory, OS
+ * threads (the JVM's and libwebrtc's native ones alike) and open file descriptors.
+ */
+record Proc(long pid, long cpuTicks, long rssKb, int threads, int fds, long atNanos) {
+  /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
+  static final long TICKS_PER_SECOND = 100;
+
+  /** Reads {@code pid}, or null when it has exited. */
+  static Proc read(long pid) {
+    try {
+      long now = System.nanoTime();
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // The command name may contain spaces and parentheses: fields count from the last ')'.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+      long rss = 0;
+      int threads = 0;
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) rss = Long.parseLong(line.replaceAll("\\D", ""));
+        else if (line.startsWith("Threads:")) threads = Integer.parseInt(line.replaceAll("\\D", ""));
+      }
+      int fds;
+      try (Stream<Path> list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+        fds = (int) list.count();
+      }
+      return new Proc(pid, ticks, rss, threads, fds, now);
+    } catch (IOException | RuntimeException gone) {
+      return null;
+    }
+  }
+
+  /** Cores used between {@code earlier} and this reading. */
+  double coresSince(Proc earlier) {
+    double seconds = (atNanos - earlier.atNanos) / 1e9;
+    return seconds <= 0 ? 0 : (cpuTicks - earlier.cpuTicks) / (double) TICKS_PER_SECOND / seconds;
+  }
+
+  double rssMb() {
+    return rssKb / 1024.0;
+  }
+
+  /** The machine's busy CPU time so far (all CPUs, user + nice + system + irq + softirq + steal), in ticks; -1 if unreadable. */
+  static long machineBusyTicks() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      for (int i : new int[] {1, 2, 3, 6, 7, 8}) busy += Long.parseLong(f[i]);
+      return busy;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** OS thread names of {@code pid} with digits folded, and their counts: who owns the threads. */
+  static java.util.SortedMap<String, Integer> threadNames(long pid) {
+    java.util.SortedMap<String, Integer> names = new java.util.TreeMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          names.merge(Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "#"), 1, Integer::sum);
+        } catch (IOException ended) {
+          // the thread ended while we listed
+        }
+      }
+    } catch (IOException gone) {
+      // the process ended
+    }
+    return names;
+  }
+}
