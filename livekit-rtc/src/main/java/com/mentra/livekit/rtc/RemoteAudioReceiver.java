@@ -1,7 +1,7 @@
 package com.mentra.livekit.rtc;
 
 import com.mentra.bridge.audio.Resampler;
-import com.mentra.livekit.rtc.internal.SerialExecutor;
+import com.mentra.bridge.core.SerializingExecutor;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import java.util.ArrayDeque;
@@ -23,7 +23,7 @@ final class RemoteAudioReceiver implements AudioSubscription {
   private final int outChannels;
   private final int capacity;
   private final AudioFrameListener listener;
-  private final SerialExecutor delivery;
+  private final SerializingExecutor delivery;
   private final Consumer<RemoteAudioReceiver> onClose;
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
   private final AtomicLong dropped = new AtomicLong();
@@ -50,7 +50,7 @@ final class RemoteAudioReceiver implements AudioSubscription {
     this.outChannels = outChannels;
     this.capacity = capacity;
     this.listener = listener;
-    this.delivery = new SerialExecutor(workers, 4, "audio-" + identity);
+    this.delivery = new SerializingExecutor(workers, 4, "audio-" + identity);
     this.onClose = onClose;
   }
 

@@ -6,7 +6,7 @@ import com.mentra.livekit.rtc.RoomConnectException.Reason;
 import com.mentra.livekit.rtc.internal.NativeAudioSender;
 import com.mentra.livekit.rtc.internal.PeerTransport;
 import com.mentra.livekit.rtc.internal.RoomRegistry;
-import com.mentra.livekit.rtc.internal.SerialExecutor;
+import com.mentra.bridge.core.SerializingExecutor;
 import com.mentra.livekit.rtc.internal.SignalConnection;
 import com.mentra.livekit.rtc.internal.WebRtcRuntime;
 import dev.onvoid.webrtc.RTCBundlePolicy;
@@ -79,8 +79,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private final RoomOptions options;
   private final RoomListener listener;
   private final WebRtcRuntime rtc = WebRtcRuntime.shared();
-  final SerialExecutor exec;
-  private final SerialExecutor callbacks;
+  final SerializingExecutor exec;
+  private final SerializingExecutor callbacks;
   private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
   private final List<RemoteAudioReceiver> receivers = new CopyOnWriteArrayList<>();
 
@@ -140,8 +140,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
     this.token = token;
     this.options = options;
     this.listener = listener == null ? new RoomListener() {} : listener;
-    this.exec = new SerialExecutor(rtc.workers(), 10_000, "room");
-    this.callbacks = new SerialExecutor(rtc.workers(), 10_000, "room-callbacks");
+    this.exec = new SerializingExecutor(rtc.workers(), 10_000, "room");
+    this.callbacks = new SerializingExecutor(rtc.workers(), 10_000, "room-callbacks");
   }
 
   // ---------------------------------------------------------------- public operations

@@ -1,6 +1,8 @@
 package com.mentra.bridge.audio.playback;
 
 import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.core.Handoff;
+import com.mentra.bridge.core.SerializingExecutor;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,7 +22,7 @@ public final class Player implements AutoCloseable {
 
   private final PlaybackEngine engine;
   private final PcmOutputFactory outputs;
-  private final SerialDispatcher events;
+  private final SerializingExecutor events;
   private final Map<Integer, Track> tracks = new HashMap<>();
   private final AudioClock.Registration tick;
   private boolean closed;
@@ -42,8 +44,13 @@ public final class Player implements AutoCloseable {
   Player(PlaybackEngine engine, PcmOutputFactory outputs) {
     this.engine = engine;
     this.outputs = outputs;
-    this.events = new SerialDispatcher(engine.workers());
+    this.events = new SerializingExecutor(engine.workers(), 10_000, "playback-events");
     this.tick = engine.clock().register(t -> onTick());
+  }
+
+  /** Queues a listener call; never throws into the clock thread (a full queue is retried). */
+  private void emit(Runnable call) {
+    Handoff.persistently(events, call, "a playback event");
   }
 
   /** Starts {@code request}; its events go to {@code listener}. */
@@ -51,7 +58,7 @@ public final class Player implements AutoCloseable {
     Playback playback = new Playback(request, listener, engine.config());
     synchronized (this) {
       if (closed) {
-        events.execute(() -> listener.onCompleted(0, StopReason.CLOSED));
+        emit(() -> listener.onCompleted(0, StopReason.CLOSED));
         return () -> false;
       }
       if (request.stopOther()) {
@@ -159,12 +166,12 @@ public final class Player implements AutoCloseable {
             long declared = p.declaredDurationMs;
             if (!p.started) {
               p.started = true;
-              events.execute(() -> p.listener.onStarted(declared));
+              emit(() -> p.listener.onStarted(declared));
             }
             long position = p.positionMs();
             if (position >= p.nextProgressMs) {
               p.nextProgressMs += engine.config().progressInterval().toMillis();
-              events.execute(() -> p.listener.onProgress(position, declared));
+              emit(() -> p.listener.onProgress(position, declared));
             }
           } else if (p.decodeDone && p.frames.isEmpty()) {
             finish(p, null);
@@ -191,11 +198,11 @@ public final class Player implements AutoCloseable {
     long position = p.positionMs();
     PlaybackError error = p.error;
     if (reason != null) {
-      events.execute(() -> p.listener.onCompleted(position, reason));
+      emit(() -> p.listener.onCompleted(position, reason));
     } else if (error != null) {
-      events.execute(() -> p.listener.onFailed(error, position));
+      emit(() -> p.listener.onFailed(error, position));
     } else {
-      events.execute(() -> p.listener.onCompleted(position, null));
+      emit(() -> p.listener.onCompleted(position, null));
     }
   }
 

@@ -22,6 +22,7 @@ import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.RTCRtpReceiver;
 import dev.onvoid.webrtc.media.MediaStream;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
+import com.mentra.bridge.core.Handoff;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,9 +73,11 @@ public final class PeerTransport {
   private boolean restartIceOnNext;
   private boolean closed;
 
-  public PeerTransport(String name, PeerConnectionFactory factory, RTCConfiguration config, Executor executor, Events events) {
+  public PeerTransport(String name, PeerConnectionFactory factory, RTCConfiguration config, Executor owner, Events events) {
     this.name = name;
-    this.executor = executor;
+    // libwebrtc's threads hand every event to the owner's queue and must never get an exception
+    // back: a full queue is retried (a lost "failed" would leave the room believing it is up).
+    this.executor = task -> Handoff.persistently(owner, task, name + " transport event");
     this.events = events;
     this.pc = factory.createPeerConnection(config, new Observer());
     if (pc == null) throw new IllegalStateException(name + ": libwebrtc refused to create a peer connection");

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import com.mentra.bridge.core.Handoff;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,7 +47,9 @@ public final class SignalConnection {
   private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
 
   private SignalConnection(Executor events, Listener listener) {
-    this.events = events;
+    // WebSocket threads hand events over and must never get an exception back; a rejected
+    // onClosed would leave the room unaware that its signal died, so a full queue is retried.
+    this.events = task -> Handoff.persistently(events, task, "signal event");
     this.listener = listener;
   }
 
