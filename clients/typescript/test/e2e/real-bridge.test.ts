@@ -132,7 +132,7 @@ test('the demo CLI joins through the real bridge, plays a URL and prints the pho
   const { code, stdout, stderr } = await cli;
   t.diagnostic(`stdout:\n${stdout}`);
   assert.equal(code, 0, stderr);
-  assert.match(stderr, /joined room ts-cli as PA_/);
+  assert.match(stderr, /joined room ts-cli as cloud-agent:cli-user/);
   assert.match(stderr, /play completed at 1000\/1000 ms/);
   const heard = levelLines(stdout).filter((level) => level.samples >= 8_000);
   assert.ok(heard.length >= 2, `at least two seconds with the phone's audio: ${stdout}`);
@@ -213,7 +213,7 @@ function makeCertificates(ip: string): { ca: string; cert: string; key: string }
 
 test('access control: no token is UNAUTHENTICATED; the right token works, over TLS too', async (t) => {
   const certs = makeCertificates(ip);
-  const tlsBridge = new JavaBridge(ip, 29091, livekit, { TLS_CERT_FILE: certs.cert, TLS_KEY_FILE: certs.key });
+  const tlsBridge = new JavaBridge(ip, 29091, livekit, { TLS_CERT_FILE: certs.cert, TLS_KEY_FILE: certs.key, METRICS_PORT: '0' });
   await tlsBridge.start();
   t.after(() => tlsBridge.kill());
   const rootCerts = readFileSync(certs.ca);
