@@ -21,13 +21,22 @@ import java.util.concurrent.TimeoutException;
 final class ConnectFailures {
   private ConnectFailures() {}
 
+  /**
+   * As {@link #classify} but without asking LiveKit's validate endpoint why it refused: for the
+   * room's executor (reconnect attempts), which must never block on HTTP.
+   */
+  static RoomConnectException classifyWithoutAsking(Throwable error, SignalUrls urls) {
+    return classify(error, urls, null, null);
+  }
+
+  /** @param http with {@code token}, asks LiveKit why it refused (blocks up to 1 s); null: don't ask */
   static RoomConnectException classify(Throwable error, SignalUrls urls, String token, HttpClient http) {
     Throwable cause = unwrap(error);
     String where = urls.host();
     if (cause instanceof RoomConnectException rce) return rce;
     if (cause instanceof WebSocketHandshakeException hs) {
       int status = hs.getResponse().statusCode();
-      String detail = explainRefusal(urls, token, http);
+      String detail = http == null ? "" : explainRefusal(urls, token, http);
       if (status == 401 || status == 403) {
         return new RoomConnectException(Reason.UNAUTHORIZED,
             "LiveKit at " + where + " refused the token (HTTP " + status + ")" + (detail.isEmpty() ? "" : ": " + detail), cause);

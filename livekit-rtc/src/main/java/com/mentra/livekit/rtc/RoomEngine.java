@@ -113,6 +113,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   private final Map<String, Publication> publications = new HashMap<>();
   private final ArrayDeque<PendingData> pendingData = new ArrayDeque<>();
+  /** Whether pendingData holds anything: the one fact libwebrtc's threads may read (volatile). */
+  private volatile boolean hasPendingData;
   private final Map<String, AudioTrack> subscribedAudio = new HashMap<>();
 
   // Reconnection.
@@ -214,6 +216,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
           return;
         }
         pendingData.add(data);
+        hasPendingData = true;
       }
     }, done);
     return done;
@@ -281,11 +284,9 @@ final class RoomEngine implements RoomRegistry.Closeable {
       doClose("client closed the room");
       return;
     }
-    try {
-      exec.execute(() -> doClose("client closed the room"));
-    } catch (RejectedExecutionException e) {
-      log.warn("room executor saturated; closing anyway");
-    }
+    // A full queue must not skip the close (it used to log "closing anyway", not close, and
+    // wait out the timeout): the close is retried until the queue takes it.
+    com.mentra.bridge.core.Handoff.persistently(exec, () -> doClose("client closed the room"), "the close of room '" + roomName + "'");
     // From a listener callback the close completes after the callback returns; waiting would deadlock.
     if (callbacks.isCurrent()) return;
     try {
@@ -402,6 +403,10 @@ final class RoomEngine implements RoomRegistry.Closeable {
     awaitingResume = false;
     log.info("resumed the session in room '{}'", roomName);
     startPing();
+    // Candidates of the new ICE generation may arrive before the descriptions that start it:
+    // both transports hold them until then (as LiveKit's Rust SDK does).
+    publisher.prepareIceRestart();
+    if (subscriber != null) subscriber.prepareIceRestart();
     publisher.negotiate(true);
   }
 
@@ -517,7 +522,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
         flushPendingData();
         return;
       }
-      lastReconnectError = ConnectFailures.classify(error, urls, token, rtc.httpClient()).getMessage();
+      lastReconnectError = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
       log.info("resume failed ({}); rejoining", lastReconnectError);
       teardownTransports(false);
       reconnectAttempt();
@@ -544,7 +549,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
         flushPendingData();
         return;
       }
-      lastReconnectError = ConnectFailures.classify(error, urls, token, rtc.httpClient()).getMessage();
+      lastReconnectError = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
       teardownTransports(false);
       long backoffMs = Math.min(2_000, 250L << Math.min(reconnectAttempts - 1, 3));
       long left = TimeUnit.NANOSECONDS.toMillis(reconnectDeadlineNanos - System.nanoTime());
@@ -688,11 +693,13 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   private void flushPendingData() {
     while (!pendingData.isEmpty() && trySend(pendingData.peek())) pendingData.poll();
+    hasPendingData = !pendingData.isEmpty();
   }
 
   private void failPendingData(String reason) {
     for (PendingData data : pendingData) data.done().completeExceptionally(new IllegalStateException(reason));
     pendingData.clear();
+    hasPendingData = false;
   }
 
   private void onInboundMessage(String label, RTCDataChannelBuffer buffer) {
@@ -925,7 +932,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private final class OutboundChannelObserver implements RTCDataChannelObserver {
     @Override
     public void onBufferedAmountChange(long previousAmount) {
-      if (!pendingData.isEmpty()) submit(RoomEngine.this::flushPendingData, null);
+      // A libwebrtc thread: the queue itself is confined to the room's executor.
+      if (hasPendingData) submit(RoomEngine.this::flushPendingData, null);
     }
 
     @Override

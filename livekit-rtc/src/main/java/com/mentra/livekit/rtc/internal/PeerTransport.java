@@ -254,6 +254,14 @@ public final class PeerTransport {
   }
 
   /** Adds a trickled remote candidate, holding it until a remote description exists. */
+  /**
+   * An ICE restart is starting: remote candidates wait (for the new generation's description)
+   * instead of being applied to the old one, which libwebrtc would reject or misapply.
+   */
+  public void prepareIceRestart() {
+    if (!closed) remoteDescriptionSet = false;
+  }
+
   public void addRemoteCandidate(RTCIceCandidate candidate) {
     if (closed) return;
     if (remoteDescriptionSet) {
