@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$LKB_ROOT"
 
-ensure_apt_packages libpulse0 iproute2 iptables procps ca-certificates lame opus-tools
+ensure_apt_packages libpulse0 iproute2 iptables procps ca-certificates lame opus-tools redis-server
 command -v mvn >/dev/null 2>&1 || ensure_apt_packages maven
 require_jdk21
 ensure_livekit_server

@@ -1,4 +1,6 @@
 export { BridgeClient, type BridgeClientOptions, type KeepaliveOptions, type RequestOptions } from './client.js';
+export type { BridgeInfo, BridgeState, HealthCheckOptions } from './pool.js';
+export { rendezvousOrder, rendezvousWeight } from './placement.js';
 export {
   BridgeSession,
   Track,

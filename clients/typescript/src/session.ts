@@ -13,6 +13,7 @@ import {
   BridgeStateError,
 } from './errors.js';
 import { clientInternals, unary, type Cancelable, type ClientInternals } from './internal.js';
+import type { Endpoint } from './pool.js';
 import type {
   AudioChunk,
   AudioChunkInput,
@@ -21,6 +22,7 @@ import type {
   JoinRoomRequestInput,
   JoinRoomResponse,
   LeaveRoomResponse,
+  LiveKitBridgeClient,
   PlayAudioEvent,
   StopAudioResponse,
 } from './proto.js';
@@ -189,6 +191,8 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
 
   #state: SessionState = 'idle';
   #join: JoinOptions | undefined;
+  /** The bridge of the last successful JoinRoom. */
+  #endpoint: Endpoint | undefined;
   #stream: AudioStream | undefined;
   #connectedAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -215,7 +219,10 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     this.#sampleRate = positiveInt('sampleRate', options.sampleRate ?? 16_000);
     this.#channels = positiveInt('channels', options.channels ?? 1);
     this.#stableAfterMs = options.stableAfterMs ?? 5_000;
-    internals.register(userId, this);
+    internals.register(userId, this, {
+      endpoint: () => this.#endpoint,
+      relocate: (error) => this.#relocate(error),
+    });
   }
 
   get state(): SessionState {
@@ -319,8 +326,14 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     const requestId = options.requestId ?? randomUUID();
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(signal.reason);
+    let endpoint: Endpoint;
+    try {
+      endpoint = this.#callEndpoint('PlayAudio');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<PlayResult>((resolve, reject) => {
-      const call = this.#internals.raw.PlayAudio({
+      const call = endpoint.raw.PlayAudio({
         request_id: requestId,
         audio_url: audioUrl,
         volume,
@@ -365,6 +378,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
         }
       });
       call.on('error', (error: unknown) => {
+        if (!this.#isClosed()) void this.#internals.failed(endpoint, error);
         settle(() =>
           reject(this.#isClosed() ? new BridgeSessionClosedError('play()', { cause: error }) : BridgeRpcError.from('PlayAudio', error)),
         );
@@ -384,9 +398,8 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
    */
   async stop(trackId: number = Track.ALL, reason = ''): Promise<string[]> {
     this.#assertNotClosed('stop()');
-    const raw = this.#internals.raw;
     const request = { user_id: this.userId, request_id: randomUUID(), reason, track_id: trackId };
-    const response = await unary<StopAudioResponse>('StopAudio', this.#requestTimeoutMs, (o, cb) => raw.StopAudio(request, o, cb), this.#calls, this.#isClosed);
+    const response = await this.#unary<StopAudioResponse>('StopAudio', (raw, o, cb) => raw.StopAudio(request, o, cb));
     if (!response.success) throw new BridgeRequestError('StopAudio', response.error);
     return response.stopped_request_id === '' ? [] : response.stopped_request_id.split(',');
   }
@@ -394,15 +407,13 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
   /** GetStatus for this user. */
   status(): Promise<BridgeStatusResponse> {
     this.#assertNotClosed('status()');
-    const raw = this.#internals.raw;
-    return unary<BridgeStatusResponse>('GetStatus', this.#requestTimeoutMs, (o, cb) => raw.GetStatus({ user_id: this.userId }, o, cb), this.#calls, this.#isClosed);
+    return this.#unary<BridgeStatusResponse>('GetStatus', (raw, o, cb) => raw.GetStatus({ user_id: this.userId }, o, cb));
   }
 
   /** HealthCheck of the bridge. */
   health(): Promise<HealthCheckResponse> {
     this.#assertNotClosed('health()');
-    const raw = this.#internals.raw;
-    return unary<HealthCheckResponse>('HealthCheck', this.#requestTimeoutMs, (o, cb) => raw.HealthCheck({}, o, cb), this.#calls, this.#isClosed);
+    return this.#unary<HealthCheckResponse>('HealthCheck', (raw, o, cb) => raw.HealthCheck({}, o, cb));
   }
 
   /**
@@ -419,8 +430,8 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     this.#leaving = true;
     this.#clearTimer();
     for (const call of [...this.#calls]) call.cancel(); // e.g. a re-join in flight
-    const raw = this.#internals.raw;
     try {
+      const raw = this.#callEndpoint('LeaveRoom').raw;
       const response = await unary<LeaveRoomResponse>('LeaveRoom', this.#requestTimeoutMs, (o, cb) => raw.LeaveRoom({ user_id: this.userId }, o, cb), this.#calls, () => this.#state === 'closed');
       if (!response.success) throw new BridgeRequestError('LeaveRoom', response.error);
     } finally {
@@ -470,16 +481,61 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
       target_identity: join.targetIdentity ?? '',
       subscribe_target_audio: join.subscribeTargetAudio ?? false,
     };
-    const raw = this.#internals.raw;
-    const response = await unary<JoinRoomResponse>('JoinRoom', this.#joinTimeoutMs, (o, cb) => raw.JoinRoom(request, o, cb), this.#calls, this.#isClosed);
-    if (!response.success) throw new BridgeJoinError(response.error);
-    return response;
+    // With several bridges: the one the placement chooses; when it turns out not to answer,
+    // the next one at once (each at most once per attempt), else the error goes to the backoff.
+    const tried = new Set<Endpoint>();
+    let lastError: unknown;
+    for (;;) {
+      const endpoint = await this.#internals.acquire(this.userId);
+      if (this.#isClosed()) throw new BridgeSessionClosedError('JoinRoom');
+      if (tried.has(endpoint)) throw lastError;
+      tried.add(endpoint);
+      let response: JoinRoomResponse;
+      try {
+        response = await unary<JoinRoomResponse>('JoinRoom', this.#joinTimeoutMs, (o, cb) => endpoint.raw.JoinRoom(request, o, cb), this.#calls, this.#isClosed);
+      } catch (error) {
+        if (this.#isClosed()) throw error;
+        lastError = error;
+        const moveOn = await this.#internals.failed(endpoint, error);
+        if (!moveOn || tried.size >= this.#internals.endpointCount() || this.#isClosed()) throw error;
+        continue;
+      }
+      if (!response.success) throw new BridgeJoinError(response.error);
+      const previous = this.#endpoint;
+      this.#endpoint = endpoint;
+      this.#internals.joined(this.userId, previous, endpoint);
+      return response;
+    }
+  }
+
+  /** The bridge for calls: the one joined through, else the one the placement would choose. */
+  #callEndpoint(method: string): Endpoint {
+    const endpoint = this.#endpoint ?? this.#internals.peek(this.userId);
+    if (endpoint === undefined) throw new BridgeRpcError(method, grpc.status.UNAVAILABLE, 'no bridge address known yet');
+    return endpoint;
+  }
+
+  /** A unary call on the session's bridge; a failure that may mean the bridge is gone is reported. */
+  #unary<T>(
+    method: string,
+    start: (raw: LiveKitBridgeClient, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, value?: T) => void) => grpc.ClientUnaryCall,
+  ): Promise<T> {
+    let endpoint: Endpoint;
+    try {
+      endpoint = this.#callEndpoint(method);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return unary<T>(method, this.#requestTimeoutMs, (o, cb) => start(endpoint.raw, o, cb), this.#calls, this.#isClosed, (error) => {
+      void this.#internals.failed(endpoint, error);
+    });
   }
 
   #openStream(): void {
     const metadata = new grpc.Metadata();
     metadata.set('user-id', this.userId);
-    const stream = this.#internals.raw.StreamAudio(metadata);
+    const endpoint = this.#endpoint as Endpoint;
+    const stream = endpoint.raw.StreamAudio(metadata);
     this.#stream = stream;
     this.#connectedAt = Date.now();
     stream.on('data', (chunk: AudioChunk) => this.#onAudio(chunk));
@@ -487,7 +543,10 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     stream.on('error', noop);
     stream.on('status', (status: grpc.StatusObject) => {
       const details = status.code === grpc.status.OK ? 'the bridge ended the stream' : status.details;
-      this.#onStreamLost(stream, new BridgeRpcError('StreamAudio', status.code, details));
+      const error = new BridgeRpcError('StreamAudio', status.code, details);
+      // Reported first, so that the bridge's health check is under way before the re-join.
+      if (this.#stream === stream && !this.#isClosed()) void this.#internals.failed(endpoint, error);
+      this.#onStreamLost(stream, error);
     });
     // The first message names the session: only user_id set.
     stream.write({ user_id: this.userId });
@@ -531,6 +590,13 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     if (Date.now() - this.#connectedAt >= this.#stableAfterMs) this.#backoff.reset();
     this.#setState('reconnecting');
     this.#scheduleReconnect(error);
+  }
+
+  /** The client found this session's bridge down: re-join elsewhere, as if the stream broke. */
+  #relocate(error: Error): void {
+    const stream = this.#stream;
+    if (this.#state !== 'connected' || stream === undefined || this.#leaving) return;
+    this.#onStreamLost(stream, error);
   }
 
   #scheduleReconnect(error: Error): void {

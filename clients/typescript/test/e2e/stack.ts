@@ -78,14 +78,32 @@ export function wav(frequency: number, ms: number, rate = 16000): Buffer {
   return out;
 }
 
+/** Options for a LiveKit node other than the single-node default (multi-node tests). */
+export interface LiveKitOptions {
+  /** The key pair; default a fresh one. Nodes of one cluster share it. */
+  keys?: { apiKey: string; secret: string };
+  /** RTC UDP port range; default 56000-56199. */
+  portRange?: [number, number];
+  /** More top-level YAML lines (e.g. `redis:` for multi-node mode, `region:`, `node_selector:`). */
+  extraYaml?: readonly string[];
+  /** Log level; default warn. */
+  logLevel?: string;
+  /** Keep LiveKit's log lines (JSON) in `log`. Default false (discarded). */
+  captureLog?: boolean;
+}
+
 export class LiveKit {
-  readonly apiKey = `API${randomBytes(6).toString('hex')}`;
-  readonly secret = randomBytes(24).toString('hex');
+  readonly apiKey: string;
+  readonly secret: string;
   readonly url: string;
+  /** LiveKit's log lines, with captureLog. */
+  readonly log: string[] = [];
   #process: ChildProcess | undefined;
 
-  constructor(readonly ip: string, readonly port: number) {
+  constructor(readonly ip: string, readonly port: number, readonly options: LiveKitOptions = {}) {
     this.url = `ws://${ip}:${port}`;
+    this.apiKey = options.keys?.apiKey ?? `API${randomBytes(6).toString('hex')}`;
+    this.secret = options.keys?.secret ?? randomBytes(24).toString('hex');
   }
 
   async start(): Promise<void> {
@@ -96,22 +114,34 @@ export class LiveKit {
       `bind_addresses: ["${this.ip}"]`,
       'rtc:',
       `  tcp_port: ${this.port + 1}`,
-      '  port_range_start: 56000',
-      '  port_range_end: 56199',
+      `  port_range_start: ${this.options.portRange?.[0] ?? 56000}`,
+      `  port_range_end: ${this.options.portRange?.[1] ?? 56199}`,
       '  use_external_ip: false',
       `  node_ip: ${this.ip}`,
       'keys:',
       `  ${this.apiKey}: ${this.secret}`,
       'logging:',
-      '  level: warn',
+      `  level: ${this.options.logLevel ?? 'warn'}`,
+      ...(this.options.captureLog === true ? ['  json: true'] : []),
+      ...(this.options.extraYaml ?? []),
       '',
     ].join('\n'));
-    this.#process = spawn(env('LKB_LIVEKIT_SERVER_BIN'), ['--config', config], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const capture = this.options.captureLog === true;
+    const child = spawn(env('LKB_LIVEKIT_SERVER_BIN'), ['--config', config], { stdio: ['ignore', capture ? 'pipe' : 'ignore', capture ? 'pipe' : 'ignore'] });
+    this.#process = child;
+    if (capture) {
+      for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => this.log.push(line));
+    }
     await waitForPort(this.ip, this.port, 20_000);
   }
 
   /** The identities in `room`, from LiveKit's own RoomService (Twirp). */
   async participants(room: string): Promise<string[]> {
+    return (await this.participantInfos(room)).map((p) => p.identity).sort();
+  }
+
+  /** The participants of `room` with their sids (RoomService ListParticipants). */
+  async participantInfos(room: string): Promise<{ identity: string; sid: string }[]> {
     const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
     const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: this.apiKey, nbf: now - 10, exp: now + 600, video: { roomAdmin: true, room } })}`;
@@ -123,8 +153,40 @@ export class LiveKit {
     });
     if (response.status === 404) return [];
     if (!response.ok) throw new Error(`ListParticipants ${room}: HTTP ${response.status} ${await response.text()}`);
-    const json = (await response.json()) as { participants?: { identity: string }[] };
-    return (json.participants ?? []).map((p) => p.identity).sort();
+    const json = (await response.json()) as { participants?: { identity: string; sid: string }[] };
+    return (json.participants ?? []).map((p) => ({ identity: p.identity, sid: p.sid }));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#process) return;
+    this.#process.kill('SIGKILL');
+    await exited(this.#process);
+    this.#process = undefined;
+  }
+}
+
+/** Debian's redis-server (LKB_REDIS_SERVER, else on PATH), no persistence: LiveKit's multi-node bus. */
+export class Redis {
+  readonly address: string;
+  #process: ChildProcess | undefined;
+
+  constructor(readonly ip: string, readonly port: number) {
+    this.address = `${ip}:${port}`;
+  }
+
+  async start(): Promise<void> {
+    const bin = process.env.LKB_REDIS_SERVER || 'redis-server';
+    const child = spawn(bin, ['--bind', this.ip, '--port', String(this.port), '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--logfile', ''], {
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    this.#process = child;
+    const failed = new Promise<never>((_, fail) => {
+      child.once('error', (error) => fail(new Error(`cannot start ${bin} (scripts/test.sh installs Debian's redis-server): ${error.message}`)));
+      child.once('exit', (code) => fail(new Error(`${bin} exited with ${code} before it listened on ${this.address}`)));
+    });
+    failed.catch(() => {});
+    await Promise.race([waitForPort(this.ip, this.port, 10_000), failed]);
+    child.removeAllListeners('exit');
   }
 
   async stop(): Promise<void> {

@@ -44,8 +44,15 @@ export class TestBridge {
   /** PlayAudio calls the client cancelled. */
   playsCancelled = 0;
   join: JoinBehaviour = (request) => ({ success: true, participant_id: `PA_${request.user_id}`, participant_count: 2 });
+  /** How HealthCheck answers: SERVING, NOT_SERVING, or not at all ('hang', like a stalled bridge). */
+  healthAnswer: 'SERVING' | 'NOT_SERVING' | 'hang' = 'SERVING';
+  /** HealthCheck calls received. */
+  healthChecks = 0;
   #server: grpc.Server | undefined;
   readonly #timers = new Set<NodeJS.Timeout>();
+
+  /** `host`: any loopback address (127.0.0.0/8), so that several bridges can share a port. */
+  constructor(readonly host = '127.0.0.1') {}
 
   /** Starts listening (on the previous port when restarting); returns the port. */
   async start(port: number = this.port): Promise<number> {
@@ -53,7 +60,7 @@ export class TestBridge {
     const server = new grpc.Server();
     server.addService(loadBridgeService(), this.#handlers());
     this.port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(`${this.host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(error) : resolve(bound),
       );
     });
@@ -62,7 +69,7 @@ export class TestBridge {
   }
 
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
   get running(): boolean {
@@ -183,6 +190,12 @@ export class TestBridge {
         callback(null, call.request.track_id === 7 ? { success: false, error: 'no such track 7' } : { success: true });
       },
       HealthCheck: (_call, callback) => {
+        this.healthChecks += 1;
+        if (this.healthAnswer === 'hang') return;
+        if (this.healthAnswer === 'NOT_SERVING') {
+          callback(null, { status: 'NOT_SERVING', active_sessions: this.openStreamsCount(), active_streams: this.openStreamsCount(), uptime_seconds: 42 });
+          return;
+        }
         callback(null, { status: 'SERVING', active_sessions: this.openStreamsCount(), active_streams: this.openStreamsCount(), uptime_seconds: 42 });
       },
       GetStatus: (call, callback) => {

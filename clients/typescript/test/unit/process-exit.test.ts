@@ -83,3 +83,18 @@ test('dispose() while a re-join and a playback are in flight: calls are cancelle
   await waitFor('the bridge saw the JoinRoom cancelled', () => bridge.hangingJoins[0]?.cancelled === true);
   await waitFor('the bridge saw the PlayAudio cancelled', () => bridge.playsCancelled === 1);
 });
+
+test('several bridges: dispose() while re-joining after one died; the health checks keep nothing alive', async (t) => {
+  const bridges = [new TestBridge(), new TestBridge()];
+  for (const b of bridges) await b.start();
+  t.after(() => bridges.forEach((b) => b.stop()));
+  const child = startChild(t, bridges.map((b) => b.address).join(','));
+  await waitFor('child joined and playing', () => child.lines.includes('joined') && bridges.some((b) => b.plays.length === 1), 10_000);
+  const home = bridges.find((b) => b.openStreams('child-user').length === 1) as TestBridge;
+  const other = bridges.find((b) => b !== home) as TestBridge;
+  other.join = () => 'hang';
+  home.stop();
+  await waitFor('the re-join is in flight at the other bridge', () => other.hangingJoins.length === 1, 5000);
+  await disposeAndExpectExit(child, t);
+  await waitFor('the bridge saw the JoinRoom cancelled', () => other.hangingJoins[0]?.cancelled === true);
+});
