@@ -118,9 +118,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private final Map<String, AudioTrack> subscribedAudio = new HashMap<>();
 
   // Reconnection.
-  private long reconnectDeadlineNanos;
-  private int reconnectAttempts;
-  private String lastReconnectError = "";
+  private final ReconnectPolicy reconnect;
 
   /** A local track and what it is bound to in the current join. */
   private static final class Publication {
@@ -143,6 +141,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
     this.options = options;
     this.listener = listener == null ? new RoomListener() {} : listener;
     this.exec = new SerializingExecutor(rtc.workers(), 10_000, "room");
+    this.reconnect = new ReconnectPolicy(options.maxReconnectAttempts(), options.reconnectTimeout(), options.connectTimeout(), System::nanoTime);
     this.callbacks = new SerializingExecutor(rtc.workers(), 10_000, "room-callbacks");
   }
 
@@ -488,20 +487,27 @@ final class RoomEngine implements RoomRegistry.Closeable {
     if (state != ConnectionState.CONNECTED) return;
     log.warn("connection to room '{}' lost: {}; reconnecting", roomName, why);
     setState(ConnectionState.RECONNECTING, why);
-    reconnectDeadlineNanos = System.nanoTime() + options.reconnectTimeout().toNanos();
-    reconnectAttempts = 0;
-    lastReconnectError = why;
-    if (publisher != null && subscriber != null && !localSid.isEmpty() && options.maxReconnectAttempts() > 0) {
-      resumeAttempt();
-    } else {
-      teardownTransports(false);
-      reconnectAttempt();
+    boolean canResume = publisher != null && subscriber != null && !localSid.isEmpty();
+    ReconnectPolicy.Decision next = reconnect.lost(why, canResume);
+    if (!(next instanceof ReconnectPolicy.Resume)) teardownTransports(false);
+    follow(next);
+  }
+
+  /** Carries out the policy's decision. */
+  private void follow(ReconnectPolicy.Decision decision) {
+    switch (decision) {
+      case ReconnectPolicy.Resume r -> resumeAttempt(r.timeout());
+      case ReconnectPolicy.Rejoin r -> rejoinAttempt(r.timeout());
+      case ReconnectPolicy.RejoinAfter r ->
+          rtc.timers().schedule(() -> submit(() -> {
+            if (!closed && state == ConnectionState.RECONNECTING) follow(reconnect.rejoinNow());
+          }, null), r.delay().toMillis(), TimeUnit.MILLISECONDS);
+      case ReconnectPolicy.GiveUp g -> giveUp(g.reason());
     }
   }
 
   /** First try after a loss: keep the transports, reconnect the signal, restart ICE. */
-  private void resumeAttempt() {
-    reconnectAttempts++;
+  private void resumeAttempt(Duration timeout) {
     if (pingTask != null) {
       pingTask.cancel(false);
       pingTask = null;
@@ -512,8 +518,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
     }
     awaitingResume = true;
     CompletableFuture<Void> resumed = new CompletableFuture<>();
-    long remainingMs = TimeUnit.NANOSECONDS.toMillis(reconnectDeadlineNanos - System.nanoTime());
-    startAttempt(resumed, Duration.ofMillis(Math.max(500, Math.min(options.connectTimeout().toMillis(), remainingMs))), true);
+    startAttempt(resumed, timeout, true);
     resumed.whenComplete((v, error) -> submit(() -> {
       awaitingResume = false;
       if (closed || state != ConnectionState.RECONNECTING) return;
@@ -522,43 +527,27 @@ final class RoomEngine implements RoomRegistry.Closeable {
         flushPendingData();
         return;
       }
-      lastReconnectError = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
-      log.info("resume failed ({}); rejoining", lastReconnectError);
+      String why = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
+      log.info("resume failed ({}); rejoining", why);
       teardownTransports(false);
-      reconnectAttempt();
+      follow(reconnect.resumeFailed(why));
     }, null));
   }
 
-  private void reconnectAttempt() {
+  private void rejoinAttempt(Duration timeout) {
     if (closed || state != ConnectionState.RECONNECTING) return;
-    long remainingMs = TimeUnit.NANOSECONDS.toMillis(reconnectDeadlineNanos - System.nanoTime());
-    if (reconnectAttempts >= options.maxReconnectAttempts() || remainingMs <= 0) {
-      giveUp("reconnection gave up after " + reconnectAttempts + " attempts over "
-          + options.reconnectTimeout().toSeconds() + " s; last error: " + lastReconnectError);
-      return;
-    }
-    reconnectAttempts++;
     CompletableFuture<Void> rejoin = new CompletableFuture<>();
-    Duration timeout = Duration.ofMillis(Math.max(500, Math.min(options.connectTimeout().toMillis(), remainingMs)));
     startAttempt(rejoin, timeout);
     rejoin.whenComplete((v, error) -> submit(() -> {
       if (closed || state != ConnectionState.RECONNECTING) return;
       if (error == null) {
-        log.info("rejoined room '{}' after {} attempt(s)", roomName, reconnectAttempts);
-        setState(ConnectionState.CONNECTED, "rejoined after " + reconnectAttempts + " attempt(s)");
+        log.info("rejoined room '{}' after {} attempt(s)", roomName, reconnect.attempts());
+        setState(ConnectionState.CONNECTED, "rejoined after " + reconnect.attempts() + " attempt(s)");
         flushPendingData();
         return;
       }
-      lastReconnectError = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
       teardownTransports(false);
-      long backoffMs = Math.min(2_000, 250L << Math.min(reconnectAttempts - 1, 3));
-      long left = TimeUnit.NANOSECONDS.toMillis(reconnectDeadlineNanos - System.nanoTime());
-      if (left <= backoffMs) {
-        giveUp("reconnection gave up after " + reconnectAttempts + " attempts over "
-            + options.reconnectTimeout().toSeconds() + " s; last error: " + lastReconnectError);
-        return;
-      }
-      rtc.timers().schedule(() -> submit(this::reconnectAttempt, null), backoffMs, TimeUnit.MILLISECONDS);
+      follow(reconnect.rejoinFailed(ConnectFailures.classifyWithoutAsking(error, urls).getMessage()));
     }, null));
   }
 
