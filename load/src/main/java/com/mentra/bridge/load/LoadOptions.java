@@ -31,8 +31,11 @@ final class LoadOptions {
                                unaccounted drop
         --sample D             sampling interval (default 1s; with --soak 30s)
         --warmup D             soak samples ignored by the fits (default duration/3, at most 10m)
-        --max-rss-slope MB     soak gate, MB per hour (default 2)
+        --max-rss-slope MB     soak gate, MB per hour (default 2; off: report only, for runs too short
+                               for the JVM's own heap sizing to settle)
         --join-concurrency C   JoinRooms in flight at once (default 8)
+        --quiet-below CORES    first wait (at most 15 min) until the whole machine is busy with fewer
+                               than CORES for 5 s: other work on shared cores distorts the figures
         --out DIR              output directory (default load/target/runs/<time>)
         --label TEXT           a name for the run, in the output and the plot
       What to run against:
@@ -60,6 +63,7 @@ final class LoadOptions {
   Duration warmup;
   double maxRssSlopeMbPerHour = 2;
   int joinConcurrency = 8;
+  double quietBelow;
   Path out;
   String label = "";
   String bridgeAddress;
@@ -148,9 +152,10 @@ final class LoadOptions {
         case "--duration" -> duration = duration(v);
         case "--sample" -> sample = duration(v);
         case "--warmup" -> warmup = duration(v);
-        case "--max-rss-slope" -> maxRssSlopeMbPerHour = Double.parseDouble(v);
+        case "--max-rss-slope" -> maxRssSlopeMbPerHour = v.equals("off") ? Double.POSITIVE_INFINITY : Double.parseDouble(v);
         case "--join-concurrency" -> joinConcurrency = Math.max(1, Integer.parseInt(v));
         case "--out" -> out = Path.of(v);
+        case "--quiet-below" -> quietBelow = Double.parseDouble(v);
         case "--label" -> label = v;
         case "--bridge" -> bridgeAddress = v;
         case "--bridge-pid" -> bridgePid = Long.parseLong(v);

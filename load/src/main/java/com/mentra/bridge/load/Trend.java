@@ -28,21 +28,17 @@ final class Trend {
   }
 
   /**
-   * Median of the last third minus median of the first third: how much a count grew over the
-   * window, ignoring spikes (a playback track's encoder thread comes and goes) but not a step
-   * that stays.
+   * How far a count rose to stay: the lowest value of the last third of the samples minus the
+   * highest of the first third. Positive only when every late sample exceeds every early one, so
+   * threads that come and go (a playback track's encoder, a pool's idle worker) are no growth, but
+   * a thread or descriptor that leaked and stayed is.
    */
-  static double medianGrowth(double[] y) {
+  static double steadyGrowth(double[] y) {
     int n = y.length;
-    if (n < 3) return n == 2 ? y[1] - y[0] : 0;
+    if (n < 2) return 0;
     int third = Math.max(1, n / 3);
-    return median(Arrays.copyOfRange(y, n - third, n)) - median(Arrays.copyOfRange(y, 0, third));
-  }
-
-  static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    int n = s.length;
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    double firstMax = Arrays.stream(y, 0, third).max().getAsDouble();
+    double lastMin = Arrays.stream(y, n - third, n).min().getAsDouble();
+    return lastMin - firstMax;
   }
 }

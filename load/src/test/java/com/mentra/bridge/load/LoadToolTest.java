@@ -18,10 +18,11 @@ class LoadToolTest {
     double[] t = {0, 900, 1800, 2700, 3600};
     assertThat(Trend.slopePerHour(t, new double[] {100, 100.5, 101, 101.5, 102})).isCloseTo(2.0, within(1e-9));
     assertThat(Trend.slopePerHour(t, new double[] {5, 5, 5, 5, 5})).isZero();
-    // A spike that goes away is no growth; a step that stays is.
-    assertThat(Trend.medianGrowth(new double[] {60, 60, 60, 75, 60, 60, 60, 60, 60})).isZero();
-    assertThat(Trend.medianGrowth(new double[] {60, 60, 60, 60, 60, 60, 61, 61, 61})).isEqualTo(1.0);
-    assertThat(Trend.medianGrowth(new double[] {61, 61, 61, 60, 60, 60, 60, 60, 60})).isEqualTo(-1.0);
+    // Threads that come and go are no growth; one that appears and stays is.
+    assertThat(Trend.steadyGrowth(new double[] {60, 60, 60, 75, 60, 60, 60, 61, 60})).isLessThanOrEqualTo(0);
+    assertThat(Trend.steadyGrowth(new double[] {60, 61, 60, 60, 60, 60, 61, 61, 61})).isLessThanOrEqualTo(0);
+    assertThat(Trend.steadyGrowth(new double[] {60, 60, 60, 60, 61, 61, 61, 61, 61})).isEqualTo(1.0);
+    assertThat(Trend.steadyGrowth(new double[] {61, 61, 61, 60, 60, 60, 60, 60, 60})).isEqualTo(-1.0);
   }
 
   @Test
