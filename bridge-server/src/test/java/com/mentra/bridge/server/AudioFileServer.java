@@ -104,7 +104,7 @@ final class AudioFileServer implements AutoCloseable {
     }
   }
 
-  private void serve(String path, String type, byte[] body) {
+  void serve(String path, String type, byte[] body) {
     server.createContext(path, (HttpExchange ex) -> {
       ex.getResponseHeaders().add("Content-Type", type);
       ex.sendResponseHeaders(200, body.length);
