@@ -31,6 +31,8 @@ WORKDIR /src
 # sources) is packaged once, which resolves exactly what the real build resolves, protoc included.
 # This layer is rebuilt only when a POM or the .proto changes.
 COPY pom.xml ./
+COPY core/pom.xml core/
+COPY load/pom.xml load/
 COPY audio/pom.xml audio/
 COPY livekit-rtc/pom.xml livekit-rtc/
 COPY bridge-server/pom.xml bridge-server/
@@ -40,6 +42,8 @@ RUN mvn -B -ntp -q -Dmaven.test.skip=true -pl bridge-server -am package \
  && rm -rf */target
 
 # Sources: offline, so the build uses only what the layer above fetched.
+COPY core/src/main core/src/main
+COPY load/src/main load/src/main
 COPY audio/src/main audio/src/main
 COPY livekit-rtc/src/main livekit-rtc/src/main
 COPY test-support/src/main test-support/src/main
