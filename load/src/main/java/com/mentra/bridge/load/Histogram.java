@@ -63,6 +63,16 @@ final class Histogram {
     maxMicros = Long.MIN_VALUE;
   }
 
+  /** Adds this histogram's counts to {@code into}, keeping them here too. */
+  synchronized void addTo(Histogram into) {
+    synchronized (into) {
+      for (int i = 0; i < BUCKETS; i++) into.counts[i] += counts[i];
+      into.total += total;
+      into.negative += negative;
+      if (maxMicros > into.maxMicros) into.maxMicros = maxMicros;
+    }
+  }
+
   /** A copy, for reading an interval while recording goes on. */
   synchronized Histogram snapshotAndReset() {
     Histogram copy = new Histogram();

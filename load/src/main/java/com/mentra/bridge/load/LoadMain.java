@@ -57,6 +57,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class LoadMain {
   private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+  /** An interval is quiet when the machine's work outside this run stayed below this many cores. */
+  static final double QUIET_OTHER_CORES = 0.3;
   private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final LoadOptions o;
@@ -64,6 +66,9 @@ public final class LoadMain {
   private final List<Sample> samples = new ArrayList<>();
   private final Histogram downInterval = new Histogram();
   private final Histogram downTotal = new Histogram();
+  /** Phone -> client latency over the intervals in which other work used less than QUIET_OTHER_CORES of the machine. */
+  private final Histogram downQuiet = new Histogram();
+  private long quietIntervals;
   private final Histogram upInterval = new Histogram();
   private final Histogram upTotal = new Histogram();
   private final Histogram joinMs = new Histogram();
@@ -76,6 +81,8 @@ public final class LoadMain {
   private final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<Session> sessions = new ArrayList<>();
   private volatile boolean loadRunning;
+  /** The bridge's busiest threads over the load, by name. */
+  private List<Map<String, Object>> hotThreads = List.of();
 
   private LoadMain(LoadOptions o) throws IOException {
     this.o = o;
@@ -246,6 +253,7 @@ public final class LoadMain {
       List<Context.CancellableContext> playContexts = java.util.Collections.synchronizedList(new ArrayList<>());
       List<Thread> players = new ArrayList<>();
       loadRunning = true;
+      java.util.Map<Long, Object[]> threadsAtStart = bridgePid == null ? null : Proc.threadTicks(bridgePid);
       long loadStartNanos = System.nanoTime();
       if (o.pps > 0) phones.startSending(o.pps);
       if (o.uplinkSessions() > 0) startUplink(uplink);
@@ -258,6 +266,7 @@ public final class LoadMain {
           o.sessions, o.pps, o.bytes, o.uplinkSessions(), o.playSessions(), o.listeners(), human(o.duration.toMillis() / 1000.0));
       sampleLoop(bridgePid, localLiveKit == null ? null : localLiveKit.pid(), phones, loadStartNanos);
       double loadSeconds = (System.nanoTime() - loadStartNanos) / 1e9;
+      hotThreads = threadsAtStart == null ? List.of() : Proc.hotThreads(threadsAtStart, Proc.threadTicks(bridgePid), loadSeconds, 12);
 
       // ---- stop and account for every packet
       loadRunning = false;
@@ -466,6 +475,11 @@ public final class LoadMain {
           cores(lk, lkPrev), cores(ph, phonesPrev), cores(me, selfPrev), machineCores,
           (sent - sentPrev) / dt, (got - receivedPrev) / dt, sent, got,
           down.percentileMs(50), down.percentileMs(99), down.maxMs(), up.percentileMs(50), up.percentileMs(99), up.maxMs());
+      double other = s.machineCores() - finiteOr0(s.bridgeCores()) - finiteOr0(s.livekitCores()) - finiteOr0(s.phonesCores()) - finiteOr0(s.driverCores());
+      if (other < QUIET_OTHER_CORES) {
+        down.addTo(downQuiet);
+        quietIntervals++;
+      }
       down.drainInto(downTotal);
       up.drainInto(upTotal);
       samples.add(s);
@@ -672,6 +686,10 @@ public final class LoadMain {
         "join_ms", Map.of("p50", round(phones.joinMs.percentileMs(50), 1), "p99", round(phones.joinMs.percentileMs(99), 1)),
         "disconnects", phones.disconnects()));
     m.put("down_ms", latencies(downTotal));
+    Map<String, Object> quiet = new LinkedHashMap<>(latencies(downQuiet));
+    quiet.put("intervals", quietIntervals);
+    quiet.put("of", samples.size());
+    m.put("down_ms_quiet", quiet);
     m.put("up_ms", latencies(upTotal));
     Map<String, Object> join = new LinkedHashMap<>(latencies(joinMs));
     join.put("failed", joinFailures);
@@ -695,6 +713,7 @@ public final class LoadMain {
       }
       m.put("uplink", Map.of("chunks_sent", chunks, "sent_while_not_ready", notReady, "listener_bursts_unmatched", unmatchedBursts.get()));
     }
+    m.put("bridge_threads_cpu", hotThreads);
     if (bridge != null) {
       long warnings = 0;
       long errors = 0;
@@ -773,12 +792,14 @@ public final class LoadMain {
     say("machine          %.2f cores busy, of which %.2f not this run's (load driver %.3f)", (Double) s.get("machine_cores_avg"),
         (Double) s.get("other_cores_avg"), (Double) s.get("driver_cores_avg"));
     say("phone->client ms %s", s.get("down_ms"));
+    say("  same, over the intervals in which other work used < %.1f cores: %s", QUIET_OTHER_CORES, s.get("down_ms_quiet"));
     if (o.listeners() > 0) say("client->listener ms %s", s.get("up_ms"));
     say("JoinRoom ms      %s", s.get("join_ms"));
     say("drops            %s", s.get("drops"));
     if (s.containsKey("plays")) say("plays            %s", s.get("plays"));
     if (s.containsKey("uplink")) say("uplink           %s", s.get("uplink"));
     if (s.containsKey("bridge_log")) say("bridge log       %s", s.get("bridge_log"));
+    say("bridge CPU by thread (cores over the load) %s", hotThreads.stream().map(h -> h.get("thread") + " x" + h.get("count") + " " + h.get("cores")).toList());
     if (s.containsKey("soak")) say("soak slopes      %s", s.get("soak"));
     if (!problems.isEmpty()) say("problems (%d): %s", problems.size(), problems.subList(0, Math.min(5, problems.size())));
   }
@@ -878,6 +899,10 @@ public final class LoadMain {
     m.put("p99", round(h.percentileMs(99), 1));
     m.put("max", round(h.maxMs(), 1));
     return m;
+  }
+
+  private static double finiteOr0(double v) {
+    return Double.isFinite(v) ? v : 0;
   }
 
   private static double cores(Proc now, Proc before) {
