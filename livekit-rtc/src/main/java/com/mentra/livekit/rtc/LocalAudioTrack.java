@@ -5,8 +5,10 @@ import java.util.Objects;
 
 /**
  * An audio track this participant publishes. Feed it 10 ms frames of 16-bit PCM in real time
- * (the caller paces; see the audio module's clock). Any common rate (8, 16, 24, 44.1, 48 kHz),
- * mono or stereo; libwebrtc resamples for the Opus encoder.
+ * (the caller paces; see the audio module's clock), silence included: RTP timestamps count the
+ * samples pushed, so a track left unfed during a pause has receivers' jitter buffers grow. Any
+ * common rate (8, 16, 24, 44.1, 48 kHz), mono or stereo; libwebrtc resamples for the Opus encoder,
+ * and applies no other processing (no gain control, noise suppression or filtering).
  *
  * <p>Thread-safe: frames may be pushed from any one thread at a time while the room reconnects or
  * unpublishes; frames pushed after {@link #unpublish()} are ignored. Owned by its {@link Room}.
@@ -17,6 +19,7 @@ public final class LocalAudioTrack {
   private final NativeAudioSender sender;
   private final Room room;
   private volatile String sid;
+  private volatile boolean subscribed;
 
   LocalAudioTrack(Room room, String cid, LocalAudioTrackOptions options, NativeAudioSender sender) {
     this.room = room;
@@ -44,6 +47,18 @@ public final class LocalAudioTrack {
   }
 
   /**
+   * Whether anyone can hear this track yet: LiveKit has attached its first subscriber (the server's
+   * "track subscribed" signal, sent once the subscriber's transport forwards the track), or nobody
+   * else is in the room. Audio pushed before that reaches no one, and a listener attached in the
+   * middle of a sound hears its first 100-200 ms 10-15 dB low (its Opus decoder starts without the
+   * previous packets' band energies), so a caller holds a fresh track's first sound until this is
+   * true (for a bounded time).
+   */
+  public boolean listening() {
+    return subscribed || room.remoteParticipants().isEmpty();
+  }
+
+  /**
    * Pushes one 10 ms frame.
    *
    * @param samples {@code sampleRate / 100 * channels} interleaved samples
@@ -62,7 +77,10 @@ public final class LocalAudioTrack {
     sender.push(samples, sampleRate, channels, frames);
   }
 
-  /** Stops publishing; idempotent. Same as {@link Room#unpublish(LocalAudioTrack)}. */
+  /**
+   * Stops publishing; idempotent. Same as {@link Room#unpublish(LocalAudioTrack)}. Frames pushed
+   * once this returns are ignored.
+   */
   public void unpublish() {
     room.unpublish(this);
   }
@@ -73,5 +91,9 @@ public final class LocalAudioTrack {
 
   void setSid(String sid) {
     this.sid = sid;
+  }
+
+  void markSubscribed() {
+    subscribed = true;
   }
 }

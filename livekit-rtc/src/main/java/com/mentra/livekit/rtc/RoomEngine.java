@@ -239,6 +239,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
   }
 
   void unpublish(LocalAudioTrack track) {
+    track.sender().stop(); // no push from here on, and none in flight while the sender is detached
     submit(() -> {
       Publication publication = publications.remove(track.cid());
       if (publication == null) return;
@@ -454,7 +455,14 @@ final class RoomEngine implements RoomRegistry.Closeable {
     lossyOut = null;
     for (Publication publication : publications.values()) {
       // Detach the track first: a sender holding it keeps the native track alive past dispose.
-      if (publication.sender != null && publisher != null) publisher.removeTrack(publication.sender);
+      if (publication.sender != null && publisher != null) {
+        RTCRtpSender sender = publication.sender;
+        PeerTransport transport = publisher;
+        publication.track.sender().withPushesPaused(() -> {
+          transport.removeTrack(sender);
+          return null;
+        });
+      }
       publication.sender = null;
     }
     if (publisher != null) publisher.close();
@@ -588,6 +596,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       }
       case TRACK_PUBLISHED -> onTrackPublished(message.getTrackPublished().getCid(), message.getTrackPublished().getTrack());
       case TRACK_UNPUBLISHED -> log.info("server unpublished our track {}", message.getTrackUnpublished().getTrackSid());
+      case TRACK_SUBSCRIBED -> onTrackSubscribedByOthers(message.getTrackSubscribed().getTrackSid());
       case LEAVE -> onServerLeave(message.getLeave());
       case PONG, PONG_RESP -> lastPongNanos = System.nanoTime();
       case REFRESH_TOKEN -> token = message.getRefreshToken();
@@ -651,10 +660,19 @@ final class RoomEngine implements RoomRegistry.Closeable {
     if (publication == null || publisher == null) return;
     publication.track.setSid(info.getSid());
     if (publication.sender == null) {
-      publication.sender = publisher.addSendOnlyTrack(publication.track.sender().track(), List.of(localSid + "|" + cid));
+      PeerTransport transport = publisher;
+      publication.sender = publication.track.sender().withPushesPaused(
+          () -> transport.addSendOnlyTrack(publication.track.sender().track(), List.of(localSid + "|" + cid)));
       publisher.negotiate(false);
     }
     if (!publication.published.isDone()) publication.published.complete(publication.track);
+  }
+
+  /** The server attached the first subscriber to our track {@code sid}: audio pushed now is heard. */
+  private void onTrackSubscribedByOthers(String sid) {
+    for (Publication publication : publications.values()) {
+      if (sid.equals(publication.track.sid())) publication.track.markSubscribed();
+    }
   }
 
   // ---------------------------------------------------------------- data

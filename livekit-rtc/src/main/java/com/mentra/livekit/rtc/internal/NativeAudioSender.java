@@ -3,18 +3,27 @@ package com.mentra.livekit.rtc.internal;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.CustomAudioSource;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
 /**
  * A libwebrtc audio track fed with PCM pushed from Java. Owns its native source and track;
  * {@link #dispose()} is idempotent and waits for an in-flight push, so no push touches freed
  * memory. Thread-safe.
+ *
+ * <p>webrtc-java's {@code CustomAudioSource} (0.14) walks its list of sinks on every push without
+ * a lock, and libwebrtc adds or removes a sink when the track is attached to or detached from a
+ * peer connection's sender. Since a published track is pushed every 10 ms (silence included), the
+ * room attaches and detaches it only through {@link #withPushesPaused}, which excludes pushes.
  */
 public final class NativeAudioSender {
   private final CustomAudioSource source;
   private final AudioTrack track;
   private final String trackId;
+  private final ReentrantLock lock = new ReentrantLock();
   private byte[] scratch = new byte[0];
+  private boolean stopped;
   private boolean disposed;
 
   public NativeAudioSender(PeerConnectionFactory factory, String trackId) {
@@ -27,29 +36,62 @@ public final class NativeAudioSender {
     return track;
   }
 
-  /** Pushes one frame of interleaved samples; ignored after dispose. */
-  public synchronized void push(short[] samples, int sampleRate, int channels, int frames) {
-    if (disposed) return;
-    int bytes = samples.length * 2;
-    if (scratch.length != bytes) scratch = new byte[bytes];
-    for (int i = 0, j = 0; i < samples.length; i++, j += 2) {
-      short s = samples[i];
-      scratch[j] = (byte) s;
-      scratch[j + 1] = (byte) (s >> 8);
+  /**
+   * Pushes one frame of interleaved samples; ignored after {@link #stop()} or {@link #dispose()},
+   * and dropped (never blocking the caller) while the track is being attached or detached.
+   */
+  public void push(short[] samples, int sampleRate, int channels, int frames) {
+    if (!lock.tryLock()) return;
+    try {
+      if (stopped || disposed) return;
+      int bytes = samples.length * 2;
+      if (scratch.length != bytes) scratch = new byte[bytes];
+      for (int i = 0, j = 0; i < samples.length; i++, j += 2) {
+        short s = samples[i];
+        scratch[j] = (byte) s;
+        scratch[j + 1] = (byte) (s >> 8);
+      }
+      source.pushAudio(scratch, 16, sampleRate, channels, frames);
+    } finally {
+      lock.unlock();
     }
-    source.pushAudio(scratch, 16, sampleRate, channels, frames);
   }
 
-  public synchronized void dispose() {
-    if (disposed) return;
-    disposed = true;
+  /** Runs {@code action} (attaching or detaching the track) with no push in flight or starting. */
+  public <T> T withPushesPaused(Supplier<T> action) {
+    lock.lock();
     try {
-      track.dispose();
-      source.dispose();
-    } catch (Error e) {
-      // webrtc-java throws Error when a peer connection still references the track; leaking one
-      // track is better than failing the caller's close.
-      LoggerFactory.getLogger(NativeAudioSender.class).warn("audio track {} still referenced; not freed: {}", trackId, e.getMessage());
+      return action.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Ignores every later push; once this returns no push is in flight. Idempotent. */
+  public void stop() {
+    lock.lock();
+    try {
+      stopped = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public void dispose() {
+    lock.lock();
+    try {
+      if (disposed) return;
+      disposed = true;
+      try {
+        track.dispose();
+        source.dispose();
+      } catch (Error e) {
+        // webrtc-java throws Error when a peer connection still references the track; leaking one
+        // track is better than failing the caller's close.
+        LoggerFactory.getLogger(NativeAudioSender.class).warn("audio track {} still referenced; not freed: {}", trackId, e.getMessage());
+      }
+    } finally {
+      lock.unlock();
     }
   }
 }
