@@ -258,6 +258,8 @@ function attach(rec, track, pub, p) {
   })();
 }
 
+const LOUD_RUN_GAP_MS = 300;
+
 function onFrame(rec, frame) {
   const now = Date.now();
   if (rec.firstFrameAtMs === 0) rec.firstFrameAtMs = now;
@@ -278,6 +280,15 @@ function onFrame(rec, frame) {
   if (Math.sqrt(sum / Math.max(1, data.length)) > 327.68) {
     if (rec.firstLoudAtMs === 0) rec.firstLoudAtMs = now;
     rec.lastLoudAtMs = now;
+    // Runs of loud frames with at least LOUD_RUN_GAP_MS of quieter audio between them (counted in
+    // samples, so a late delivery does not split a sound): each sound's arrival and end.
+    const run = rec.loudRuns[rec.loudRuns.length - 1];
+    if (!run || rec.samples - run.endSample >= (LOUD_RUN_GAP_MS * rec.sampleRate * rec.channels) / 1000) {
+      if (rec.loudRuns.length < 1000) rec.loudRuns.push({ startAtMs: now, endAtMs: now, startSample: rec.samples, endSample: rec.samples + data.length });
+    } else {
+      run.endAtMs = now;
+      run.endSample = rec.samples + data.length;
+    }
   }
   rec.chunks.push(Buffer.from(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
   rec.samples += data.length;
@@ -410,7 +421,7 @@ const commands = {
     recording = {
       identity: args.identity || null, path, sampleRate, channels,
       chunks: [], samples: 0, firstFrameAtMs: 0, firstLoudAtMs: 0, lastLoudAtMs: 0,
-      reader: null, done: false, trackSid: null, attachedTrackSids: [], endedAtMs: 0, gapFilledMs: 0,
+      reader: null, done: false, trackSid: null, attachedTrackSids: [], endedAtMs: 0, gapFilledMs: 0, loudRuns: [],
     };
     return { recording: true, attached: attachExisting(recording) };
   },
@@ -425,7 +436,7 @@ const commands = {
     return {
       path: rec.path, samples: rec.samples, frames: rec.samples / rec.channels, sampleRate: rec.sampleRate, channels: rec.channels,
       firstFrameAtMs: rec.firstFrameAtMs, firstLoudAtMs: rec.firstLoudAtMs, lastLoudAtMs: rec.lastLoudAtMs,
-      identity: rec.identity, trackSids: rec.attachedTrackSids, gapFilledMs: rec.gapFilledMs,
+      identity: rec.identity, trackSids: rec.attachedTrackSids, gapFilledMs: rec.gapFilledMs, loudRuns: rec.loudRuns,
     };
   },
 

@@ -73,10 +73,10 @@ public final class TestPeer implements AutoCloseable {
    * times channels). The *AtMs fields are the peer's wall clock (ms since the epoch, 0 if never)
    * when frames arrived: the first frame, and the first and last frames louder than -40 dBFS.
    * {@code gapFilledMs} is silence written for time between two recorded tracks, when no track
-   * delivered frames.
+   * delivered frames. {@code loudRuns}: each sound's arrival and end (see {@link LoudRun}).
    */
   public record Recording(Path path, long samples, int sampleRate, long firstFrameAtMs, long firstLoudAtMs, long lastLoudAtMs,
-      int channels, String identity, long gapFilledMs) {
+      int channels, String identity, long gapFilledMs, List<LoudRun> loudRuns) {
     /** The recorded audio. */
     public Wav.Audio read() {
       try {
@@ -85,6 +85,21 @@ public final class TestPeer implements AutoCloseable {
         throw new IllegalStateException("cannot read the recording " + path, e);
       }
     }
+  }
+
+  /**
+   * A run of frames above -40 dBFS, separated from the next by at least 300 ms of recorded audio: one sound as the
+   * peer received it. {@code *AtMs}: the peer's wall clock when its first and last loud frames
+   * arrived; {@code *Sample}: where they are in the recording (interleaved samples, end exclusive).
+   */
+  public record LoudRun(long startAtMs, long endAtMs, long startSample, long endSample) {}
+
+  private static List<LoudRun> loudRuns(JsonNode runs) {
+    List<LoudRun> out = new ArrayList<>();
+    for (JsonNode run : runs) {
+      out.add(new LoudRun(run.path("startAtMs").asLong(), run.path("endAtMs").asLong(), run.path("startSample").asLong(), run.path("endSample").asLong()));
+    }
+    return List.copyOf(out);
   }
 
   /** What {@code join} answered: the peer's own identity and sid, and who was already there. */
@@ -332,7 +347,7 @@ public final class TestPeer implements AutoCloseable {
     JsonNode r = call("stopRecording", Map.of(), DEFAULT_TIMEOUT);
     return new Recording(Path.of(r.get("path").asText()), r.get("samples").asLong(), r.get("sampleRate").asInt(),
         r.get("firstFrameAtMs").asLong(), r.get("firstLoudAtMs").asLong(), r.get("lastLoudAtMs").asLong(),
-        r.path("channels").asInt(1), r.path("identity").asText(null), r.path("gapFilledMs").asLong());
+        r.path("channels").asInt(1), r.path("identity").asText(null), r.path("gapFilledMs").asLong(), loudRuns(r.path("loudRuns")));
   }
 
   /** Unpublishes and leaves the room; the process stays until {@link #close()}. */
