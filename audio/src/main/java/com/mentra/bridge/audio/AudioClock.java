@@ -10,14 +10,17 @@ import org.slf4j.LoggerFactory;
  * One 10 ms tick for the whole process: every paced audio stream (uplink PCM, playback) is
  * driven from this single platform thread instead of a timer per stream.
  *
- * <p>Ticks follow an absolute schedule so they do not drift; after a stall the clock catches up
- * by at most {@link #MAX_CATCH_UP_TICKS} back-to-back ticks and then skips ahead, so listeners
- * never get a burst of stale ticks. Listeners must not block; one that throws is logged and keeps
- * its registration. Thread-safe; {@link #close()} is idempotent.
+ * <p>Ticks follow an absolute schedule so they do not drift; after a stall (GC, a busy machine)
+ * the clock delivers the missed ticks back to back, up to {@link #MAX_CATCH_UP_TICKS} (500 ms), and
+ * skips ahead only beyond that. Catching up keeps every published track's RTP timestamps on the
+ * wall clock: a skipped tick is 10 ms missing from a track's timeline for good, which a
+ * listener's jitter buffer takes for a late packet and answers with a higher delay. Listeners
+ * must not block; one that throws is logged and keeps its registration. Thread-safe; {@link
+ * #close()} is idempotent.
  */
 public final class AudioClock implements AutoCloseable {
   public static final long TICK_NANOS = 10_000_000L;
-  static final int MAX_CATCH_UP_TICKS = 5;
+  static final int MAX_CATCH_UP_TICKS = 50;
   private static final Logger log = LoggerFactory.getLogger(AudioClock.class);
 
   /** Called every 10 ms on the clock thread. */

@@ -72,6 +72,11 @@ public final class PacedPcmBuffer {
     offer(samples, 0, samples.length);
   }
 
+  /** Whether {@link #poll10ms()} would return a frame now (prebuffered, or playing with 10 ms left); changes nothing. */
+  public synchronized boolean ready() {
+    return size >= (playing ? frameSamples : Math.max(prebuffer, frameSamples));
+  }
+
   /** The next 10 ms frame, or null while prebuffering or on underrun. */
   public synchronized short[] poll10ms() {
     if (!playing) {

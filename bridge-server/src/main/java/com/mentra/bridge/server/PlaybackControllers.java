@@ -57,6 +57,11 @@ final class PlaybackControllers {
       }
 
       @Override
+      public boolean listening() {
+        return track.listening();
+      }
+
+      @Override
       public void close() {
         track.unpublish();
       }

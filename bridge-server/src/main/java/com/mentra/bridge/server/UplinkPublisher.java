@@ -3,6 +3,7 @@ package com.mentra.bridge.server;
 import com.mentra.bridge.audio.AudioClock;
 import com.mentra.bridge.audio.PacedPcmBuffer;
 import com.mentra.bridge.audio.Resampler;
+import com.mentra.bridge.audio.TrackCadence;
 import com.mentra.livekit.rtc.LocalAudioTrack;
 import com.mentra.livekit.rtc.LocalAudioTrackOptions;
 import com.mentra.livekit.rtc.Room;
@@ -13,12 +14,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Client-to-room audio for one session: PCM from StreamAudio, at whatever rate and channel count
  * each chunk declares, goes through a bounded jitter buffer and is pushed into a published track
- * in real time by the shared {@link AudioClock}. The track is published on the first audio.
- * Rates whose 10 ms is not a whole number of samples (22.05, 11.025 kHz) are resampled to 48 kHz.
+ * in real time by the shared {@link AudioClock}. The track is published on the first audio; from
+ * then on it gets a frame on every tick, silence when the buffer has none, so its timestamps
+ * follow the wall clock through the client's pauses, and each talk spurt starts cleanly (see
+ * {@link TrackCadence}). Rates whose 10 ms is not a whole number of samples (22.05, 11.025 kHz)
+ * are resampled to 48 kHz.
  * Thread-safe: one writer (the stream's inbound thread) and the clock thread.
  */
 final class UplinkPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UplinkPublisher.class);
+  /** How long the fresh track holds the first audio for a listener to attach, at most. */
+  static final int FRESH_TRACK_MAX_HOLD_MS = 500;
 
   private final Room room;
   private final String trackName;
@@ -31,6 +37,7 @@ final class UplinkPublisher implements AutoCloseable {
   private int inChannels;
   private Resampler resampler;
   private volatile LocalAudioTrack track;
+  private TrackCadence cadence;
   private boolean publishing;
   private boolean closed;
   private long droppedBefore;
@@ -78,7 +85,8 @@ final class UplinkPublisher implements AutoCloseable {
         publishing = false;
         if (closed && published != null) {
           published.unpublish();
-        } else {
+        } else if (published != null) {
+          cadence = new TrackCadence(published::listening, FRESH_TRACK_MAX_HOLD_MS);
           track = published;
         }
       }
@@ -93,11 +101,18 @@ final class UplinkPublisher implements AutoCloseable {
     int channels;
     synchronized (this) {
       if (buffer == null || closed) return;
-      frame = buffer.poll10ms();
       rate = buffer.sampleRate();
       channels = buffer.channels();
+      boolean ready = buffer.ready();
+      if (cadence.admit(ready)) {
+        frame = buffer.poll10ms();
+      } else {
+        // Not ready: let the buffer note the underrun (it prebuffers again). Ready but held: the audio waits.
+        if (!ready) buffer.poll10ms();
+        frame = cadence.fill(rate / 100 * channels);
+      }
     }
-    if (frame != null) current.pushFrame(frame, rate, channels);
+    current.pushFrame(frame, rate, channels);
   }
 
   @Override

@@ -3,6 +3,7 @@ package com.mentra.bridge.audio.playback;
 import com.mentra.bridge.audio.AudioClock;
 import com.mentra.bridge.core.Handoff;
 import com.mentra.bridge.core.SerializingExecutor;
+import com.mentra.bridge.audio.TrackCadence;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,10 +16,13 @@ import org.slf4j.LoggerFactory;
  * output (so different tracks play at the same time and are heard separately), paced by the
  * shared clock. A replaced or stopped playback fades out over one 10 ms frame and ends with
  * {@code onCompleted(duration, reason)}. A track's output opens with its first playback and
- * closes after the engine's idle period. Thread-safe.
+ * closes after the engine's idle period; while open it gets a frame on every tick, silence
+ * between sounds, and its sounds start cleanly (see {@link TrackCadence}). Thread-safe.
  */
 public final class Player implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Player.class);
+  /** How long a freshly opened output holds its first sound for a listener to attach, at most. */
+  static final int FRESH_OUTPUT_MAX_HOLD_MS = 500;
 
   private final PlaybackEngine engine;
   private final PcmOutputFactory outputs;
@@ -31,6 +35,7 @@ public final class Player implements AutoCloseable {
   private static final class Track {
     final int id;
     PcmOutput output;
+    TrackCadence cadence;
     boolean opening;
     Playback current;
     final List<Playback> ending = new ArrayList<>();
@@ -133,7 +138,9 @@ public final class Player implements AutoCloseable {
       if (closed && opened != null) {
         closeOutput(opened);
       } else if (opened != null) {
-        track.output = opened;
+        PcmOutput output = opened;
+        track.output = output;
+        track.cadence = new TrackCadence(output::listening, FRESH_OUTPUT_MAX_HOLD_MS);
       }
     }
     if (failure != null) throw failure;
@@ -141,27 +148,32 @@ public final class Player implements AutoCloseable {
 
   private void onTick() {
     List<Runnable> toClose = new ArrayList<>();
+    int frameSamples = engine.config().outputRate() / 100;
     synchronized (this) {
       if (closed) return;
       long now = System.nanoTime();
       for (Track track : tracks.values()) {
+        // Exactly one frame per tick to an open output: a fade-out, the sound, or silence.
+        short[] out = null;
         for (Playback p : track.ending) {
-          if (track.output != null && p.started) {
+          if (out == null && track.output != null && p.started) {
             short[] frame = p.frames.poll();
             if (frame != null) {
               fadeOut(frame);
-              track.output.write(frame);
+              out = frame;
               p.framesOut++;
             }
           }
           finish(p, null);
         }
         track.ending.clear();
+        if (out != null) track.cadence.sound();
         Playback p = track.current;
         if (p != null) {
-          short[] frame = track.output == null ? null : p.frames.poll();
+          short[] frame = null;
+          if (out == null && track.output != null && track.cadence.admit(p.frames.peek() != null)) frame = p.frames.poll();
           if (frame != null) {
-            track.output.write(frame);
+            out = frame;
             p.framesOut++;
             long declared = p.declaredDurationMs;
             if (!p.started) {
@@ -178,12 +190,17 @@ public final class Player implements AutoCloseable {
             track.current = null;
             track.idleSinceNanos = now;
           }
-        } else if (track.output != null && track.ending.isEmpty()
-            && now - track.idleSinceNanos > engine.config().trackIdle().toNanos()) {
-          PcmOutput idle = track.output;
-          track.output = null;
-          toClose.add(() -> closeOutput(idle));
+        } else if (track.output != null && out == null) {
+          if (now - track.idleSinceNanos > engine.config().trackIdle().toNanos()) {
+            PcmOutput idle = track.output;
+            track.output = null;
+            track.cadence = null;
+            toClose.add(() -> closeOutput(idle));
+            continue;
+          }
+          track.cadence.admit(false);
         }
+        if (track.output != null) track.output.write(out != null ? out : track.cadence.fill(frameSamples));
       }
     }
     for (Runnable r : toClose) engine.workers().execute(r);
@@ -232,6 +249,7 @@ public final class Player implements AutoCloseable {
         track.current = null;
         if (track.output != null) open.add(track.output);
         track.output = null;
+        track.cadence = null;
       }
       notifyAll();
     }
