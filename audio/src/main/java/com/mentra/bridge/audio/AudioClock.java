@@ -41,6 +41,7 @@ public final class AudioClock implements AutoCloseable {
   private volatile long ticks;
   private volatile long skippedTicks;
   private long listenerFailures;
+  private volatile java.util.function.LongConsumer lateness = nanos -> {};
 
   public AudioClock() {
     thread = Thread.ofPlatform().daemon().name("audio-clock").priority(Thread.MAX_PRIORITY).start(this::run);
@@ -49,6 +50,11 @@ public final class AudioClock implements AutoCloseable {
   public Registration register(TickListener listener) {
     listeners.add(listener);
     return () -> listeners.remove(listener);
+  }
+
+  /** Told, on the clock thread, how late each tick started (nanoseconds); must be cheap. */
+  public void observeLateness(java.util.function.LongConsumer observer) {
+    lateness = observer;
   }
 
   public int listenerCount() {
@@ -74,6 +80,7 @@ public final class AudioClock implements AutoCloseable {
         LockSupport.parkNanos(wait);
         continue;
       }
+      lateness.accept(-wait);
       long behind = -wait / TICK_NANOS;
       if (behind > MAX_CATCH_UP_TICKS) {
         skippedTicks += behind;

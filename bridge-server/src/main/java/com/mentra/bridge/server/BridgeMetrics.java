@@ -51,6 +51,12 @@ final class BridgeMetrics implements AutoCloseable {
       .classicUpperBounds(0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25).register(registry);
   private final Counter sessionsExpired = Counter.builder().name("livekit_bridge_sessions_expired")
       .help("Sessions closed because their backend vanished (no StreamAudio call and no call for SESSION_IDLE_SECONDS)").register(registry);
+  private final Histogram uplinkLatency = Histogram.builder().name("livekit_bridge_uplink_latency_seconds")
+      .help("Time client audio spends in the bridge: StreamAudio chunk receipt to its first sample pushed into the track (jitter buffer included)")
+      .classicOnly().classicUpperBounds(0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.25, 0.5, 1, 2).register(registry);
+  private final Histogram tickLateness = Histogram.builder().name("livekit_bridge_clock_tick_lateness_seconds")
+      .help("How late the shared 10 ms audio clock ran each tick (scheduling delay of the clock thread)")
+      .classicOnly().classicUpperBounds(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1).register(registry);
   private HTTPServer http;
 
   BridgeMetrics() {
@@ -90,6 +96,14 @@ final class BridgeMetrics implements AutoCloseable {
 
   void sessionsExpired(int n) {
     sessionsExpired.inc(n);
+  }
+
+  void uplinkLatency(long nanos) {
+    uplinkLatency.observe(nanos / 1e9);
+  }
+
+  void tickLateness(long nanos) {
+    tickLateness.observe(nanos / 1e9);
   }
 
   void phonePacketsLost(long packets) {

@@ -43,6 +43,7 @@ public final class BridgeServer implements AutoCloseable {
     this.sessions = new SessionRegistry(config, clock, blocking, playback, metrics);
     this.service = new LiveKitBridgeService(config, sessions, blocking, metrics);
     metrics.observe(sessions::sessionCount, sessions::streamCount, service::malformedChunks);
+    clock.observeLateness(metrics::tickLateness);
     this.listener = GrpcListener.forConfig(config);
     this.server = listener.serverBuilder()
         .maxInboundMessageSize(BridgeConfig.MAX_MESSAGE_BYTES)

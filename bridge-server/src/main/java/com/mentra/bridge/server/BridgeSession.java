@@ -112,7 +112,7 @@ final class BridgeSession implements AutoCloseable {
   synchronized UplinkPublisher uplink(int trackId) {
     if (closed || room == null) return null;
     return uplinks.computeIfAbsent(trackId, id -> new UplinkPublisher(room, TrackNames.uplink(id), clock, blocking,
-        config.uplinkBufferMs(), config.uplinkPrebufferMs()));
+        config.uplinkBufferMs(), config.uplinkPrebufferMs(), metrics::uplinkLatency));
   }
 
   /** Restarts the idle lease (any call or stream event of the user). */

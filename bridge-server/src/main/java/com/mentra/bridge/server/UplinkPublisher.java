@@ -41,8 +41,20 @@ final class UplinkPublisher implements AutoCloseable {
   private boolean publishing;
   private boolean closed;
   private long droppedBefore;
+  /** When each written chunk arrived, by its first sample's position in the buffer's stream. */
+  private final java.util.ArrayDeque<long[]> arrivals = new java.util.ArrayDeque<>();
+  private long written;  // samples offered to the current buffer
+  private long consumed; // samples polled from it
+  private final java.util.function.LongConsumer latency;
 
   UplinkPublisher(Room room, String trackName, AudioClock clock, Executor blocking, int bufferMs, int prebufferMs) {
+    this(room, trackName, clock, blocking, bufferMs, prebufferMs, nanos -> {});
+  }
+
+  /** @param latency told, for each chunk, the time from its arrival to its first sample's push into the track */
+  UplinkPublisher(Room room, String trackName, AudioClock clock, Executor blocking, int bufferMs, int prebufferMs,
+      java.util.function.LongConsumer latency) {
+    this.latency = latency;
     this.room = room;
     this.trackName = trackName;
     this.blocking = blocking;
@@ -51,20 +63,39 @@ final class UplinkPublisher implements AutoCloseable {
     this.tick = clock.register(t -> onTick());
   }
 
-  /** Buffers interleaved PCM; never blocks. */
-  synchronized void write(short[] samples, int sampleRate, int channels) {
-    if (closed || samples.length == 0) return;
-    if (sampleRate != inRate || channels != inChannels) {
-      inRate = sampleRate;
-      inChannels = channels;
-      boolean whole10ms = sampleRate % 100 == 0;
-      resampler = whole10ms ? null : new Resampler(sampleRate, 48_000, channels);
-      if (buffer != null) droppedBefore += buffer.droppedSamples();
-      buffer = new PacedPcmBuffer(whole10ms ? sampleRate : 48_000, channels, bufferMs, prebufferMs);
+  /**
+   * Buffers interleaved PCM; never blocks. One writer (the stream's inbound thread): the rate
+   * check below cannot race another write.
+   */
+  void write(short[] samples, int sampleRate, int channels) {
+    long arrivedNanos = System.nanoTime();
+    boolean formatChanged;
+    synchronized (this) {
+      if (closed || samples.length == 0) return;
+      formatChanged = sampleRate != inRate || channels != inChannels;
     }
-    short[] pcm = resampler == null ? samples : resampler.process(samples, 0, samples.length / channels);
-    buffer.offer(pcm);
-    if (track == null && !publishing) publish();
+    // A new rate's resampler is built outside the lock the clock thread takes on every tick.
+    Resampler fresh = formatChanged && sampleRate % 100 != 0 ? new Resampler(sampleRate, 48_000, channels) : null;
+    synchronized (this) {
+      if (closed) return;
+      if (formatChanged) {
+        inRate = sampleRate;
+        inChannels = channels;
+        resampler = fresh;
+        if (buffer != null) droppedBefore += buffer.droppedSamples();
+        buffer = new PacedPcmBuffer(fresh == null ? sampleRate : 48_000, channels, bufferMs, prebufferMs);
+        arrivals.clear();
+        written = 0;
+        consumed = 0;
+      }
+      short[] pcm = resampler == null ? samples : resampler.process(samples, 0, samples.length / channels);
+      if (pcm.length == 0) return;
+      if (arrivals.size() >= 512) arrivals.poll(); // bounded: a client far ahead of real time
+      arrivals.add(new long[] {written, arrivedNanos});
+      written += pcm.length;
+      buffer.offer(pcm);
+      if (track == null && !publishing) publish();
+    }
   }
 
   /** Samples dropped because the client sent faster than real time for longer than the buffer. */
@@ -106,6 +137,10 @@ final class UplinkPublisher implements AutoCloseable {
       boolean ready = buffer.ready();
       if (cadence.admit(ready)) {
         frame = buffer.poll10ms();
+        if (frame != null) {
+          consumed += frame.length;
+          observeArrivals(consumed + buffer.droppedSamples());
+        }
       } else {
         // Not ready: let the buffer note the underrun (it prebuffers again). Ready but held: the audio waits.
         if (!ready) buffer.poll10ms();
@@ -113,6 +148,12 @@ final class UplinkPublisher implements AutoCloseable {
       }
     }
     current.pushFrame(frame, rate, channels);
+  }
+
+  /** Chunks whose first sample was pushed by now (or dropped): their time in the bridge. */
+  private void observeArrivals(long position) {
+    long now = System.nanoTime();
+    while (!arrivals.isEmpty() && arrivals.peek()[0] < position) latency.accept(now - arrivals.poll()[1]);
   }
 
   @Override

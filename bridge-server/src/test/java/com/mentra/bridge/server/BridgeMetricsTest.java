@@ -73,6 +73,10 @@ class BridgeMetricsTest {
       List<TestPeer.OutgoingData> packets = new ArrayList<>();
       for (int i = 0; i < 30; i++) packets.add(TestPeer.OutgoingData.reliable(new byte[3200], "pcm"));
       phone.sendData(packets, 50);
+      for (int i = 0; i < 15; i++) {
+        stream.send(com.mentra.testing.Tones.toBytes(com.mentra.testing.Tones.sine(440, 16_000, 6_000, i * 1600L, 1600)), 16_000, 1);
+        Thread.sleep(100);
+      }
       BridgeHarness.await(() -> stream.received.stream().filter(c -> c.getSource() == AudioChunk.Source.MICROPHONE).count() >= 10 ? true : null,
           Duration.ofSeconds(10), "microphone chunks");
 
@@ -95,6 +99,14 @@ class BridgeMetricsTest {
       assertThat(micCount).isGreaterThanOrEqualTo(10);
       assertThat(dataSum / dataCount).as("mean seconds in the bridge").isLessThan(0.5);
       assertThat(m.value("livekit_bridge_session_inbound_loss_ratio_count")).isGreaterThanOrEqualTo(1);
+      double upCount = m.value("livekit_bridge_uplink_latency_seconds_count");
+      double upSum = m.value("livekit_bridge_uplink_latency_seconds_sum");
+      double ticks = m.value("livekit_bridge_clock_tick_lateness_seconds_count");
+      System.out.printf("bridge-added uplink latency: %.0f chunks, mean %.1f ms (jitter buffer included); clock: %.0f ticks, mean lateness %.3f ms%n",
+          upCount, upSum / upCount * 1000, ticks, m.value("livekit_bridge_clock_tick_lateness_seconds_sum") / ticks * 1000);
+      assertThat(upCount).as("uplink chunks observed").isGreaterThanOrEqualTo(10);
+      assertThat(upSum / upCount).as("mean uplink seconds in the bridge").isLessThan(1.0);
+      assertThat(ticks).as("clock ticks observed").isGreaterThan(50);
       stream.finish();
     }
   }
