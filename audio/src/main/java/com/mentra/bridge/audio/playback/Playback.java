@@ -5,6 +5,7 @@ import com.mentra.bridge.audio.decode.AudioDecoders;
 import com.mentra.bridge.audio.decode.DecodeException;
 import com.mentra.bridge.audio.decode.DecodedAudioStream;
 import com.mentra.bridge.audio.decode.UnsupportedFormatException;
+import com.mentra.bridge.audio.fetch.AudioFetcher;
 import com.mentra.bridge.audio.fetch.FetchException;
 import com.mentra.bridge.audio.fetch.FetchedAudio;
 import java.io.IOException;
@@ -25,6 +26,8 @@ final class Playback {
   volatile boolean decodeDone;
   volatile PlaybackError error;
   volatile boolean cancelled;
+  /** The fetch in flight, so a stop or replacement can abort it at once (also before its headers). */
+  private volatile AudioFetcher.FetchCall fetch;
   /** Valid samples in the last frame (the rest is padding), once decoding is done. */
   volatile int lastFrameSamples;
   /**
@@ -57,11 +60,47 @@ final class Playback {
     return samples * 1000 / config.outputRate();
   }
 
-  /** Runs on a decode thread; blocks on the fetch and on a full queue. */
-  void decode(PlaybackEngine engine, Runnable beforeFirstFrame) {
-    try (FetchedAudio fetched = engine.fetcher().open(request.uri());
+  /** Stops decoding and aborts the fetch (connection included); idempotent, any thread. */
+  void cancel() {
+    cancelled = true;
+    AudioFetcher.FetchCall f = fetch;
+    if (f != null) f.cancel();
+  }
+
+  /**
+   * Runs on a decode thread; blocks for a fetch slot (bounded concurrent fetches per player), on
+   * the fetch and on a full queue. A playback cancelled while it waits never fetches.
+   */
+  void decode(PlaybackEngine engine, Runnable beforeFirstFrame, java.util.concurrent.Semaphore fetchSlots) {
+    try {
+      while (!cancelled) {
+        if (fetchSlots.tryAcquire(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          try {
+            decode(engine, beforeFirstFrame);
+          } finally {
+            fetchSlots.release();
+          }
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      decodeDone = true;
+    }
+  }
+
+  private void decode(PlaybackEngine engine, Runnable beforeFirstFrame) {
+    AudioFetcher.FetchCall call = engine.fetcher().newCall(request.uri());
+    fetch = call;
+    if (cancelled) call.cancel();
+    try (FetchedAudio fetched = call.execute();
         DecodedAudioStream stream = AudioDecoders.open(fetched.body(), fetched.contentType(), fetched.path(), fetched.contentLength())) {
       declaredDurationMs = Math.max(0, stream.declaredDurationMs());
+      // A header declaring more than the limit fails before STARTED, not after playing the limit.
+      if (declaredDurationMs > config.maxDuration().toMillis()) {
+        throw new TooLongException("the audio declares " + declaredDurationMs / 1000 + " s, more than the " + config.maxDuration().toSeconds() + " s limit");
+      }
       int channels = stream.channels();
       Resampler resampler = stream.sampleRate() == config.outputRate() ? null : new Resampler(stream.sampleRate(), config.outputRate(), 1);
       short[] buffer = new short[4096 * channels];
@@ -116,7 +155,7 @@ final class Playback {
       error = new PlaybackError(PlaybackError.Kind.OUTPUT, e.getMessage(), 0);
     } catch (IOException e) {
       error = new PlaybackError(PlaybackError.Kind.IO, "reading audio failed: " + e.getMessage(), 0);
-    } catch (RuntimeException | StackOverflowError e) {
+    } catch (RuntimeException | StackOverflowError | AssertionError e) {
       // A decoder bug on hostile input must fail this playback only.
       error = new PlaybackError(PlaybackError.Kind.DECODE_ERROR, "decode error: " + e, 0);
     } finally {

@@ -27,6 +27,12 @@ public final class Player implements AutoCloseable {
   private final PlaybackEngine engine;
   private final PcmOutputFactory outputs;
   private final SerializingExecutor events;
+  /**
+   * Fetches this player may have open at once: a flood of PlayAudio calls for one user opens at
+   * most this many connections; the ones replaced while waiting never fetch.
+   */
+  static final int MAX_CONCURRENT_FETCHES = 2;
+  private final java.util.concurrent.Semaphore fetchSlots = new java.util.concurrent.Semaphore(MAX_CONCURRENT_FETCHES);
   private final Map<Integer, Track> tracks = new HashMap<>();
   private final AudioClock.Registration tick;
   private boolean closed;
@@ -75,7 +81,7 @@ public final class Player implements AutoCloseable {
       Track track = tracks.computeIfAbsent(request.trackId(), Track::new);
       track.current = playback;
     }
-    engine.workers().execute(() -> playback.decode(engine, () -> ensureOutput(request.trackId())));
+    engine.workers().execute(() -> playback.decode(engine, () -> ensureOutput(request.trackId()), fetchSlots));
     return () -> cancel(playback);
   }
 
@@ -101,7 +107,7 @@ public final class Player implements AutoCloseable {
     Playback p = track.current;
     if (p == null) return false;
     p.stopReason = reason;
-    p.cancelled = true;
+    p.cancel(); // also aborts its fetch: a replaced playback frees its connection at once
     track.ending.add(p);
     track.current = null;
     track.idleSinceNanos = System.nanoTime();
@@ -171,7 +177,8 @@ public final class Player implements AutoCloseable {
         Playback p = track.current;
         if (p != null) {
           short[] frame = null;
-          if (out == null && track.output != null && track.cadence.admit(p.frames.peek() != null)) frame = p.frames.poll();
+          // A playback without a frame yet (fetching, decoding) is a sound on its way.
+          if (out == null && track.output != null && track.cadence.admit(p.frames.peek() != null, !p.decodeDone)) frame = p.frames.poll();
           if (frame != null) {
             out = frame;
             p.framesOut++;
@@ -210,7 +217,7 @@ public final class Player implements AutoCloseable {
   private void finish(Playback p, StopReason override) {
     if (p.finished) return;
     p.finished = true;
-    p.cancelled = true;
+    p.cancel();
     StopReason reason = override != null ? override : p.stopReason;
     long position = p.positionMs();
     PlaybackError error = p.error;
