@@ -76,6 +76,10 @@ public final class LoadMain {
   private final LongAdder received = new LongAdder();
   private final AtomicLong playsStarted = new AtomicLong();
   private final AtomicLong unmatchedBursts = new AtomicLong();
+  /** Bursts whose heard length is no burst length sent: cut or stretched on the way (underruns, drops). */
+  private final AtomicLong distortedBursts = new AtomicLong();
+  /** Heard burst lengths, rounded to 20 ms (one Opus frame): how faithfully the uplink carries audio. */
+  private final Map<Integer, Long> heardBurstMs = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final AtomicLong playsCompleted = new AtomicLong();
   private final AtomicLong playsFailed = new AtomicLong();
   private final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -204,8 +208,11 @@ public final class LoadMain {
       phones = new PhoneFleet(o.phones, lkUrl, apiKey, apiSecret, o.sessions, o.bytes, listeners, o.singlePc, o.out.resolve("phones.log"),
           (index, at, lengthMs) -> {
             if (index < sessions.size()) {
-              long latency = sessions.get(index).burstLatency(at, burstClass(lengthMs));
-              if (latency >= 0) upInterval.record(latency);
+              heardBurstMs.merge((int) (Math.round(lengthMs / 20.0) * 20), 1L, Long::sum);
+              int lengthClass = burstClass(lengthMs);
+              long latency = lengthClass < 0 ? -1 : sessions.get(index).burstLatency(at, lengthClass);
+              if (lengthClass < 0) distortedBursts.incrementAndGet();
+              else if (latency >= 0) upInterval.record(latency);
               else unmatchedBursts.incrementAndGet();
             }
           });
@@ -378,9 +385,14 @@ public final class LoadMain {
     }, 0, o.uplinkChunkMs, TimeUnit.MILLISECONDS);
   }
 
-  /** A heard burst's length class: 200, 300, 400 or 500 ms (see {@link #startUplink}). */
+  /**
+   * A heard burst's length class: 200, 300, 400 or 500 ms (see {@link #startUplink}), within 40 ms
+   * (two Opus frames); -1 for any other length.
+   */
   static int burstClass(double lengthMs) {
-    return (int) Math.max(0, Math.min(3, Math.round(lengthMs / 100.0) - 2));
+    long c = Math.round(lengthMs / 100.0) - 2;
+    if (c < 0 || c > 3 || Math.abs(lengthMs - (200 + 100 * c)) > 40) return -1;
+    return (int) c;
   }
 
   /** PlayAudio of the WAV, again and again until the load ends (at most duration / WAV length + 1 times). */
@@ -711,7 +723,14 @@ public final class LoadMain {
         chunks += s.uplinkChunks;
         notReady += s.uplinkNotReady;
       }
-      m.put("uplink", Map.of("chunks_sent", chunks, "sent_while_not_ready", notReady, "listener_bursts_unmatched", unmatchedBursts.get()));
+      Map<String, Object> up = new LinkedHashMap<>();
+      up.put("chunks_sent", chunks);
+      up.put("sent_while_not_ready", notReady);
+      up.put("listener_bursts_timed", upTotal.count());
+      up.put("listener_bursts_distorted", distortedBursts.get());
+      up.put("listener_bursts_unmatched", unmatchedBursts.get());
+      up.put("listener_burst_ms", new LinkedHashMap<>(heardBurstMs));
+      m.put("uplink", up);
     }
     m.put("bridge_threads_cpu", hotThreads);
     if (bridge != null) {

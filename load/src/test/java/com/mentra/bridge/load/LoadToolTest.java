@@ -80,7 +80,10 @@ class LoadToolTest {
     assertThat(LoadMain.burstClass(220)).isZero();
     assertThat(LoadMain.burstClass(280)).isEqualTo(1);
     assertThat(LoadMain.burstClass(400)).isEqualTo(2);
-    assertThat(LoadMain.burstClass(540)).isEqualTo(3);
+    assertThat(LoadMain.burstClass(520)).isEqualTo(3);
+    assertThat(LoadMain.burstClass(150)).isEqualTo(-1);
+    assertThat(LoadMain.burstClass(250)).isEqualTo(-1);
+    assertThat(LoadMain.burstClass(700)).isEqualTo(-1);
     Session s = new Session(0, new Histogram(), new java.util.concurrent.atomic.LongAdder());
     for (int k = 0; k < 8; k++) s.burstSent(1_000_000L * k, k % 4);
     // Heard 1.5 s after the burst of class 1 sent at 5 s (the one at 1 s is older), not 0.5 s after another.
