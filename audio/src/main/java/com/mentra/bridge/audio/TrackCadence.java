@@ -59,11 +59,19 @@ public final class TrackCadence {
     this.maxHoldTicks = Math.max(0, maxHoldMs / 10);
   }
 
-  /**
-   * One tick: whether the caller should send its next sound frame now ({@code soundReady} says it
-   * has one). When not, the caller sends {@link #fill} and the sound waits.
-   */
+  /** Same as {@link #admit(boolean, boolean)} for a caller that only knows whether a frame is ready. */
   public boolean admit(boolean soundReady) {
+    return admit(soundReady, soundReady);
+  }
+
+  /**
+   * One tick: whether the caller should send its next sound frame now ({@code soundReady}: it has
+   * one). When not, the caller sends {@link #fill} and the sound waits. {@code soundComing}: a
+   * sound is on its way but has no frame yet (a playback still fetching, a jitter buffer still
+   * prebuffering); the pre-roll runs meanwhile, so it costs the sound no time when the wait is
+   * at least as long.
+   */
+  public boolean admit(boolean soundReady, boolean soundComing) {
     ticks++;
     noiseNext = false;
     if (holding) {
@@ -73,18 +81,26 @@ public final class TrackCadence {
       }
       holding = false;
     }
-    if (!soundReady) {
+    if (!soundReady && !soundComing) {
       quietTicks++;
       preRolled = 0;
       return false;
     }
-    if (quietTicks >= dtxTicks && preRolled < preRollTicks) {
-      preRolled++;
+    if (quietTicks >= dtxTicks) {
+      // Opus is in DTX: wake it before the sound. Afterwards the codec is active again until
+      // another DTX_AFTER_MS of silence, so waiting for a frame from here costs nothing.
       noiseNext = true;
+      if (++preRolled >= preRollTicks) {
+        quietTicks = 0;
+        preRolled = 0;
+      }
+      return false;
+    }
+    if (!soundReady) {
+      quietTicks++;
       return false;
     }
     quietTicks = 0;
-    preRolled = 0;
     return true;
   }
 
