@@ -37,7 +37,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +81,6 @@ final class RoomEngine implements RoomRegistry.Closeable {
   final SerializingExecutor exec;
   private final SerializingExecutor callbacks;
   private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
-  private final List<RemoteAudioReceiver> receivers = new CopyOnWriteArrayList<>();
 
   private String token;
   private volatile ConnectionState state = ConnectionState.CONNECTING;
@@ -92,6 +90,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private volatile String serverVersion = "";
   private volatile String lastDisconnectReason = "";
   private final ParticipantTracker participants = new ParticipantTracker();
+  private final RemoteAudioRouter remoteAudio = new RemoteAudioRouter(participants);
   private boolean closed;
 
   // One join attempt's transports; replaced as a whole on rejoin.
@@ -115,7 +114,6 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private final ArrayDeque<PendingData> pendingData = new ArrayDeque<>();
   /** Whether pendingData holds anything: the one fact libwebrtc's threads may read (volatile). */
   private volatile boolean hasPendingData;
-  private final Map<String, AudioTrack> subscribedAudio = new HashMap<>();
 
   // Reconnection.
   private final ReconnectPolicy reconnect;
@@ -272,9 +270,9 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   AudioSubscription receiveAudio(String identity, int sampleRate, int channels, AudioFrameListener frameListener) {
     RemoteAudioReceiver receiver = new RemoteAudioReceiver(identity, sampleRate, channels, options.audioQueueFrames(),
-        frameListener, rtc.workers(), r -> submit(() -> receivers.remove(r), null));
-    receivers.add(receiver);
-    submit(() -> attachReceivers(identity), null);
+        frameListener, rtc.workers(), r -> submit(() -> remoteAudio.remove(r), null));
+    remoteAudio.add(receiver);
+    submit(() -> remoteAudio.attach(identity), null);
     return receiver;
   }
 
@@ -382,7 +380,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
     pingTimeoutSeconds = join.getPingTimeout();
     pingIntervalSeconds = join.getPingInterval();
     startPing();
-    attachAllReceivers();
+    remoteAudio.attachAll();
     for (RemoteParticipant participant : participants.snapshot()) {
       for (RemoteTrackPublication track : participant.tracks()) subscribeIfWanted(participant, track);
     }
@@ -435,8 +433,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       pingTask.cancel(false);
       pingTask = null;
     }
-    for (RemoteAudioReceiver receiver : receivers) receiver.detach();
-    subscribedAudio.clear();
+    remoteAudio.detachAll();
     if (signal != null) {
       if (sendLeave) {
         signal.send(SignalRequest.newBuilder().setLeave(LeaveRequest.newBuilder()
@@ -732,53 +729,15 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   // ---------------------------------------------------------------- subscribed audio
 
-  /**
-   * A subscribed audio track, named by its msid stream id ({@code participantSid|trackSid}) as
-   * LiveKit's SDKs do. Never by the receiver's track id: a re-used transceiver keeps the id of the
-   * first track it carried, so after a participant rejoins or republishes its microphone that id
-   * names a track that no longer exists. Reported on every offer, so duplicates are ignored.
-   */
+  /** A subscribed audio track arrived (see {@link RemoteAudioRouter}): tell the listener once. */
   private void onRemoteAudio(AudioTrack audio, List<String> streamIds) {
-    String trackSid = null;
-    for (String id : streamIds) {
-      int bar = id.indexOf('|');
-      if (bar > 0 && bar < id.length() - 1) trackSid = id.substring(bar + 1);
-    }
-    if (trackSid == null) trackSid = audio.getId();
-    AudioTrack known = subscribedAudio.get(trackSid);
-    if (known != null && sameTrack(known, audio)) return;
-    // The transceiver now carries this track: a sid it carried before is stale.
-    subscribedAudio.values().removeIf(other -> sameTrack(other, audio));
-    subscribedAudio.put(trackSid, audio);
+    String trackSid = remoteAudio.onRemoteAudio(audio, streamIds);
+    if (trackSid == null) return;
     RemoteParticipant owner = participants.ownerOfTrack(trackSid);
     log.debug("room '{}': audio track {} of {} subscribed", roomName, trackSid, owner == null ? "(not yet known)" : owner.identity());
     if (owner != null) {
       RemoteTrackPublication publication = participants.track(trackSid);
       emit(() -> listener.onTrackSubscribed(owner, publication));
-      attachReceivers(owner.identity());
-    }
-  }
-
-  private static boolean sameTrack(AudioTrack a, AudioTrack b) {
-    return a == b || a.getId().equals(b.getId());
-  }
-
-  private void attachAllReceivers() {
-    for (RemoteAudioReceiver receiver : receivers) attachReceivers(receiver.participantIdentity());
-  }
-
-  /** Points every receiver for {@code identity} at that participant's subscribed audio track, if any. */
-  private void attachReceivers(String identity) {
-    RemoteParticipant participant = participants.byIdentity(identity);
-    if (participant == null) return;
-    AudioTrack chosen = null;
-    for (RemoteTrackPublication t : participant.tracks()) {
-      AudioTrack candidate = subscribedAudio.get(t.sid());
-      if (candidate != null && (chosen == null || t.source() == TrackSource.MICROPHONE)) chosen = candidate;
-    }
-    if (chosen == null) return;
-    for (RemoteAudioReceiver receiver : receivers) {
-      if (receiver.participantIdentity().equals(identity)) receiver.attach(chosen);
     }
   }
 
@@ -815,8 +774,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       }
       publications.clear();
       failPendingData("room closed");
-      for (RemoteAudioReceiver receiver : receivers) receiver.close();
-      receivers.clear();
+      remoteAudio.closeAll();
     } catch (RuntimeException e) {
       log.error("releasing room '{}' failed; some native objects may leak", roomName, e);
     } finally {
@@ -967,18 +925,12 @@ final class RoomEngine implements RoomRegistry.Closeable {
     public void trackPublished(RemoteParticipant participant, RemoteTrackPublication track) {
       emit(() -> listener.onTrackPublished(participant, track));
       subscribeIfWanted(participant, track);
-      attachReceivers(participant.identity());
+      remoteAudio.attach(participant.identity());
     }
 
     @Override
     public void trackUnpublished(RemoteParticipant participant, RemoteTrackPublication track) {
-      AudioTrack gone = subscribedAudio.remove(track.sid());
-      // A re-used transceiver may already carry the participant's next track: keep listening then.
-      if (gone != null && subscribedAudio.values().stream().noneMatch(other -> sameTrack(other, gone))) {
-        for (RemoteAudioReceiver receiver : receivers) {
-          if (receiver.isAttachedTo(gone)) receiver.detach();
-        }
-      }
+      remoteAudio.onTrackUnpublished(track.sid());
       emit(() -> listener.onTrackUnpublished(participant, track));
     }
   }
