@@ -386,12 +386,13 @@ public final class LoadMain {
   }
 
   /**
-   * A heard burst's length class: 200, 300, 400 or 500 ms (see {@link #startUplink}), within 40 ms
-   * (two Opus frames); -1 for any other length.
+   * A heard burst's length class: 200, 300, 400 or 500 ms sent (see {@link #startUplink}), heard
+   * about 50 ms longer (the Opus frames after the tone still carry its tail: measured 240-260 ms for
+   * 200 ms), within 40 ms; -1 for any other length.
    */
   static int burstClass(double lengthMs) {
-    long c = Math.round(lengthMs / 100.0) - 2;
-    if (c < 0 || c > 3 || Math.abs(lengthMs - (200 + 100 * c)) > 40) return -1;
+    long c = Math.round((lengthMs - 50) / 100.0) - 2;
+    if (c < 0 || c > 3 || Math.abs(lengthMs - (250 + 100 * c)) > 40) return -1;
     return (int) c;
   }
 
@@ -729,7 +730,9 @@ public final class LoadMain {
       up.put("listener_bursts_timed", upTotal.count());
       up.put("listener_bursts_distorted", distortedBursts.get());
       up.put("listener_bursts_unmatched", unmatchedBursts.get());
-      up.put("listener_burst_ms", new LinkedHashMap<>(heardBurstMs));
+      Map<String, Long> lengths = new LinkedHashMap<>();
+      heardBurstMs.forEach((ms, n) -> lengths.put(String.valueOf(ms), n));
+      up.put("listener_burst_ms", lengths);
       m.put("uplink", up);
     }
     m.put("bridge_threads_cpu", hotThreads);
@@ -904,7 +907,7 @@ public final class LoadMain {
     if (v instanceof Double d && !Double.isFinite(d)) return null;
     if (v instanceof Map<?, ?> map) {
       Map<String, Object> out = new LinkedHashMap<>();
-      ((Map<String, Object>) map).forEach((k, x) -> out.put(k, sanitize(x)));
+      map.forEach((k, x) -> out.put(String.valueOf(k), sanitize(x)));
       return out;
     }
     if (v instanceof List<?> list) return list.stream().map(LoadMain::sanitize).toList();

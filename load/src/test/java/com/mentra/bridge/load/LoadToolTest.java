@@ -77,12 +77,13 @@ class LoadToolTest {
 
   @Test
   void burstsAreMatchedByTheirLength() {
-    assertThat(LoadMain.burstClass(220)).isZero();
-    assertThat(LoadMain.burstClass(280)).isEqualTo(1);
-    assertThat(LoadMain.burstClass(400)).isEqualTo(2);
-    assertThat(LoadMain.burstClass(520)).isEqualTo(3);
-    assertThat(LoadMain.burstClass(150)).isEqualTo(-1);
-    assertThat(LoadMain.burstClass(250)).isEqualTo(-1);
+    assertThat(LoadMain.burstClass(240)).isZero();
+    assertThat(LoadMain.burstClass(260)).isZero();
+    assertThat(LoadMain.burstClass(340)).isEqualTo(1);
+    assertThat(LoadMain.burstClass(460)).isEqualTo(2);
+    assertThat(LoadMain.burstClass(560)).isEqualTo(3);
+    assertThat(LoadMain.burstClass(200)).isEqualTo(-1);
+    assertThat(LoadMain.burstClass(300)).isEqualTo(-1);
     assertThat(LoadMain.burstClass(700)).isEqualTo(-1);
     Session s = new Session(0, new Histogram(), new java.util.concurrent.atomic.LongAdder());
     for (int k = 0; k < 8; k++) s.burstSent(1_000_000L * k, k % 4);
