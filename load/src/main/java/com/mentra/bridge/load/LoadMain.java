@@ -85,6 +85,10 @@ public final class LoadMain {
   private final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<Session> sessions = new ArrayList<>();
   private volatile boolean loadRunning;
+  /** The bridge's Prometheus endpoint, when this tool started the bridge. */
+  private String metricsUrl;
+  /** What /metrics said after the drain. */
+  private Map<String, Object> bridgeMetrics = Map.of();
   /** The bridge's busiest threads over the load, by name. */
   private List<Map<String, Object>> hotThreads = List.of();
 
@@ -159,7 +163,9 @@ public final class LoadMain {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PORT", String.valueOf(port));
         env.put("BIND_ADDRESS", nodeIp);
-        env.put("METRICS_PORT", String.valueOf(freePort(nodeIp)));
+        int metricsPort = freePort(nodeIp);
+        env.put("METRICS_PORT", String.valueOf(metricsPort));
+        metricsUrl = "http://" + nodeIp + ":" + metricsPort + "/metrics";
         env.put("LIVEKIT_URL", lkUrl);
         env.put("LIVEKIT_API_KEY", apiKey);
         env.put("LIVEKIT_API_SECRET", apiSecret);
@@ -289,6 +295,7 @@ public final class LoadMain {
         Thread.sleep(200);
       }
       Map<String, Object> drops = account(blocking, sentAndErrors);
+      if (metricsUrl != null) bridgeMetrics = BridgeMetricsScrape.scrape(metricsUrl);
       Map<String, Object> afterLoad = snapshot("after_load", bridgePid);
 
       // ---- leave
@@ -736,6 +743,7 @@ public final class LoadMain {
       m.put("uplink", up);
     }
     m.put("bridge_threads_cpu", hotThreads);
+    m.put("bridge_metrics", bridgeMetrics);
     if (bridge != null) {
       long warnings = 0;
       long errors = 0;
@@ -821,6 +829,10 @@ public final class LoadMain {
     if (s.containsKey("plays")) say("plays            %s", s.get("plays"));
     if (s.containsKey("uplink")) say("uplink           %s", s.get("uplink"));
     if (s.containsKey("bridge_log")) say("bridge log       %s", s.get("bridge_log"));
+    for (String k : List.of("livekit_bridge_downlink_latency_seconds{source=\"data_packet\"}", "livekit_bridge_uplink_latency_seconds",
+        "livekit_bridge_clock_tick_lateness_seconds")) {
+      if (bridgeMetrics.containsKey(k)) say("bridge /metrics  %s %s", k, bridgeMetrics.get(k));
+    }
     say("bridge CPU by thread (cores over the load) %s", hotThreads.stream().map(h -> h.get("thread") + " x" + h.get("count") + " " + h.get("cores")).toList());
     if (s.containsKey("soak")) say("soak slopes      %s", s.get("soak"));
     if (!problems.isEmpty()) say("problems (%d): %s", problems.size(), problems.subList(0, Math.min(5, problems.size())));

@@ -92,4 +92,27 @@ class LoadToolTest {
     assertThat(s.burstLatency(6_500_000L, 2)).isEqualTo(500_000L);
     assertThat(s.burstLatency(500_000L, 3)).isEqualTo(-1);
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void bridgeMetricsHistogramsBecomeCountMeanAndBounds() {
+    var m = BridgeMetricsScrape.parse("""
+        # HELP livekit_bridge_clock_tick_lateness_seconds x
+        livekit_bridge_clock_tick_lateness_seconds_bucket{le="0.001"} 90
+        livekit_bridge_clock_tick_lateness_seconds_bucket{le="0.01"} 99
+        livekit_bridge_clock_tick_lateness_seconds_bucket{le="+Inf"} 100
+        livekit_bridge_clock_tick_lateness_seconds_count 100
+        livekit_bridge_clock_tick_lateness_seconds_sum 0.5
+        livekit_bridge_downlink_latency_seconds_bucket{source="DATA_PACKET",le="0.001"} 10
+        livekit_bridge_downlink_latency_seconds_bucket{source="DATA_PACKET",le="+Inf"} 10
+        livekit_bridge_downlink_latency_seconds_count{source="DATA_PACKET"} 10
+        livekit_bridge_downlink_latency_seconds_sum{source="DATA_PACKET"} 0.002
+        livekit_bridge_downlink_dropped_chunks_total 3.0
+        jvm_threads 5
+        """);
+    var tick = (java.util.Map<String, Object>) m.get("livekit_bridge_clock_tick_lateness_seconds");
+    assertThat(tick).containsEntry("count", 100L).containsEntry("mean", 0.005).containsEntry("p50_le", 0.001).containsEntry("p99_le", 0.01);
+    assertThat((java.util.Map<String, Object>) m.get("livekit_bridge_downlink_latency_seconds{source=\"DATA_PACKET\"}")).containsEntry("count", 10L);
+    assertThat(m).containsEntry("livekit_bridge_downlink_dropped_chunks_total", 3.0).doesNotContainKey("jvm_threads");
+  }
 }
