@@ -77,6 +77,11 @@ public final class PacedPcmBuffer {
     return size >= (playing ? frameSamples : Math.max(prebuffer, frameSamples));
   }
 
+  /** Whether any audio is buffered (possibly less than {@link #ready()} needs). */
+  public synchronized boolean hasAudio() {
+    return size > 0;
+  }
+
   /** The next 10 ms frame, or null while prebuffering or on underrun. */
   public synchronized short[] poll10ms() {
     if (!playing) {

@@ -56,6 +56,19 @@ class TrackCadenceTest {
   }
 
   @Test
+  void thePreRollRunsWhileTheSoundIsStillComing() {
+    TrackCadence cadence = new TrackCadence(() -> true, 500);
+    for (int tick = 0; tick < 50; tick++) cadence.admit(false, false);
+    for (int tick = 0; tick < TrackCadence.PRE_ROLL_MS / 10; tick++) {
+      assertThat(cadence.admit(false, true)).isFalse();
+      assertThat(silent(cadence.fill(480))).as("pre-roll while fetching").isFalse();
+    }
+    assertThat(cadence.admit(false, true)).isFalse();
+    assertThat(silent(cadence.fill(480))).as("codec awake: silence while the sound is still coming").isTrue();
+    assertThat(cadence.admit(true, true)).as("the sound goes out as soon as it is ready").isTrue();
+  }
+
+  @Test
   void aForcedSoundFrameCountsAsSound() {
     TrackCadence cadence = new TrackCadence(() -> false, 500);
     cadence.sound();

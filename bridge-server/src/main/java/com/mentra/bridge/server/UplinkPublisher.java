@@ -135,7 +135,7 @@ final class UplinkPublisher implements AutoCloseable {
       rate = buffer.sampleRate();
       channels = buffer.channels();
       boolean ready = buffer.ready();
-      if (cadence.admit(ready)) {
+      if (cadence.admit(ready, buffer.hasAudio())) {
         frame = buffer.poll10ms();
         if (frame != null) {
           consumed += frame.length;

@@ -226,9 +226,9 @@ class AudioCadenceTest {
       // gets a looser bound (before: 0.55-1 s).
       List<Long> sorted = startToSound.stream().sorted().toList();
       assertThat((sorted.get(2) + sorted.get(3)) / 2.0).as("median STARTED -> first sound, ms").isLessThanOrEqualTo(100);
-      assertThat(startToSound).as("STARTED -> first sound, ms").allMatch(ms -> ms <= 200);
+      assertThat(startToSound).as("STARTED -> first sound, ms").allMatch(ms -> ms <= 300);
       assertThat(tails).as("fading tail after each sound, ms").allMatch(ms -> ms <= 40);
-      assertThat(stopToSilence).as("StopAudio -> silence, ms").isLessThanOrEqualTo(250);
+      assertThat(stopToSilence).as("StopAudio -> silence, ms").isLessThanOrEqualTo(300);
     } finally {
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId(user).build());
     }
