@@ -13,9 +13,7 @@ import dev.onvoid.webrtc.RTCBundlePolicy;
 import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
-import dev.onvoid.webrtc.RTCDataChannelInit;
 import dev.onvoid.webrtc.RTCDataChannelObserver;
-import dev.onvoid.webrtc.RTCDataChannelState;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
@@ -29,7 +27,6 @@ import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -68,10 +65,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RoomEngine implements RoomRegistry.Closeable {
   private static final Logger log = LoggerFactory.getLogger(RoomEngine.class);
-  private static final String RELIABLE_LABEL = "_reliable";
-  private static final String LOSSY_LABEL = "_lossy";
-  private static final int MAX_PENDING_DATA = 1024;
-  private static final long MAX_BUFFERED_DATA_BYTES = 8L * 1024 * 1024;
 
   private final Room room;
   private final SignalUrls urls;
@@ -97,8 +90,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private SignalConnection signal;
   private PeerTransport publisher;
   private PeerTransport subscriber;
-  private RTCDataChannel reliableOut;
-  private RTCDataChannel lossyOut;
+  private final DataChannelSender data = new DataChannelSender(task -> submit(task, null));
   private final List<RTCDataChannel> inboundChannels = new ArrayList<>();
   private boolean subscriberPrimary;
   private CompletableFuture<Void> attempt;
@@ -111,9 +103,6 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private boolean awaitingResume;
 
   private final Map<String, Publication> publications = new HashMap<>();
-  private final ArrayDeque<PendingData> pendingData = new ArrayDeque<>();
-  /** Whether pendingData holds anything: the one fact libwebrtc's threads may read (volatile). */
-  private volatile boolean hasPendingData;
 
   // Reconnection.
   private final ReconnectPolicy reconnect;
@@ -130,7 +119,6 @@ final class RoomEngine implements RoomRegistry.Closeable {
     }
   }
 
-  private record PendingData(DataKind kind, byte[] bytes, CompletableFuture<Void> done) {}
 
   RoomEngine(Room room, SignalUrls urls, String token, RoomOptions options, RoomListener listener) {
     this.room = room;
@@ -206,15 +194,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
         return;
       }
       packet.setParticipantIdentity(localIdentity);
-      PendingData data = new PendingData(sendOptions.kind(), packet.build().toByteArray(), done);
-      if (!pendingData.isEmpty() || !trySend(data)) {
-        if (pendingData.size() >= MAX_PENDING_DATA) {
-          done.completeExceptionally(new IllegalStateException("data send queue full (" + MAX_PENDING_DATA + " packets) while the room is not connected"));
-          return;
-        }
-        pendingData.add(data);
-        hasPendingData = true;
-      }
+      data.send(new DataChannelSender.Packet(sendOptions.kind(), packet.build().toByteArray(), done));
     }, done);
     return done;
   }
@@ -364,15 +344,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
     publisher = new PeerTransport("publisher", rtc.sendFactory(), config, exec, events);
     subscriber = new PeerTransport("subscriber", rtc.receiveFactory(), config, exec, events);
 
-    RTCDataChannelInit reliable = new RTCDataChannelInit();
-    reliable.ordered = true;
-    reliableOut = publisher.createDataChannel(RELIABLE_LABEL, reliable);
-    RTCDataChannelInit lossy = new RTCDataChannelInit();
-    lossy.ordered = false;
-    lossy.maxRetransmits = 0;
-    lossyOut = publisher.createDataChannel(LOSSY_LABEL, lossy);
-    reliableOut.registerObserver(new OutboundChannelObserver());
-    lossyOut.registerObserver(new OutboundChannelObserver());
+    data.open(publisher);
 
     for (Publication publication : publications.values()) requestPublish(publication);
     publisher.negotiate(false);
@@ -444,12 +416,9 @@ final class RoomEngine implements RoomRegistry.Closeable {
       signal.close();
       signal = null;
     }
-    for (RTCDataChannel channel : inboundChannels) disposeChannel(channel);
+    for (RTCDataChannel channel : inboundChannels) DataChannelSender.dispose(channel);
     inboundChannels.clear();
-    disposeChannel(reliableOut);
-    disposeChannel(lossyOut);
-    reliableOut = null;
-    lossyOut = null;
+    data.closeChannels();
     for (Publication publication : publications.values()) {
       // Detach the track first: a sender holding it keeps the native track alive past dispose.
       if (publication.sender != null && publisher != null) {
@@ -466,17 +435,6 @@ final class RoomEngine implements RoomRegistry.Closeable {
     if (subscriber != null) subscriber.close();
     publisher = null;
     subscriber = null;
-  }
-
-  private static void disposeChannel(RTCDataChannel channel) {
-    if (channel == null) return;
-    try {
-      channel.unregisterObserver();
-      channel.close();
-      channel.dispose();
-    } catch (RuntimeException e) {
-      log.debug("disposing data channel failed: {}", e.toString());
-    }
   }
 
   // ---------------------------------------------------------------- reconnection
@@ -529,7 +487,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       if (closed || state != ConnectionState.RECONNECTING) return;
       if (error == null) {
         setState(ConnectionState.CONNECTED, "resumed");
-        flushPendingData();
+        data.flush();
         return;
       }
       String why = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
@@ -548,7 +506,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       if (error == null) {
         log.info("rejoined room '{}' after {} attempt(s)", roomName, reconnect.attempts());
         setState(ConnectionState.CONNECTED, "rejoined after " + reconnect.attempts() + " attempt(s)");
-        flushPendingData();
+        data.flush();
         return;
       }
       teardownTransports(false);
@@ -559,7 +517,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private void giveUp(String reason) {
     log.warn("room '{}': {}", roomName, reason);
     teardownTransports(false);
-    failPendingData(reason);
+    data.fail(reason);
     setState(ConnectionState.DISCONNECTED, reason);
   }
 
@@ -626,7 +584,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       return;
     }
     teardownTransports(false);
-    failPendingData(reason);
+    data.fail(reason);
     setState(ConnectionState.DISCONNECTED, reason);
   }
 
@@ -674,38 +632,6 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   // ---------------------------------------------------------------- data
 
-  private boolean trySend(PendingData data) {
-    RTCDataChannel channel = data.kind() == DataKind.RELIABLE ? reliableOut : lossyOut;
-    if (channel == null || channel.getState() != RTCDataChannelState.OPEN) return false;
-    if (channel.getBufferedAmount() > MAX_BUFFERED_DATA_BYTES) {
-      if (data.kind() == DataKind.LOSSY) {
-        data.done().completeExceptionally(new IllegalStateException("lossy data dropped: send buffer full"));
-        return true;
-      }
-      return false;
-    }
-    try {
-      ByteBuffer buffer = ByteBuffer.allocateDirect(data.bytes().length);
-      buffer.put(data.bytes()).flip();
-      channel.send(new RTCDataChannelBuffer(buffer, true));
-      data.done().complete(null);
-    } catch (Exception e) {
-      data.done().completeExceptionally(e);
-    }
-    return true;
-  }
-
-  private void flushPendingData() {
-    while (!pendingData.isEmpty() && trySend(pendingData.peek())) pendingData.poll();
-    hasPendingData = !pendingData.isEmpty();
-  }
-
-  private void failPendingData(String reason) {
-    for (PendingData data : pendingData) data.done().completeExceptionally(new IllegalStateException(reason));
-    pendingData.clear();
-    hasPendingData = false;
-  }
-
   private void onInboundMessage(String label, RTCDataChannelBuffer buffer) {
     // Runs on a libwebrtc thread: copy, parse, hand over.
     long receivedAtNanos = System.nanoTime();
@@ -722,7 +648,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
     if (!packet.hasUser()) return;
     UserPacket user = packet.getUser();
     String sender = !packet.getParticipantIdentity().isEmpty() ? packet.getParticipantIdentity() : user.getParticipantIdentity();
-    DataKind kind = LOSSY_LABEL.equals(label) ? DataKind.LOSSY : DataKind.RELIABLE;
+    DataKind kind = DataChannelSender.LOSSY_LABEL.equals(label) ? DataKind.LOSSY : DataKind.RELIABLE;
     DataPacket received = new DataPacket(sender, user.getTopic(), kind, user.getPayload().toByteArray(), receivedAtNanos);
     emit(() -> listener.onDataReceived(received));
   }
@@ -773,7 +699,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
         publication.track.sender().dispose();
       }
       publications.clear();
-      failPendingData("room closed");
+      data.fail("room closed");
       remoteAudio.closeAll();
     } catch (RuntimeException e) {
       log.error("releasing room '{}' failed; some native objects may leak", roomName, e);
@@ -848,7 +774,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       log.debug("{} {}", transport.name(), pcState);
       if (pcState == RTCPeerConnectionState.CONNECTED) {
         checkTransportsUp();
-        if (transport == publisher) flushPendingData();
+        if (transport == publisher) data.flush();
       } else if (pcState == RTCPeerConnectionState.FAILED) {
         onTransportLost(transport.name() + " transport failed");
       }
@@ -892,22 +818,6 @@ final class RoomEngine implements RoomRegistry.Closeable {
       log.warn("{}", error);
       onTransportLost(error);
     }
-  }
-
-  private final class OutboundChannelObserver implements RTCDataChannelObserver {
-    @Override
-    public void onBufferedAmountChange(long previousAmount) {
-      // A libwebrtc thread: the queue itself is confined to the room's executor.
-      if (hasPendingData) submit(RoomEngine.this::flushPendingData, null);
-    }
-
-    @Override
-    public void onStateChange() {
-      submit(RoomEngine.this::flushPendingData, null);
-    }
-
-    @Override
-    public void onMessage(RTCDataChannelBuffer buffer) {}
   }
 
   private final class ListenerChanges implements ParticipantTracker.Changes {
