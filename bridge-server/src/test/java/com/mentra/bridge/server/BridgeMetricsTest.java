@@ -80,7 +80,11 @@ class BridgeMetricsTest {
       BridgeHarness.await(() -> stream.received.stream().filter(c -> c.getSource() == AudioChunk.Source.MICROPHONE).count() >= 10 ? true : null,
           Duration.ofSeconds(10), "microphone chunks");
 
-      BridgeStatusResponse status = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("lat-user").build());
+      // The round trip is known once the first ICE consent check answered (a few seconds after connecting).
+      BridgeStatusResponse status = BridgeHarness.await(() -> {
+        BridgeStatusResponse st = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("lat-user").build());
+        return st.getRoundTripMs() >= 0 ? st : null;
+      }, Duration.ofSeconds(15), "a known round trip in GetStatus");
       System.out.printf("GetStatus: round trip %.2f ms, inbound jitter %.2f ms, inbound loss %.4f, outbound fraction lost %.3f%n",
           status.getRoundTripMs(), status.getInboundJitterMs(), status.getInboundLossRatio(), status.getOutboundFractionLost());
       // On a veth pair the round trip is below libwebrtc's 1 ms resolution: known (>= 0), not unknown (-1).

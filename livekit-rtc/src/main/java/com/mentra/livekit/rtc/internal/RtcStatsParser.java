@@ -34,16 +34,26 @@ public final class RtcStatsParser {
     return new RtcStats(rtt, jitter, lost, received, fractionLost);
   }
 
+  /**
+   * The selected pair's current round trip; right after connecting, before the first consent
+   * check answered, the average over the checks so far; -1 when neither is known yet.
+   */
   private static double roundTripMs(RTCStatsReport report) {
     if (report == null) return -1;
+    double best = -1;
     for (RTCStats s : report.getStats().values()) {
       Map<String, Object> a = s.getAttributes();
-      if (s.getType() == RTCStatsType.CANDIDATE_PAIR && Boolean.TRUE.equals(a.get("nominated")) && "succeeded".equals(String.valueOf(a.get("state")))) {
-        double rtt = number(a.get("currentRoundTripTime"), -1);
-        if (rtt >= 0) return rtt * 1000;
+      if (s.getType() != RTCStatsType.CANDIDATE_PAIR || !"succeeded".equals(String.valueOf(a.get("state")))) continue;
+      double rtt = number(a.get("currentRoundTripTime"), -1);
+      if (rtt < 0) {
+        double responses = number(a.get("responsesReceived"), 0);
+        if (responses > 0) rtt = number(a.get("totalRoundTripTime"), -1) / responses;
       }
+      if (rtt < 0) continue;
+      if (Boolean.TRUE.equals(a.get("nominated"))) return rtt * 1000;
+      best = rtt * 1000;
     }
-    return -1;
+    return best;
   }
 
   private static double number(Object v, double fallback) {
