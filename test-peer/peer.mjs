@@ -440,6 +440,35 @@ const commands = {
     };
   },
 
+  // libwebrtc's statistics of a subscribed remote track (default: the one being recorded), one
+  // entry per report: {type: "inboundRtp" | "codec" | "candidatePair" | ..., ...fields}, the
+  // report's nested groups flattened, 64-bit counters as decimal strings. rtc-node 1.1 has no
+  // Track.getStats, so this asks its FFI client (a process-wide singleton) directly.
+  async stats({ trackSid }) {
+    const sid = trackSid || recording?.trackSid;
+    if (!sid) throw new Error("'trackSid' is required when nothing is being recorded");
+    let track = null;
+    for (const p of room.remoteParticipants.values()) {
+      const pub = p.trackPublications.get(sid);
+      if (pub?.track) track = pub.track;
+    }
+    if (!track) throw new Error(`no subscribed remote track ${sid}`);
+    const ffi = globalThis._ffiClientInstance;
+    if (!ffi || typeof ffi.request !== 'function') throw new Error('rtc-node FFI client not found (SDK changed?)');
+    const res = ffi.request({ message: { case: 'getStats', value: { trackHandle: track.ffi_handle.handle } } });
+    const cb = await ffi.waitFor((ev) => ev.message.case === 'getStats' && ev.message.value.asyncId === res.asyncId);
+    if (cb.error) throw new Error(cb.error);
+    const stats = cb.stats.map((s) => {
+      const flat = { type: s.stats.case };
+      for (const [group, fields] of Object.entries(s.stats.value?.toJson({ emitDefaultValues: true }) ?? {})) {
+        if (fields && typeof fields === 'object' && !Array.isArray(fields)) Object.assign(flat, fields);
+        else flat[group] = fields;
+      }
+      return flat;
+    });
+    return { trackSid: sid, stats };
+  },
+
   async leave() {
     if (publications.size) await unpublish().catch((e) => log('unpublish on leave:', errorText(e)));
     if (connected) await room.disconnect();
