@@ -42,7 +42,9 @@ public final class AudioFetcher {
         .writeTimeout(policy.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .followRedirects(false)
         .followSslRedirects(false)
-        .retryOnConnectionFailure(false)
+        // A pooled keep-alive connection the server closed while idle must be retried on a new one
+        // (safe: every request here is a GET), or a playback fails with "unexpected end of stream".
+        .retryOnConnectionFailure(true)
         .build();
   }
 
