@@ -1,13 +1,16 @@
 package com.mentra.bridge.load;
 
 /**
- * Latencies in 100 µs buckets up to 10 s (longer ones share the last bucket; the maximum is kept
- * exactly). Constant memory, so a 24-hour soak keeps its percentiles without keeping samples.
- * Thread-safe.
+ * Latencies in 100 µs buckets up to 1 s and 10 ms buckets up to 100 s (longer ones share the last
+ * bucket; the maximum is kept exactly). Constant memory, so a 24-hour soak keeps its percentiles
+ * without keeping samples. Thread-safe.
  */
 final class Histogram {
-  private static final int BUCKET_MICROS = 100;
-  private static final int BUCKETS = 100_000;
+  private static final int FINE_MICROS = 100;
+  private static final int FINE = 10_000; // up to 1 s
+  private static final int COARSE_MICROS = 10_000;
+  private static final int COARSE = 9_900; // 1 s .. 100 s
+  private static final int BUCKETS = FINE + COARSE;
   private final long[] counts = new long[BUCKETS];
   private long total;
   private long maxMicros = Long.MIN_VALUE;
@@ -18,10 +21,19 @@ final class Histogram {
       negative++; // a clock step between the two stamps; counted, not binned
       micros = 0;
     }
-    int bucket = (int) Math.min(BUCKETS - 1, micros / BUCKET_MICROS);
-    counts[bucket]++;
+    counts[bucket(micros)]++;
     total++;
     if (micros > maxMicros) maxMicros = micros;
+  }
+
+  private static int bucket(long micros) {
+    if (micros < (long) FINE * FINE_MICROS) return (int) (micros / FINE_MICROS);
+    return (int) Math.min(BUCKETS - 1, FINE + (micros - (long) FINE * FINE_MICROS) / COARSE_MICROS);
+  }
+
+  /** The upper edge of bucket {@code i} in microseconds. */
+  private static long upperMicros(int i) {
+    return i < FINE ? (long) (i + 1) * FINE_MICROS : (long) FINE * FINE_MICROS + (long) (i - FINE + 1) * COARSE_MICROS;
   }
 
   synchronized long count() {
@@ -36,7 +48,7 @@ final class Histogram {
     long seen = 0;
     for (int i = 0; i < BUCKETS; i++) {
       seen += counts[i];
-      if (seen >= rank) return Math.min((i + 1) * (double) BUCKET_MICROS, maxMicros) / 1000.0;
+      if (seen >= rank) return (i == BUCKETS - 1 ? maxMicros : Math.min(upperMicros(i), maxMicros)) / 1000.0;
     }
     return maxMicros / 1000.0;
   }

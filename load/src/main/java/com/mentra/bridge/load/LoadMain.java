@@ -289,12 +289,24 @@ public final class LoadMain {
         for (Context.CancellableContext c : playContexts) c.cancel(null);
       }
       for (Thread t : players) t.join(10_000);
-      long before = -1;
-      for (int i = 0; i < 50 && received.sum() != before; i++) { // drained: nothing new for 200 ms
-        before = received.sum();
-        Thread.sleep(200);
+      // Drained: every packet the phones sent received, or nothing new for 3 s (at most 60 s: an
+      // overloaded run can be far behind, and what is still in flight then counts as unaccounted).
+      long sentAll = java.util.Arrays.stream(sentAndErrors[0]).filter(n -> n > 0).sum();
+      long drainStart = System.nanoTime();
+      long lastProgress = drainStart;
+      long before = received.sum();
+      while (received.sum() < sentAll && System.nanoTime() - lastProgress < 3_000_000_000L && System.nanoTime() - drainStart < 60_000_000_000L) {
+        Thread.sleep(100);
+        long now = received.sum();
+        if (now != before) {
+          before = now;
+          lastProgress = System.nanoTime();
+        }
       }
+      double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+      say("drain: %d of %d phone packets received, %.1f s after the phones stopped", received.sum(), sentAll, drainSeconds);
       Map<String, Object> drops = account(blocking, sentAndErrors);
+      drops.put("drain_seconds", round(drainSeconds, 1));
       if (metricsUrl != null) bridgeMetrics = BridgeMetricsScrape.scrape(metricsUrl);
       Map<String, Object> afterLoad = snapshot("after_load", bridgePid);
 

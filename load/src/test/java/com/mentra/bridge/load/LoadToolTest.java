@@ -33,8 +33,13 @@ class LoadToolTest {
     assertThat(h.percentileMs(50)).isCloseTo(50.0, within(0.11));
     assertThat(h.percentileMs(99)).isCloseTo(99.0, within(0.11));
     assertThat(h.maxMs()).isEqualTo(100.0);
-    h.record(30_000_000L); // 30 s: past the last bucket, kept as the maximum
+    h.record(30_000_000L); // 30 s: a coarse bucket, and the maximum
     assertThat(h.maxMs()).isEqualTo(30_000.0);
+    Histogram slow = new Histogram();
+    for (int i = 0; i < 99; i++) slow.record(5_000_000L);
+    slow.record(250_000_000L); // past the last bucket
+    assertThat(slow.percentileMs(50)).isCloseTo(5_000.0, within(10.0));
+    assertThat(slow.percentileMs(100)).isEqualTo(250_000.0);
     Histogram total = new Histogram();
     Histogram interval = h.snapshotAndReset();
     interval.drainInto(total);
