@@ -304,6 +304,8 @@ public final class LoadMain {
         }
       }
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+      downInterval.drainInto(downTotal); // what arrived after the last sample
+      upInterval.drainInto(upTotal);
       say("drain: %d of %d phone packets received, %.1f s after the phones stopped", received.sum(), sentAll, drainSeconds);
       Map<String, Object> drops = account(blocking, sentAndErrors);
       drops.put("drain_seconds", round(drainSeconds, 1));
