@@ -85,6 +85,9 @@ public final class AudioClock implements AutoCloseable {
       if (behind > MAX_CATCH_UP_TICKS) {
         skippedTicks += behind;
         next += behind * TICK_NANOS;
+        // Tick numbers follow the wall clock across the skip, so a listener can tell how much
+        // time it missed (a real-time buffer drops that much instead of lagging by it for good).
+        tick += behind;
       }
       for (TickListener listener : listeners) {
         try {

@@ -60,7 +60,7 @@ final class UplinkPublisher implements AutoCloseable {
     this.blocking = blocking;
     this.bufferMs = bufferMs;
     this.prebufferMs = prebufferMs;
-    this.tick = clock.register(t -> onTick());
+    this.tick = clock.register(this::onTick);
   }
 
   /**
@@ -124,9 +124,14 @@ final class UplinkPublisher implements AutoCloseable {
     });
   }
 
-  private void onTick() {
+  private long lastTick = -1; // clock thread only
+
+  private void onTick(long tickNumber) {
+    long missed = lastTick < 0 ? 0 : Math.max(0, tickNumber - lastTick - 1);
+    lastTick = tickNumber;
     LocalAudioTrack current = track;
     if (current == null) return;
+    if (missed > 0) dropMissed(missed);
     short[] frame;
     int rate;
     int channels;
@@ -148,6 +153,21 @@ final class UplinkPublisher implements AutoCloseable {
       }
     }
     current.pushFrame(frame, rate, channels);
+  }
+
+  /**
+   * The clock skipped {@code ticks} (its thread was stalled beyond its catch-up bound): the audio
+   * due in that time is dropped, so the track stays real time instead of lagging by the stall for
+   * as long as the client keeps talking.
+   */
+  private synchronized void dropMissed(long ticks) {
+    if (buffer == null || closed) return;
+    for (long i = 0; i < ticks; i++) {
+      short[] frame = buffer.poll10ms();
+      if (frame == null) break;
+      consumed += frame.length;
+    }
+    observeArrivals(consumed + buffer.droppedSamples());
   }
 
   /** Chunks whose first sample was pushed by now (or dropped): their time in the bridge. */
