@@ -12,9 +12,12 @@
 # Output: per-interval lines on stdout; load/target/runs/<time>/ (or --out) holds load.jsonl (one
 # JSON object a line: config, phase, sample, summary), load.svg (the plot) and the processes' logs.
 #
-# Environment: LKB_NETNS / LKB_NODE_IP (default lkbload / 10.95.0.1; LKB_NETNS=none runs in this
-# network namespace, for LIVEKIT_URL pointing elsewhere), LIVEKIT_URL + LIVEKIT_API_KEY +
-# LIVEKIT_API_SECRET (an existing LiveKit), LKB_LOAD_BUILD=1 (rebuild the jars first).
+# Environment: LKB_NETNS / LKB_NODE_IP (default lkbload / 10.95.0.1, created here and removed at
+# exit: two runs at once need two names; LKB_NETNS=none runs in this network namespace, for
+# LIVEKIT_URL pointing elsewhere; LKB_NETNS_REUSE=1 runs in an existing namespace and leaves it, as
+# scripts/test.sh's soak step does in lkbtest), LIVEKIT_URL + LIVEKIT_API_KEY + LIVEKIT_API_SECRET
+# (an existing LiveKit), LKB_BRIDGE_JAR (another build of the bridge), LKB_LOAD_BUILD=1 (rebuild
+# the jars first).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$LKB_ROOT"
@@ -61,8 +64,13 @@ if [ "$LKB_NETNS" = none ]; then
   "${run[@]}"
 else
   export LKB_NODE_IP="${LKB_NODE_IP:-10.95.0.1}"
-  scripts/netns.sh up
-  trap 'scripts/netns.sh down || true' EXIT
+  if [ "${LKB_NETNS_REUSE:-0}" = 1 ]; then
+    # scripts/test.sh's soak step: the namespace the tests used, set up and torn down by test.sh.
+    ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$LKB_NETNS" || die "LKB_NETNS_REUSE=1 but namespace $LKB_NETNS does not exist"
+  else
+    scripts/netns.sh up
+    trap 'scripts/netns.sh down || true' EXIT
+  fi
   log "load run inside network namespace $LKB_NETNS ($LKB_NODE_IP)"
   ip netns exec "$LKB_NETNS" "${run[@]}"
 fi

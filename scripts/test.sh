@@ -33,6 +33,6 @@ log "TypeScript client tests (inside namespace $LKB_NETNS)"
 log "Container image (scripts/image-test.sh): deployment files checked, the Dockerfile built with podman, the image run next to livekit-server and the rtc-node peer inside namespace $LKB_NETNS"
 scripts/image-test.sh
 
-log "Soak, 3 minutes (scripts/load.sh --soak, in its own namespace lkbload): the packaged bridge with 50 sessions of phone data at 10 packets/s, 5 streaming audio up, 5 playing a URL; fails on an unaccounted phone packet, a stream error, a failed join or thread/FD growth, and prints the slopes (RSS is gated by the 1-hour soak only: 3 minutes are the JVM's own heap sizing)"
-LKB_NETNS=lkbload LKB_NODE_IP=10.95.0.1 scripts/load.sh --soak --duration 3m --sample 10s --warmup 60s \
+log "Soak, 3 minutes (scripts/load.sh --soak, inside namespace $LKB_NETNS, which the tests are done with): the packaged bridge with 50 sessions of phone data at 10 packets/s, 5 streaming audio up, 5 playing a URL; fails on an unaccounted phone packet, a stream error, a failed join or thread/FD growth, and prints the slopes (RSS is gated by the 1-hour soak only: 3 minutes are the JVM's own heap sizing)"
+LKB_NETNS_REUSE=1 scripts/load.sh --soak --duration 3m --sample 10s --warmup 60s \
   --sessions 50 --uplink 0.1 --play 0.1 --max-rss-slope off --bridge-java-opts -Xmx768m --label ci --out load/target/soak-ci
