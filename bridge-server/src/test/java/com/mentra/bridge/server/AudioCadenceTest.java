@@ -224,11 +224,13 @@ class AudioCadenceTest {
       // bounds are looser: median STARTED -> sound <= 150 ms (75-90 ms on a quiet machine), every
       // play <= 300 ms (before the fix: 470-910 ms after the first pause); the tail is measured as
       // the fade after a sound (before: 135-140 ms); StopAudio -> silence <= 300 ms (before: 0.55-1 s).
+      // Still far below the defect (470-910 ms for every play after a pause, 0.55-1 s to stop),
+      // and wide enough for a CI run on 2 cores at load 5-6 (median 222 ms and stop 311 ms seen).
       List<Long> sorted = startToSound.stream().sorted().toList();
-      assertThat((sorted.get(2) + sorted.get(3)) / 2.0).as("median STARTED -> first sound, ms").isLessThanOrEqualTo(150);
-      assertThat(startToSound).as("STARTED -> first sound, ms").allMatch(ms -> ms <= 300);
+      assertThat((sorted.get(2) + sorted.get(3)) / 2.0).as("median STARTED -> first sound, ms").isLessThanOrEqualTo(300);
+      assertThat(startToSound).as("STARTED -> first sound, ms").allMatch(ms -> ms <= 450);
       assertThat(tails).as("fading tail after each sound, ms").allMatch(ms -> ms <= 40);
-      assertThat(stopToSilence).as("StopAudio -> silence, ms").isLessThanOrEqualTo(300);
+      assertThat(stopToSilence).as("StopAudio -> silence, ms").isLessThanOrEqualTo(450);
     } finally {
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId(user).build());
     }
@@ -314,9 +316,10 @@ class AudioCadenceTest {
       // listener's jitter buffer wanders by ~100 ms at load averages above ~5; one-sided against
       // the control, whose own latency wanders too.
       for (int k = 1; k < bursts; k++) {
-        assertThat(Math.abs(bridgeLatency.get(k) - bridgeLatency.get(1))).as("burst %d latency vs burst 1's", k).isLessThanOrEqualTo(100);
+        // Before the fix: +740..+815 ms; the bounds leave room for a loaded 2-core CI machine.
+        assertThat(Math.abs(bridgeLatency.get(k) - bridgeLatency.get(1))).as("burst %d latency vs burst 1's", k).isLessThanOrEqualTo(250);
         assertThat(bridgeLatency.get(k) - controlLatency.get(k)).as("burst %d latency minus the control's", k)
-            .isLessThanOrEqualTo(90 + TrackCadence.PRE_ROLL_MS);
+            .isLessThanOrEqualTo(250 + TrackCadence.PRE_ROLL_MS);
       }
       stream.finish();
     } finally {
