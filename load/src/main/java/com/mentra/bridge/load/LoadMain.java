@@ -869,8 +869,10 @@ public final class LoadMain {
     heading.add(String.format(Locale.ROOT, "livekit-server %.3f cores, phones %.3f cores, whole machine %.2f cores busy (%.2f of it other work)",
         (Double) s.get("livekit_cores_avg"), (Double) ((Map<String, Object>) s.get("phones")).get("cores_avg_load"), (Double) s.get("machine_cores_avg"),
         (Double) s.get("other_cores_avg")));
-    heading.add(String.format(Locale.ROOT, "phone→client p50/p99/max %s/%s/%s ms; client→listener %s/%s/%s ms; JoinRoom p50/p99 %s/%s ms",
-        down.get("p50"), down.get("p99"), down.get("max"), up.get("p50"), up.get("p99"), up.get("max"), join.get("p50"), join.get("p99")));
+    heading.add(String.format(Locale.ROOT, "phone→client p50/p99/max %s/%s/%s ms%s; JoinRoom p50/p99 %s/%s ms",
+        down.get("p50"), down.get("p99"), down.get("max"),
+        upTotal.count() == 0 ? "" : "; client→listener " + up.get("p50") + "/" + up.get("p99") + "/" + up.get("max") + " ms",
+        join.get("p50"), join.get("p99")));
     Map<String, Object> d = (Map<String, Object>) s.get("drops");
     heading.add(String.format(Locale.ROOT, "phone packets: %s sent, %s received, %s dropped by the bridge, %s lost before it, %s unaccounted",
         d.get("phone_packets_sent"), d.get("client_received"), d.get("bridge_dropped_chunks"), d.get("bridge_phone_packets_lost"), d.get("unaccounted")));

@@ -68,7 +68,7 @@ final class SvgPlot {
       int y0 = top + p * (PANEL + GAP);
       double yMax = 0;
       for (Series s : panel.series()) for (Sample sm : samples) yMax = Math.max(yMax, finite(s.value().applyAsDouble(sm)));
-      yMax = niceCeiling(yMax <= 0 ? 1 : yMax * 1.05);
+      yMax = 4 * niceCeiling((yMax <= 0 ? 1 : yMax * 1.05) / 4); // four gridlines at round values
       double yMin = 0;
       if (panel.title().startsWith("bridge RSS") || panel.title().startsWith("bridge threads")) {
         double lo = Double.MAX_VALUE;
