@@ -89,10 +89,10 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
       }
       return;
     }
-    byte[] pcm = chunk.getPcmData().toByteArray();
-    int usable = pcm.length;
-    short[] samples = new short[usable / 2];
-    for (int i = 0; i < samples.length; i++) samples[i] = (short) ((pcm[2 * i] & 0xff) | (pcm[2 * i + 1] << 8));
+    // PCM16 little-endian straight from the message's bytes: no intermediate byte[] copy.
+    java.nio.ShortBuffer pcm = chunk.getPcmData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    short[] samples = new short[pcm.remaining()];
+    pcm.get(samples);
     UplinkPublisher uplink = current.uplink(chunk.getTrackId());
     if (uplink != null) uplink.write(samples, rate, channels);
   }
