@@ -59,6 +59,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
   private final int tcpPort;
   private final int udpStart;
   private final int udpEnd;
+  private final boolean udpMux;
   private final String apiKey;
   private final String apiSecret;
   private final Path dir;
@@ -76,11 +77,21 @@ public final class LiveKitServerProcess implements AutoCloseable {
    * server holds that base or a port is taken.
    */
   public LiveKitServerProcess(int basePort) {
+    this(basePort, false);
+  }
+
+  /**
+   * @param udpMux all peer connections share one UDP port ({@code B+10}, {@code rtc.udp_port}),
+   *     as production servers run; without it they take ports from the 100-port range, too few
+   *     for a hundred rooms of two participants
+   */
+  public LiveKitServerProcess(int basePort, boolean udpMux) {
     if (basePort < 1024 || basePort + PORTS_PER_SERVER > 65_535) throw new IllegalArgumentException("base port out of range: " + basePort);
     this.httpPort = basePort;
     this.tcpPort = basePort + 1;
     this.udpStart = basePort + 10;
     this.udpEnd = basePort + PORTS_PER_SERVER - 1;
+    this.udpMux = udpMux;
     this.lockChannel = openLock(basePort);
     this.lock = tryLock(lockChannel);
     if (lock == null) {
@@ -107,13 +118,18 @@ public final class LiveKitServerProcess implements AutoCloseable {
 
   /** Starts a server on a free base port. */
   public static LiveKitServerProcess start() {
+    return start(false);
+  }
+
+  /** Starts a server on a free base port; {@code udpMux} as in {@link #LiveKitServerProcess(int, boolean)}. */
+  public static LiveKitServerProcess start(boolean udpMux) {
     RuntimeException last = null;
     for (int attempt = 0; attempt < 8; attempt++) {
       int slots = (AUTO_MAX - AUTO_MIN) / SLOT;
       int base = AUTO_MIN + ThreadLocalRandom.current().nextInt(slots) * SLOT;
       if (!tcpFree(base) || !tcpFree(base + 1)) continue;
       try {
-        return new LiveKitServerProcess(base);
+        return new LiveKitServerProcess(base, udpMux);
       } catch (IllegalStateException e) {
         last = e; // Lost a race for the base or a port: try another.
       }
@@ -139,8 +155,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
         bind_addresses: ["%s"]
         rtc:
           tcp_port: %d
-          port_range_start: %d
-          port_range_end: %d
+          %s
           use_external_ip: false
           node_ip: %s
         turn:
@@ -149,7 +164,9 @@ public final class LiveKitServerProcess implements AutoCloseable {
           %s: %s
         logging:
           level: info
-        """.formatted(httpPort, env.nodeIp(), tcpPort, udpStart, udpEnd, env.nodeIp(), apiKey, apiSecret);
+        """.formatted(httpPort, env.nodeIp(), tcpPort,
+            udpMux ? "udp_port: " + udpStart : "port_range_start: " + udpStart + "\n  port_range_end: " + udpEnd,
+            env.nodeIp(), apiKey, apiSecret);
     try {
       Files.writeString(config, yaml);
       Files.writeString(log, "---- start " + java.time.Instant.now() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);

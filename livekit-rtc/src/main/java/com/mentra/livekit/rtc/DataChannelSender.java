@@ -68,6 +68,11 @@ final class DataChannelSender {
     hasPending = true;
   }
 
+  /** Whether packets wait (for the channels to open or drain). */
+  boolean hasPending() {
+    return hasPending;
+  }
+
   /** Sends what the channels take now, in order. */
   void flush() {
     while (!pending.isEmpty() && trySend(pending.peek())) pending.poll();

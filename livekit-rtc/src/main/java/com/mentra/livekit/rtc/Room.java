@@ -33,7 +33,8 @@ public final class Room implements AutoCloseable {
   }
 
   /**
-   * Joins a room and returns once signalling and media transports are up.
+   * Joins a room and returns once signalling and the receiving media transport are up (the
+   * publishing one connects on first use: a published track or sent data).
    *
    * @param url the LiveKit server, ws(s):// or http(s)://
    * @param token an access token with a room join grant

@@ -200,6 +200,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       }
       packet.setParticipantIdentity(localIdentity);
       data.send(new DataChannelSender.Packet(sendOptions.kind(), packet.build().toByteArray(), done));
+      if (data.hasPending()) connectPublisher();
     }, done);
     return done;
   }
@@ -347,13 +348,17 @@ final class RoomEngine implements RoomRegistry.Closeable {
       config.iceServers.add(ice);
     }
     TransportEvents events = new TransportEvents();
-    publisher = new PeerTransport("publisher", rtc.sendFactory(), config, exec, events);
-    subscriber = new PeerTransport("subscriber", rtc.receiveFactory(), config, exec, events);
+    publisher = new PeerTransport("publisher", rtc.sendFactory(), config, exec, rtc.timers(), events);
+    subscriber = new PeerTransport("subscriber", rtc.receiveFactory(), config, exec, rtc.timers(), events);
 
     data.open(publisher);
 
     for (Publication publication : publications.values()) requestPublish(publication);
-    publisher.negotiate(false);
+    // With the subscriber primary (the server's choice for a participant that may subscribe), the
+    // publisher connects on first use, as in LiveKit's own SDKs: a track (onTrackPublished) or
+    // data. A join then sets up one transport instead of two: in a 100-join burst, 7.4 instead of
+    // 11.6 ms of the bridge's CPU per join, and 4.7 instead of 7.8 ms of livekit-server's.
+    if (!subscriberPrimary || data.hasPending()) publisher.negotiate(false);
 
     pingTimeoutSeconds = join.getPingTimeout();
     pingIntervalSeconds = join.getPingInterval();
@@ -383,12 +388,12 @@ final class RoomEngine implements RoomRegistry.Closeable {
     // both transports hold them until then (as LiveKit's Rust SDK does).
     publisher.prepareIceRestart();
     if (subscriber != null) subscriber.prepareIceRestart();
-    publisher.negotiate(true);
+    if (publisher.negotiated()) publisher.negotiate(true);
   }
 
   private void checkTransportsUp() {
     if (attempt == null || attempt.isDone() || publisher == null || signal == null || awaitingResume) return;
-    boolean publisherUp = publisher.connectionState() == RTCPeerConnectionState.CONNECTED;
+    boolean publisherUp = !publisher.negotiated() || publisher.connectionState() == RTCPeerConnectionState.CONNECTED;
     boolean subscriberUp = !subscriberPrimary || subscriber.connectionState() == RTCPeerConnectionState.CONNECTED;
     if (publisherUp && subscriberUp) {
       // The phone's data reaches us on the server's reliable channel: a join that returned before it
@@ -508,6 +513,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
       if (error == null) {
         setState(ConnectionState.CONNECTED, "resumed");
         data.flush();
+        if (data.hasPending()) connectPublisher();
         return;
       }
       String why = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
@@ -532,6 +538,11 @@ final class RoomEngine implements RoomRegistry.Closeable {
       teardownTransports(false);
       follow(reconnect.rejoinFailed(ConnectFailures.classifyWithoutAsking(error, urls).getMessage()));
     }, null));
+  }
+
+  /** Starts the publisher's first negotiation, if nothing has yet (see onJoin). */
+  private void connectPublisher() {
+    if (publisher != null && !publisher.negotiated() && signal != null && !awaitingResume) publisher.negotiate(false);
   }
 
   private void giveUp(String reason) {
@@ -822,6 +833,9 @@ final class RoomEngine implements RoomRegistry.Closeable {
           onInboundMessage(label, buffer);
         }
       });
+      // A channel announced by the server is usually open already, and then no state change
+      // follows: without this look the join waited for the next 250 ms poll.
+      checkTransportsUp();
     }
 
     @Override
