@@ -18,19 +18,26 @@ import org.slf4j.LoggerFactory;
  * then on it gets a frame on every tick, silence when the buffer has none, so its timestamps
  * follow the wall clock through the client's pauses, and each talk spurt starts cleanly (see
  * {@link TrackCadence}). Rates whose 10 ms is not a whole number of samples (22.05, 11.025 kHz)
- * are resampled to 48 kHz.
+ * are resampled to 48 kHz. A backlog above the prebuffer plus {@value #CATCH_UP_SLACK_MS} ms
+ * drains through the stream's quiet frames (see {@code skipQuietBacklog}).
  * Thread-safe: one writer (the stream's inbound thread) and the clock thread.
  */
 final class UplinkPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UplinkPublisher.class);
   /** How long the fresh track holds the first audio for a listener to attach, at most. */
   static final int FRESH_TRACK_MAX_HOLD_MS = 500;
+  /** Backlog above the prebuffer that a continuous stream may keep before quiet frames are dropped (absorbs chunking jitter). */
+  static final int CATCH_UP_SLACK_MS = 80;
+  /** RMS, in 16-bit steps, at or below which a frame counts as quiet: about -55 dBFS. */
+  private static final int QUIET_RMS = 58;
 
   private final Room room;
   private final String trackName;
   private final Executor blocking;
   private final int bufferMs;
   private final int prebufferMs;
+  private final int catchUpAboveMs;
+  private long skippedQuietMs;
   private final AudioClock.Registration tick;
   private PacedPcmBuffer buffer;
   private int inRate;
@@ -60,6 +67,7 @@ final class UplinkPublisher implements AutoCloseable {
     this.blocking = blocking;
     this.bufferMs = bufferMs;
     this.prebufferMs = prebufferMs;
+    this.catchUpAboveMs = prebufferMs + CATCH_UP_SLACK_MS;
     this.tick = clock.register(this::onTick);
   }
 
@@ -144,6 +152,7 @@ final class UplinkPublisher implements AutoCloseable {
         frame = buffer.poll10ms();
         if (frame != null) {
           consumed += frame.length;
+          frame = skipQuietBacklog(frame);
           observeArrivals(consumed + buffer.droppedSamples());
         }
       } else {
@@ -153,6 +162,38 @@ final class UplinkPublisher implements AutoCloseable {
       }
     }
     current.pushFrame(frame, rate, channels);
+  }
+
+  /**
+   * Catch-up: while more than {@code catchUpAboveMs} is buffered, quiet frames are dropped instead
+   * of sent. A client that streams continuously (silence between utterances, as a live microphone
+   * or a TTS stream does) otherwise keeps for good whatever backlog it built up, because at
+   * real-time pace the buffer never drains: the audio queued while the track was published and
+   * held for its first listener (0.2-0.7 s), or what the client sent ahead of real time. Only
+   * quiet frames go, so no speech is lost; pauses get shorter until the backlog is back at target.
+   * Returns the frame to send: {@code frame} or the first non-quiet (or last) one after it.
+   */
+  private short[] skipQuietBacklog(short[] frame) {
+    while (buffer.bufferedMs() > catchUpAboveMs && isQuiet(frame)) {
+      short[] next = buffer.poll10ms();
+      if (next == null) break;
+      consumed += next.length;
+      skippedQuietMs += 10;
+      frame = next;
+    }
+    return frame;
+  }
+
+  /** Below about -55 dBFS RMS: digital silence, a quiet room's noise floor; never speech. */
+  static boolean isQuiet(short[] frame) {
+    long energy = 0;
+    for (short s : frame) energy += (long) s * s;
+    return energy <= (long) QUIET_RMS * QUIET_RMS * frame.length;
+  }
+
+  /** Milliseconds of quiet audio dropped to catch up with real time. */
+  synchronized long skippedQuietMs() {
+    return skippedQuietMs;
   }
 
   /**
