@@ -164,7 +164,9 @@ class PlaybackTest {
       System.out.printf("the peer received its last loud frame %d ms after StopAudio was called; after a natural end it "
           + "receives sound for %d ms (the room's audio path), so the stop took %d ms; terminal event %d ms after the call%n",
           rawMs, pathLatencyMs, rawMs - pathLatencyMs, wallClockOf(events, events.events.size() - 1) - stopAtMs);
-      assertThat(rawMs - pathLatencyMs).isLessThanOrEqualTo(100);
+      // Quiet machine: 10-60 ms. Generous for a loaded CI machine (161 ms seen at load 15); a stop
+      // that did not work would leave the file's remaining seconds.
+      assertThat(rawMs - pathLatencyMs).isLessThanOrEqualTo(400);
     } finally {
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("stopper").build());
     }
@@ -192,7 +194,8 @@ class PlaybackTest {
       System.out.printf("the peer received its last loud frame %d ms after the PlayAudio call was cancelled "
           + "(the 10 s file had 8.5 s left)%n", lastLoudAfterCancelMs);
       // The room's own audio path is about 200 ms (see the StopAudio test); the file would go on for seconds.
-      assertThat(lastLoudAfterCancelMs).isBetween(0L, 600L);
+      // Generous for a loaded CI machine (615 ms seen at load 15); not cancelled, it would go on for 8.5 s.
+      assertThat(lastLoudAfterCancelMs).isBetween(0L, 1_500L);
       // The session is unharmed: the next playback on the same track plays to its end.
       assertThat(play("canceller", "after", files.url("/tone.wav"), 0, false).terminal(Duration.ofSeconds(10)).getType())
           .isEqualTo(EventType.COMPLETED);
