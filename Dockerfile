@@ -35,6 +35,7 @@ COPY core/pom.xml core/
 COPY load/pom.xml load/
 COPY audio/pom.xml audio/
 COPY livekit-rtc/pom.xml livekit-rtc/
+COPY webrtc-natives webrtc-natives
 COPY bridge-server/pom.xml bridge-server/
 COPY test-support/pom.xml test-support/
 COPY proto proto
