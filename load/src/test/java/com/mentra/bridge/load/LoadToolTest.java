@@ -82,14 +82,14 @@ class LoadToolTest {
 
   @Test
   void burstsAreMatchedByTheirLength() {
-    assertThat(LoadMain.burstClass(240)).isZero();
-    assertThat(LoadMain.burstClass(260)).isZero();
-    assertThat(LoadMain.burstClass(340)).isEqualTo(1);
-    assertThat(LoadMain.burstClass(460)).isEqualTo(2);
-    assertThat(LoadMain.burstClass(560)).isEqualTo(3);
-    assertThat(LoadMain.burstClass(200)).isEqualTo(-1);
-    assertThat(LoadMain.burstClass(300)).isEqualTo(-1);
-    assertThat(LoadMain.burstClass(700)).isEqualTo(-1);
+    assertThat(Uplink.burstClass(240)).isZero();
+    assertThat(Uplink.burstClass(260)).isZero();
+    assertThat(Uplink.burstClass(340)).isEqualTo(1);
+    assertThat(Uplink.burstClass(460)).isEqualTo(2);
+    assertThat(Uplink.burstClass(560)).isEqualTo(3);
+    assertThat(Uplink.burstClass(200)).isEqualTo(-1);
+    assertThat(Uplink.burstClass(300)).isEqualTo(-1);
+    assertThat(Uplink.burstClass(700)).isEqualTo(-1);
     Session s = new Session(0, new Histogram(), new java.util.concurrent.atomic.LongAdder());
     for (int k = 0; k < 8; k++) s.burstSent(1_000_000L * k, k % 4);
     // Heard 1.5 s after the burst of class 1 sent at 5 s (the one at 1 s is older), not 0.5 s after another.

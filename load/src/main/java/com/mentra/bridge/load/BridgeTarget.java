@@ -1,0 +1,75 @@
+package com.mentra.bridge.load;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The bridge the run measures: the packaged bridge this tool starts as its own process (the default),
+ * or one already running at --bridge HOST:PORT (token from BRIDGE_TOKEN, pid from --bridge-pid).
+ * Not thread-safe: made and closed by the run's main thread.
+ *
+ * @param pid null when the bridge runs elsewhere: no process figures then
+ * @param metricsUrl the bridge's Prometheus endpoint; null unless this tool started the bridge
+ * @param process null unless this tool started the bridge
+ */
+record BridgeTarget(String address, String token, Long pid, String metricsUrl, BridgeProcess process) implements AutoCloseable {
+
+  static BridgeTarget startOrAttach(LoadOptions o, String nodeIp, LiveKitTarget liveKit) throws IOException, InterruptedException {
+    if (o.bridgeAddress != null) {
+      Console.say("using the bridge at %s%s", o.bridgeAddress, o.bridgePid == null ? " (no pid: no process figures)" : " (pid " + o.bridgePid + ")");
+      return new BridgeTarget(o.bridgeAddress, System.getenv("BRIDGE_TOKEN"), o.bridgePid, null, null);
+    }
+    String token = "load-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    int port = freePort(nodeIp);
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PORT", String.valueOf(port));
+    env.put("BIND_ADDRESS", nodeIp);
+    int metricsPort = freePort(nodeIp);
+    env.put("METRICS_PORT", String.valueOf(metricsPort));
+    env.put("LIVEKIT_URL", liveKit.url());
+    env.put("LIVEKIT_API_KEY", liveKit.apiKey());
+    env.put("LIVEKIT_API_SECRET", liveKit.apiSecret());
+    env.put("BRIDGE_AUTH_TOKENS", token);
+    env.put("AUDIO_URL_ALLOW_PRIVATE", "true");
+    env.put("MAX_SESSIONS", String.valueOf(Math.max(500, o.sessions + 10)));
+    env.put("LOG_LEVEL", "WARN");
+    env.putAll(o.bridgeEnv);
+    Path java = Path.of(Env.get("LKB_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    Path jar = Path.of(Env.get("LKB_BRIDGE_JAR", "bridge-server/target/bridge-server-0.1.0-SNAPSHOT.jar"));
+    BridgeProcess process = new BridgeProcess(java, jar, o.bridgeJavaOpts, env, nodeIp + ":" + port, o.out.resolve("bridge.log"));
+    Console.say("bridge started on %s (pid %d, JVM options %s)", process.address, process.pid(),
+        o.bridgeJavaOpts.isEmpty() ? "none" : String.join(" ", o.bridgeJavaOpts));
+    return new BridgeTarget(process.address, token, process.pid(), "http://" + nodeIp + ":" + metricsPort + "/metrics", process);
+  }
+
+  /** The WARN and ERROR lines in the bridge's log; null when this tool did not start the bridge. */
+  Map<String, Object> logCounts() throws IOException {
+    if (process == null) return null;
+    long warnings = 0;
+    long errors = 0;
+    for (String line : Files.readAllLines(process.log)) {
+      if (line.contains(" WARN ")) warnings++;
+      else if (line.contains(" ERROR ")) errors++;
+    }
+    return Map.of("warn", warnings, "error", errors);
+  }
+
+  private static int freePort(String ip) throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(ip, 0));
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null) process.close();
+  }
+}

@@ -1,0 +1,83 @@
+package com.mentra.bridge.load;
+
+import static com.mentra.bridge.load.Figures.round;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The soak's judgement (--soak): the bridge's RSS, threads and FDs fitted over the samples after the
+ * warm-up, and the reasons the soak fails, if any. Stateless.
+ */
+final class SoakVerdict {
+  private SoakVerdict() {}
+
+  /** The summary's "soak" figures: slopes and ranges over the samples after the warm-up. */
+  static Map<String, Object> trends(List<Sample> samples, Duration warmup) {
+    double warm = warmup.toMillis() / 1000.0;
+    List<Sample> after = samples.stream().filter(s -> s.t() >= warm).toList();
+    double[] t = after.stream().mapToDouble(Sample::t).toArray();
+    double[] rss = after.stream().mapToDouble(Sample::rssMb).toArray();
+    double[] threads = after.stream().mapToDouble(Sample::threads).toArray();
+    double[] fds = after.stream().mapToDouble(Sample::fds).toArray();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("warmup_s", warm);
+    m.put("samples_fitted", after.size());
+    m.put("window_s", t.length > 1 ? round(t[t.length - 1] - t[0], 1) : 0);
+    m.put("rss_mb_per_h", round(Trend.slopePerHour(t, rss), 3));
+    m.put("threads_per_h", round(Trend.slopePerHour(t, threads), 3));
+    m.put("fds_per_h", round(Trend.slopePerHour(t, fds), 3));
+    m.put("threads_growth", Trend.steadyGrowth(threads));
+    m.put("fds_growth", Trend.steadyGrowth(fds));
+    m.put("rss_mb_first", rss.length > 0 ? round(rss[0], 1) : Double.NaN);
+    m.put("rss_mb_last", rss.length > 0 ? round(rss[rss.length - 1], 1) : Double.NaN);
+    m.put("threads_range", range(threads));
+    m.put("fds_range", range(fds));
+    return m;
+  }
+
+  private static List<Integer> range(double[] y) {
+    if (y.length == 0) return List.of();
+    return List.of((int) Arrays.stream(y).min().getAsDouble(), (int) Arrays.stream(y).max().getAsDouble());
+  }
+
+  /**
+   * Why the soak fails; empty when it passes.
+   *
+   * @param trends what {@link #trends} made of the samples
+   * @param drops the packet accounting ({@link PacketAccounting#account})
+   * @param maxRssSlopeMbPerHour the RSS gate; infinite: off
+   */
+  static List<String> failures(Map<String, Object> trends, Map<String, Object> drops, long joinFailures, double maxRssSlopeMbPerHour) {
+    List<String> failures = new ArrayList<>();
+    if ((Integer) trends.get("samples_fitted") < 3) failures.add("only " + trends.get("samples_fitted") + " samples after the warm-up: nothing to fit");
+    double rssSlope = (Double) trends.get("rss_mb_per_h");
+    if (Double.isFinite(maxRssSlopeMbPerHour) && !(rssSlope <= maxRssSlopeMbPerHour)) {
+      failures.add(String.format(Locale.ROOT, "RSS grows %.2f MB/h (gate %.2f)", rssSlope, maxRssSlopeMbPerHour));
+    }
+    if ((Double) trends.get("threads_growth") > 0) {
+      failures.add("threads grew by " + trends.get("threads_growth") + " (lowest of the last third of the samples against the highest of the first)");
+    }
+    if ((Double) trends.get("fds_growth") > 0) {
+      failures.add("FDs grew by " + trends.get("fds_growth") + " (lowest of the last third of the samples against the highest of the first)");
+    }
+    if ((Long) drops.get("unaccounted") > 0) failures.add(drops.get("unaccounted") + " phone packets neither received nor counted as dropped or lost");
+    if ((Long) drops.get("stream_errors") > 0) failures.add(drops.get("stream_errors") + " StreamAudio calls ended with an error");
+    if (joinFailures > 0) failures.add(joinFailures + " sessions did not join");
+    return failures;
+  }
+
+  /** The soak's last lines on stdout: its slopes against the gates, then PASSED or FAILED with the reasons. */
+  static void print(Map<String, Object> trends, Map<String, Object> drops, List<String> failures, double maxRssSlopeMbPerHour) {
+    Console.say("soak over %s s after a %s s warm-up: RSS %s MB/h (gate %s), threads %s/h (growth %s), FDs %s/h (growth %s), unaccounted packets %s",
+        trends.get("window_s"), trends.get("warmup_s"), trends.get("rss_mb_per_h"), Double.isFinite(maxRssSlopeMbPerHour) ? maxRssSlopeMbPerHour : "off",
+        trends.get("threads_per_h"), trends.get("threads_growth"), trends.get("fds_per_h"), trends.get("fds_growth"), drops.get("unaccounted"));
+    if (failures.isEmpty()) Console.say("SOAK PASSED");
+    else Console.say("SOAK FAILED: %s", String.join("; ", failures));
+  }
+}
