@@ -44,8 +44,6 @@ public final class TestPeer implements AutoCloseable {
   /** The wait of every call that takes no explicit timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** A data packet the peer received; {@code kind} is "reliable" or "lossy". */
   public record ReceivedData(String from, String topic, String kind, byte[] payload, long receivedAtMs) {
     public boolean reliable() {
@@ -94,14 +92,6 @@ public final class TestPeer implements AutoCloseable {
    */
   public record LoudRun(long startAtMs, long endAtMs, long startSample, long endSample) {}
 
-  private static List<LoudRun> loudRuns(JsonNode runs) {
-    List<LoudRun> out = new ArrayList<>();
-    for (JsonNode run : runs) {
-      out.add(new LoudRun(run.path("startAtMs").asLong(), run.path("endAtMs").asLong(), run.path("startSample").asLong(), run.path("endSample").asLong()));
-    }
-    return List.copyOf(out);
-  }
-
   /** What {@code join} answered: the peer's own identity and sid, and who was already there. */
   public record Joined(String identity, String sid, List<String> participants) {}
 
@@ -113,31 +103,13 @@ public final class TestPeer implements AutoCloseable {
 
   private final String name;
   private final Path log;
-  private final Process process;
-  private final OutputStream stdin;
-  private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
-  private final Deque<JsonNode> events = new ArrayDeque<>();
-  private final AtomicLong ids = new AtomicLong();
-  private final Thread reader;
-  private long dropped;
-  private volatile String ended;
+  private final PeerProcess process;
   private volatile Joined joined;
-  private volatile boolean closed;
 
   private TestPeer(String name) {
-    TestEnvironment env = TestEnvironment.get();
     this.name = name;
     this.log = TestEnvironment.outputDir("peers").resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + System.nanoTime() + ".log");
-    try {
-      process = ChildProcesses.track(new ProcessBuilder(env.node().toString(), env.testPeerDir().resolve("peer.mjs").toString())
-          .directory(env.testPeerDir().toFile())
-          .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .start());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot start the Node test peer " + env.node() + " " + env.testPeerDir(), e);
-    }
-    stdin = process.getOutputStream();
-    reader = Thread.ofPlatform().daemon().name("test-peer-" + name).start(this::readLoop);
+    this.process = new PeerProcess(name, log, MAX_EVENTS);
     try {
       awaitEvent("ready", e -> true, Duration.ofSeconds(20));
     } catch (RuntimeException e) {
@@ -171,7 +143,7 @@ public final class TestPeer implements AutoCloseable {
   /** Joins a room (once per peer). */
   public Joined joinRoom(String url, String token, boolean autoSubscribe) {
     JsonNode r = call("join", Map.of("url", url, "token", token, "autoSubscribe", autoSubscribe), DEFAULT_TIMEOUT);
-    Joined j = new Joined(r.path("identity").asText(), r.path("sid").asText(), texts(r.path("participants")));
+    Joined j = PeerJson.joined(r);
     joined = j;
     return j;
   }
@@ -216,16 +188,7 @@ public final class TestPeer implements AutoCloseable {
 
   /** The remote participants with their track publications. */
   public List<RemoteParticipant> remoteParticipants() {
-    List<RemoteParticipant> out = new ArrayList<>();
-    for (JsonNode p : participants()) {
-      List<RemoteTrack> tracks = new ArrayList<>();
-      for (JsonNode t : p.path("tracks")) {
-        tracks.add(new RemoteTrack(t.path("sid").asText(), t.path("name").asText(), t.path("kind").asText(), t.path("source").asText(),
-            t.path("muted").asBoolean(), t.path("subscribed").asBoolean()));
-      }
-      out.add(new RemoteParticipant(p.path("identity").asText(), p.path("sid").asText(), List.copyOf(tracks)));
-    }
-    return List.copyOf(out);
+    return PeerJson.remoteParticipants(participants());
   }
 
   /** Sends packets in order, each awaited by the SDK; returns how many were sent. */
@@ -244,19 +207,7 @@ public final class TestPeer implements AutoCloseable {
    * no stamp). Receivers on this machine read it with {@link #sentAtMicros(byte[], int)}.
    */
   public int sendData(List<OutgoingData> packets, int intervalMs, int stampAt) {
-    ArrayNode array = JSON.createArrayNode();
-    for (OutgoingData p : packets) {
-      ObjectNode node = array.addObject();
-      node.put("payloadB64", Base64.getEncoder().encodeToString(p.payload()));
-      node.put("reliable", p.reliable());
-      if (p.topic() != null) node.put("topic", p.topic());
-      ArrayNode destinations = node.putArray("destinations");
-      p.destinations().forEach(destinations::add);
-    }
-    ObjectNode args = JSON.createObjectNode();
-    args.set("packets", array);
-    args.put("intervalMs", intervalMs);
-    if (stampAt >= 0) args.put("stampAt", stampAt);
+    ObjectNode args = PeerJson.sendDataArgs(packets, intervalMs, stampAt);
     long budget = DEFAULT_TIMEOUT.toMillis() + (long) packets.size() * (intervalMs + 50L);
     return call("sendData", args, Duration.ofMillis(budget)).path("count").asInt();
   }
@@ -334,7 +285,7 @@ public final class TestPeer implements AutoCloseable {
    * Frames are written as they arrive; if the track ends, the next matching track is recorded.
    */
   public void record(String identity, Path wav, int sampleRate, int channels) {
-    ObjectNode args = JSON.createObjectNode();
+    ObjectNode args = PeerProcess.JSON.createObjectNode();
     if (identity != null) args.put("identity", identity);
     args.put("path", wav.toAbsolutePath().toString());
     args.put("sampleRate", sampleRate);
@@ -344,10 +295,7 @@ public final class TestPeer implements AutoCloseable {
 
   /** Ends the recording and writes the WAV file. */
   public Recording stopRecording() {
-    JsonNode r = call("stopRecording", Map.of(), DEFAULT_TIMEOUT);
-    return new Recording(Path.of(r.get("path").asText()), r.get("samples").asLong(), r.get("sampleRate").asInt(),
-        r.get("firstFrameAtMs").asLong(), r.get("firstLoudAtMs").asLong(), r.get("lastLoudAtMs").asLong(),
-        r.path("channels").asInt(1), r.path("identity").asText(null), r.path("gapFilledMs").asLong(), loudRuns(r.path("loudRuns")));
+    return PeerJson.recording(call("stopRecording", Map.of(), DEFAULT_TIMEOUT));
   }
 
   /** Unpublishes and leaves the room; the process stays until {@link #close()}. */
@@ -357,11 +305,7 @@ public final class TestPeer implements AutoCloseable {
 
   /** Data packets received so far (of those still buffered), in arrival order. */
   public List<ReceivedData> receivedData() {
-    List<ReceivedData> data = new ArrayList<>();
-    synchronized (events) {
-      for (JsonNode e : events) if ("data".equals(e.path("event").asText())) data.add(toData(e));
-    }
-    return data;
+    return process.events.awaitMatching(Integer.MAX_VALUE, PeerJson::receivedData, d -> true, Duration.ZERO); // no wait: what is buffered now
   }
 
   /** Waits until {@code count} data packets have arrived; returns what arrived by then (maybe fewer). */
@@ -371,66 +315,32 @@ public final class TestPeer implements AutoCloseable {
 
   /** Waits until {@code count} data packets matching {@code filter} have arrived; returns those (maybe fewer). */
   public List<ReceivedData> awaitData(int count, Predicate<ReceivedData> filter, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (events) {
-      while (true) {
-        List<ReceivedData> data = new ArrayList<>();
-        for (JsonNode e : events) {
-          if ("data".equals(e.path("event").asText())) {
-            ReceivedData d = toData(e);
-            if (filter.test(d)) data.add(d);
-          }
-        }
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (data.size() >= count || left <= 0 || ended != null) return data;
-        waitOn(events, left);
-      }
-    }
+    return process.events.awaitMatching(count, PeerJson::receivedData, filter, timeout);
   }
 
   /** Waits for an event named {@code type} matching {@code filter} (already buffered or new); throws on timeout. */
   public JsonNode awaitEvent(String type, Predicate<JsonNode> filter, Duration timeout) {
-    return awaitEvent(e -> type.equals(e.path("event").asText()) && filter.test(e), timeout, "'" + type + "' event");
+    return process.events.await(e -> type.equals(e.path("event").asText()) && filter.test(e), timeout, "'" + type + "' event");
   }
 
   /** Waits for any event matching {@code filter} (already buffered or new); throws on timeout. */
   public JsonNode awaitEvent(Predicate<JsonNode> filter, Duration timeout) {
-    return awaitEvent(filter, timeout, "matching event");
-  }
-
-  private JsonNode awaitEvent(Predicate<JsonNode> filter, Duration timeout, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (events) {
-      while (true) {
-        for (JsonNode e : events) if (filter.test(e)) return e;
-        if (ended != null) throw new IllegalStateException("peer " + name + ": no " + what + "; " + ended + " (log " + log + ")");
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) throw new IllegalStateException("peer " + name + ": no " + what + " within " + timeout.toMillis() + " ms (log " + log + ")");
-        waitOn(events, left);
-      }
-    }
+    return process.events.await(filter, timeout, "matching event");
   }
 
   /** Whether an event of that type matching {@code filter} is in the buffer. */
   public boolean hasEvent(String type, Predicate<JsonNode> filter) {
-    synchronized (events) {
-      for (JsonNode e : events) if (type.equals(e.path("event").asText()) && filter.test(e)) return true;
-    }
-    return false;
+    return process.events.any(e -> type.equals(e.path("event").asText()) && filter.test(e));
   }
 
   /** A snapshot of the buffered events, oldest first. */
   public List<JsonNode> events() {
-    synchronized (events) {
-      return List.copyOf(events);
-    }
+    return process.events.snapshot();
   }
 
   /** How many old events the bounded buffer has dropped. */
   public long droppedEvents() {
-    synchronized (events) {
-      return dropped;
-    }
+    return process.events.dropped();
   }
 
   /**
@@ -438,108 +348,13 @@ public final class TestPeer implements AutoCloseable {
    * the ok reply; for commands without a typed method.
    */
   public JsonNode call(String cmd, Object args, Duration timeout) {
-    if (closed) throw new IllegalStateException("peer " + name + " is closed");
-    long id = ids.incrementAndGet();
-    ObjectNode request = JSON.valueToTree(args);
-    request.put("id", id);
-    request.put("cmd", cmd);
-    CompletableFuture<JsonNode> reply = new CompletableFuture<>();
-    pending.put(id, reply);
-    try {
-      if (ended != null) throw new IOException(ended);
-      synchronized (stdin) {
-        stdin.write((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
-        stdin.flush();
-      }
-      JsonNode response = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!response.path("ok").asBoolean()) {
-        throw new IllegalStateException("peer " + name + " " + cmd + " failed: " + response.path("error").asText());
-      }
-      return response;
-    } catch (IOException e) {
-      throw new IllegalStateException("peer " + name + " is gone (" + cmd + "): " + e.getMessage() + " (log " + log + ")", e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("peer " + name + ": no reply to " + cmd + " within " + timeout.toMillis() + " ms (log " + log + ")");
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("peer " + name + " " + cmd + " failed: " + e.getCause().getMessage() + " (log " + log + ")", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted waiting for peer " + name + " " + cmd, e);
-    } finally {
-      pending.remove(id);
-    }
-  }
-
-  private void readLoop() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        JsonNode node = null;
-        try {
-          node = JSON.readTree(line);
-        } catch (IOException notJson) {
-          // handled below
-        }
-        if (node != null && node.hasNonNull("id") && node.has("ok")) {
-          CompletableFuture<JsonNode> reply = pending.get(node.get("id").asLong());
-          if (reply != null) reply.complete(node);
-        } else if (node != null && node.has("event") && !node.has("id")) {
-          synchronized (events) {
-            if (events.size() >= MAX_EVENTS) {
-              events.removeFirst();
-              dropped++;
-            }
-            events.addLast(node);
-            events.notifyAll();
-          }
-        } else {
-          appendToLog("[stdout, not protocol] " + line);
-        }
-      }
-    } catch (IOException ignored) {
-      // The process ended.
-    }
-    String why;
-    try {
-      why = process.waitFor(2, TimeUnit.SECONDS) ? "the peer process exited with " + process.exitValue() : "the peer closed its stdout";
-    } catch (InterruptedException e) {
-      why = "the peer closed its stdout";
-    }
-    ended = why;
-    synchronized (events) {
-      events.notifyAll();
-    }
-    String reason = why;
-    pending.values().forEach(f -> f.completeExceptionally(new IOException(reason)));
-  }
-
-  private void appendToLog(String line) {
-    try {
-      Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    } catch (IOException ignored) {
-      // Logging is best effort.
-    }
+    return process.call(cmd, args, timeout);
   }
 
   /** Closes the peer's stdin (it leaves and exits), kills it if it is still running after 5 s. Idempotent. */
   @Override
   public void close() {
-    closed = true;
-    try {
-      stdin.close(); // not under the write lock: a writer blocked on a full pipe must not block close
-    } catch (IOException ignored) {
-      // Already closed.
-    }
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
-      }
-      reader.join(2_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
+    process.close();
   }
 
   private Joined requireJoined() {
@@ -548,23 +363,4 @@ public final class TestPeer implements AutoCloseable {
     return j;
   }
 
-  private static ReceivedData toData(JsonNode e) {
-    return new ReceivedData(e.path("from").asText(), e.path("topic").asText(), e.path("kind").asText(),
-        Base64.getDecoder().decode(e.path("payloadB64").asText()), e.path("receivedAtMs").asLong());
-  }
-
-  private static List<String> texts(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    for (JsonNode n : array) out.add(n.asText());
-    return List.copyOf(out);
-  }
-
-  private static void waitOn(Object monitor, long millis) {
-    try {
-      monitor.wait(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
 }

@@ -128,9 +128,12 @@ final class Sampler {
           (sent - sentPrev) / dt, (got - receivedPrev) / dt, sent, got,
           down.percentileMs(50), down.percentileMs(99), down.maxMs(), up.percentileMs(50), up.percentileMs(99), up.maxMs());
       double other = s.machineCores() - finiteOr0(s.bridgeCores()) - finiteOr0(s.livekitCores()) - finiteOr0(s.phonesCores()) - finiteOr0(s.driverCores());
+      // Read the interval's figures before bank(), which drains its histograms into the totals.
+      Map<String, Object> downFigures = latencies(down);
+      Map<String, Object> upFigures = latencies(up);
       latencies.bank(lat, other < QUIET_OTHER_CORES);
       samples.add(s);
-      write(s, phones, latencies(down), latencies(up), plays);
+      write(s, phones, downFigures, upFigures, plays);
       say("%6.0fs %6.3f %7.1f %5d %5d | %5.3f %6.3f %6.3f %7.2f | %7.0f %7.0f %8s %8s %8s | %s/%s", s.t(), s.bridgeCores(), s.rssMb(), s.threads(), s.fds(),
           s.livekitCores(), s.phonesCores(), s.driverCores(), s.machineCores(), s.sentPerSecond(), s.receivedPerSecond(), ms(s.downP50()), ms(s.downP99()), ms(s.downMax()),
           ms(s.upP50()), ms(s.upP99()));

@@ -120,4 +120,22 @@ class LoadToolTest {
     assertThat((java.util.Map<String, Object>) m.get("livekit_bridge_downlink_latency_seconds{source=\"DATA_PACKET\"}")).containsEntry("count", 10L);
     assertThat(m).containsEntry("livekit_bridge_downlink_dropped_chunks_total", 3.0).doesNotContainKey("jvm_threads");
   }
+
+  @Test
+  void anIntervalIsBankedIntoTheTotalsAndTheQuietFigureOnlyWhenQuiet() {
+    Latencies l = new Latencies();
+    l.down.record(2_000);
+    l.up.record(300_000);
+    Latencies.Interval loud = l.takeInterval();
+    assertThat(loud.down().count()).isEqualTo(1);
+    l.bank(loud, false);
+    // bank() drains the interval: a sample's figures must be read before it.
+    assertThat(loud.down().count()).isZero();
+    l.down.record(4_000);
+    l.bank(l.takeInterval(), true);
+    assertThat(l.downTotal.count()).isEqualTo(2);
+    assertThat(l.upTotal.count()).isEqualTo(1);
+    assertThat(l.downQuiet.count()).isEqualTo(1);
+    assertThat(l.quietIntervals()).isEqualTo(1);
+  }
 }
