@@ -8,16 +8,10 @@ import io.livekit.server.RoomJoin;
 import io.livekit.server.RoomName;
 import io.livekit.server.RoomServiceClient;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -26,7 +20,6 @@ import java.time.Duration;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import livekit.LivekitModels.ParticipantInfo;
@@ -49,9 +42,6 @@ import livekit.LivekitModels.ParticipantInfo;
 public final class LiveKitServerProcess implements AutoCloseable {
   /** Ports a server occupies from its base. */
   public static final int PORTS_PER_SERVER = 110;
-  private static final int SLOT = 128;
-  private static final int AUTO_MIN = 10_240;
-  private static final int AUTO_MAX = 32_640; // last base + SLOT stays below 32768
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final TestEnvironment env = TestEnvironment.get();
@@ -65,8 +55,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
   private final Path dir;
   private final Path config;
   private final Path log;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final PortBaseLock portBase;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).proxy(HttpClient.Builder.NO_PROXY).build();
   private Process process;
   private RoomServiceClient roomService;
@@ -92,12 +81,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
     this.udpStart = basePort + 10;
     this.udpEnd = basePort + PORTS_PER_SERVER - 1;
     this.udpMux = udpMux;
-    this.lockChannel = openLock(basePort);
-    this.lock = tryLock(lockChannel);
-    if (lock == null) {
-      closeQuietly(lockChannel);
-      throw new IllegalStateException("port base " + basePort + " is held by another LiveKitServerProcess");
-    }
+    this.portBase = new PortBaseLock(basePort);
     SecureRandom random = new SecureRandom();
     byte[] key = new byte[16];
     byte[] secret = new byte[32];
@@ -125,9 +109,8 @@ public final class LiveKitServerProcess implements AutoCloseable {
   public static LiveKitServerProcess start(boolean udpMux) {
     RuntimeException last = null;
     for (int attempt = 0; attempt < 8; attempt++) {
-      int slots = (AUTO_MAX - AUTO_MIN) / SLOT;
-      int base = AUTO_MIN + ThreadLocalRandom.current().nextInt(slots) * SLOT;
-      if (!tcpFree(base) || !tcpFree(base + 1)) continue;
+      int base = PortBaseLock.randomBase();
+      if (!PortBaseLock.looksFree(base)) continue;
       try {
         return new LiveKitServerProcess(base, udpMux);
       } catch (IllegalStateException e) {
@@ -316,41 +299,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
     closed = true;
     stop();
     process = null;
-    try {
-      if (lock != null) lock.release();
-    } catch (IOException ignored) {
-      // Released with the channel anyway.
-    }
-    closeQuietly(lockChannel);
-  }
-
-  private static FileChannel openLock(int base) {
-    try {
-      Path dir = Path.of(System.getProperty("java.io.tmpdir"), "livekit-bridge-test-ports");
-      Files.createDirectories(dir);
-      return FileChannel.open(dir.resolve(base + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot open the port lock file for base " + base, e);
-    }
-  }
-
-  private static FileLock tryLock(FileChannel channel) {
-    try {
-      return channel.tryLock();
-    } catch (OverlappingFileLockException held) {
-      return null;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot lock the port lock file", e);
-    }
-  }
-
-  private static boolean tcpFree(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getByName(TestEnvironment.get().nodeIp()), port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+    portBase.close();
   }
 
   private static boolean waitFor(Process p, int seconds) {
@@ -359,14 +308,6 @@ public final class LiveKitServerProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  private static void closeQuietly(FileChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // Nothing to do.
     }
   }
 
