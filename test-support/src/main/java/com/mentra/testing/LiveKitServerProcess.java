@@ -248,6 +248,11 @@ public final class LiveKitServerProcess implements AutoCloseable {
     return token.toJwt();
   }
 
+  /** A {@link TestPeer} that joined {@code room} as {@code identity} (also its name), subscribing to every track. */
+  public TestPeer joinPeer(String room, String identity) {
+    return TestPeer.join(identity, wsUrl(), token(room, identity));
+  }
+
   /** The server API client (Twirp over HTTP), created once. */
   public synchronized RoomServiceClient roomService() {
     if (roomService == null) roomService = RoomServiceClient.createClient(httpUrl(), apiKey, apiSecret);

@@ -136,7 +136,7 @@ class AudioCadenceTest {
   @Test
   void aFreshTracksFirstPlayStartsAtTheFilesLevel() throws Exception {
     String room = "cadence-fresh";
-    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+    try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       List<Double> first20s = new ArrayList<>();
       for (int k = 0; k < 3; k++) {
         String user = "fresh-" + k;
@@ -174,7 +174,7 @@ class AudioCadenceTest {
     String room = "cadence-plays";
     String user = "plays";
     Path recording = TestEnvironment.outputDir("bridge").resolve("cadence-plays.wav");
-    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+    try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       assertThat(h.join(user, room, "").getSuccess()).isTrue();
       peer.record("cloud-agent:" + user, recording, RATE);
       // The track is published by a first play; the listener stays subscribed from then on.
@@ -260,8 +260,8 @@ class AudioCadenceTest {
       parts[2 + 2 * k] = Tones.silence(16_000, periodMs - 1_000);
     }
     Wav.write(pattern, Tones.concat(parts), 16_000, 1);
-    try (TestPeer listener = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"));
-        TestPeer source = TestPeer.join("control", h.livekit.wsUrl(), h.livekit.token(room, "control"))) {
+    try (TestPeer listener = h.livekit.joinPeer(room, "listener");
+        TestPeer source = h.livekit.joinPeer(room, "control")) {
       assertThat(h.join(user, room, "").getSuccess()).isTrue();
       BridgeHarness.AudioStream stream = h.openStream(user);
 

@@ -25,7 +25,7 @@ class BackpressureTest {
       // The stalled client gets a small HTTP/2 window so its stall reaches the bridge quickly.
       ManagedChannel small = NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), h.bridge.port())
           .usePlaintext().flowControlWindow(32 * 1024).intercept(BridgeHarness.bearer(BridgeHarness.TOKEN)).build();
-      try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "phone"))) {
+      try (TestPeer phone = h.livekit.joinPeer(room, "phone")) {
         assertThat(h.join("stalled", room, "phone").getSuccess()).isTrue();
         assertThat(h.join("healthy", room, "phone").getSuccess()).isTrue();
         BridgeHarness.AudioStream healthy = h.openStream("healthy");

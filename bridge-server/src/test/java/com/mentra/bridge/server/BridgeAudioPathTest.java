@@ -45,8 +45,8 @@ class BridgeAudioPathTest {
   @Test
   void phonePacketsFromTheTargetArriveByteIdenticalAndInOrder() throws Exception {
     String room = "downlink";
-    try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "phone"));
-        TestPeer other = TestPeer.join("other", h.livekit.wsUrl(), h.livekit.token(room, "other"))) {
+    try (TestPeer phone = h.livekit.joinPeer(room, "phone");
+        TestPeer other = h.livekit.joinPeer(room, "other")) {
       assertThat(h.join("user-1", room, "phone").getSuccess()).isTrue();
       BridgeHarness.AudioStream stream = h.openStream("user-1");
       BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream registered");
@@ -137,7 +137,7 @@ class BridgeAudioPathTest {
   void burstyUplinkPcmReachesThePeerAsAContinuousTone() throws Exception {
     String room = "uplink";
     Path recording = TestEnvironment.outputDir("bridge").resolve("uplink-440.wav");
-    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+    try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       assertThat(h.join("user-2", room, "").getSuccess()).isTrue();
       peer.record("cloud-agent:user-2", recording, 48_000);
       BridgeHarness.AudioStream stream = h.openStream("user-2");
@@ -172,7 +172,7 @@ class BridgeAudioPathTest {
   @Test
   void optInMicrophoneAudioArrivesAs16kMonoChunks() throws Exception {
     String room = "mic";
-    try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "phone"))) {
+    try (TestPeer phone = h.livekit.joinPeer(room, "phone")) {
       phone.publishTone(1000, 48_000, 8_000, 4_000);
       assertThat(h.stub().joinRoom(com.mentra.bridge.api.JoinRoomRequest.newBuilder().setUserId("user-3").setRoomName(room)
           .setTargetIdentity("phone").setSubscribeTargetAudio(true).build()).getSuccess()).isTrue();

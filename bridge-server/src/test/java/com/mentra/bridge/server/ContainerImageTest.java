@@ -91,7 +91,7 @@ class ContainerImageTest {
 
     try (LiveKitServerProcess livekit = LiveKitServerProcess.start();
         AudioFileServer files = new AudioFileServer();
-        TestPeer phone = TestPeer.join("phone", livekit.wsUrl(), livekit.token(ROOM, "phone"))) {
+        TestPeer phone = livekit.joinPeer(ROOM, "phone")) {
       int port = BridgeHarness.freePort();
       int metricsPort = BridgeHarness.freePort();
       List<String> run = new ArrayList<>(podmanCommand());

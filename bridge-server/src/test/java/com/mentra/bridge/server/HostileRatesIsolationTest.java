@@ -38,8 +38,8 @@ class HostileRatesIsolationTest {
       }
       assertThat(h.join("odd", "odd-room", "").getSuccess()).isTrue();
       BridgeHarness.AudioStream odd = h.openStream("odd");
-      TestPeer listener0 = TestPeer.join("listener0", h.livekit.wsUrl(), h.livekit.token(room + "-0", "listener0"));
-      TestPeer listener1 = TestPeer.join("listener1", h.livekit.wsUrl(), h.livekit.token(room + "-1", "listener1"));
+      TestPeer listener0 = h.livekit.joinPeer(room + "-0", "listener0");
+      TestPeer listener1 = h.livekit.joinPeer(room + "-1", "listener1");
       try {
         Path rec0 = TestEnvironment.outputDir("bridge").resolve("isolation-0.wav");
         Path rec1 = TestEnvironment.outputDir("bridge").resolve("isolation-1.wav");

@@ -30,7 +30,7 @@ class MicrophoneReconnectTest {
     String room = "mic-room";
     try (BridgeHarness h = new BridgeHarness()) {
       // Each (re)join is a fresh rtc-node process with the same identity, as a restarted app is.
-      TestPeer glasses = TestPeer.join("glasses", h.livekit.wsUrl(), h.livekit.token(room, "glasses"));
+      TestPeer glasses = h.livekit.joinPeer(room, "glasses");
       try {
       String mic = glasses.publishTone(TONE_HZ, 48_000, 8000, 120_000);
       var joined = h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("mic-user").setRoomName(room)
@@ -43,7 +43,7 @@ class MicrophoneReconnectTest {
       // Rejoin after a pause.
       glasses.close();
       Thread.sleep(1_500);
-      glasses = TestPeer.join("glasses", h.livekit.wsUrl(), h.livekit.token(room, "glasses"));
+      glasses = h.livekit.joinPeer(room, "glasses");
       glasses.publishTone(TONE_HZ, 48_000, 8000, 120_000);
       figures.add("rejoin after 1.5 s: " + awaitTone(stream, System.currentTimeMillis()) + " ms");
 
@@ -51,7 +51,7 @@ class MicrophoneReconnectTest {
       for (int i = 0; i < 3; i++) {
         glasses.close();
         Thread.sleep(200);
-        glasses = TestPeer.join("glasses", h.livekit.wsUrl(), h.livekit.token(room, "glasses"));
+        glasses = h.livekit.joinPeer(room, "glasses");
         glasses.publishTone(TONE_HZ, 48_000, 8000, 120_000);
         Thread.sleep(200);
       }

@@ -182,7 +182,7 @@ class PacketLossTest {
     String user = "loss-user-" + percent;
     Path recording = TestEnvironment.outputDir("packet-loss").resolve("uplink-" + percent + ".wav");
     var blocking = LiveKitBridgeGrpc.newBlockingStub(channel);
-    try (TestPeer phone = TestPeer.join(phoneId, livekit.wsUrl(), livekit.token(room, phoneId))) {
+    try (TestPeer phone = livekit.joinPeer(room, phoneId)) {
       // Joined under the loss: ICE, DTLS and SCTP are set up through it.
       long joinStart = System.nanoTime();
       JoinRoomResponse joined = blocking.withDeadlineAfter(40, TimeUnit.SECONDS).joinRoom(

@@ -95,7 +95,7 @@ class PlaybackTest {
   void urlAudioReachesThePeer(String path) throws Exception {
     String room = "play" + path.replace('/', '-').replace('.', '-');
     Path recording = TestEnvironment.outputDir("bridge").resolve("played" + path.replace('/', '-') + ".wav");
-    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+    try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       assertThat(h.join("player", room, "").getSuccess()).isTrue();
       peer.record("cloud-agent:player", recording, 48_000);
       Events first = play("player", "r1", files.url(path), 0, false);
@@ -135,7 +135,7 @@ class PlaybackTest {
   void stopAudioSilencesThePeerQuicklyAndEndsTheStream() throws Exception {
     String room = "stop-room";
     Path recording = TestEnvironment.outputDir("bridge").resolve("stopped.wav");
-    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+    try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       assertThat(h.join("stopper", room, "").getSuccess()).isTrue();
       // Reference: how long after a playback's natural end the peer still receives its sound. That is
       // the room's audio path (encoder, SFU, the peer's jitter buffer), which no bridge can shorten.
@@ -176,7 +176,7 @@ class PlaybackTest {
   void cancellingThePlayAudioCallStopsItsPlayback() throws Exception {
     String room = "cancel-room";
     Path recording = TestEnvironment.outputDir("bridge").resolve("cancelled.wav");
-    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+    try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       assertThat(h.join("canceller", room, "").getSuccess()).isTrue();
       peer.record("cloud-agent:canceller", recording, 48_000);
       Events events = new Events();
@@ -212,7 +212,7 @@ class PlaybackTest {
   @Test
   void trackIdAndStopOtherSemantics() throws Exception {
     String room = "tracks-room";
-    try (TestPeer peer = TestPeer.join("listener", h.livekit.wsUrl(), h.livekit.token(room, "listener"))) {
+    try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       assertThat(h.join("multi", room, "").getSuccess()).isTrue();
       Events speaker = play("multi", "speaker-1", files.url("/long.wav"), 0, false);
       Events tts = play("multi", "tts-1", files.url("/long660.wav"), 2, false);

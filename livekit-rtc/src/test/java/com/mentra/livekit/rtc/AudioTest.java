@@ -3,7 +3,7 @@ package com.mentra.livekit.rtc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.LiveKitServerExtension;
 import com.mentra.testing.Spectrum;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
@@ -13,22 +13,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class AudioTest {
-  private static LiveKitServerProcess server;
-
-  @BeforeAll
-  static void startServer() {
-    server = LiveKitServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) server.close();
-  }
+  @RegisterExtension static final LiveKitServerExtension livekit = new LiveKitServerExtension();
 
   /** Pushes {@code tone} in 10 ms frames on an absolute real-time schedule. */
   static void pushInRealTime(LocalAudioTrack track, short[] tone, int rate) {
@@ -48,8 +37,8 @@ class AudioTest {
   void publishedToneReachesThePeerAtTheRightPitchAndLevel() throws Exception {
     Path recording = TestEnvironment.outputDir("audio").resolve("peer-heard-440.wav");
     int amplitude = 8000;
-    try (Room room = Room.connect(server.wsUrl(), server.token("audio-out", "java-bot"), RoomOptions.defaults(), new RecordingListener());
-        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("audio-out", "peer"))) {
+    try (Room room = Room.connect(livekit.wsUrl(), livekit.token("audio-out", "java-bot"), RoomOptions.defaults(), new RecordingListener());
+        TestPeer peer = livekit.joinPeer("audio-out", "peer")) {
       peer.record("java-bot", recording, 48000);
       LocalAudioTrack track = room.publishAudio(LocalAudioTrackOptions.microphone("tone"));
       assertThat(track.sid()).startsWith("TR_");
@@ -78,8 +67,8 @@ class AudioTest {
   @Test
   void peersToneArrivesAs16kMonoFrames() throws Exception {
     ConcurrentLinkedQueue<AudioFrame> frames = new ConcurrentLinkedQueue<>();
-    try (Room room = Room.connect(server.wsUrl(), server.token("audio-in", "java-bot"), RoomOptions.defaults(), new RecordingListener());
-        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("audio-in", "peer"))) {
+    try (Room room = Room.connect(livekit.wsUrl(), livekit.token("audio-in", "java-bot"), RoomOptions.defaults(), new RecordingListener());
+        TestPeer peer = livekit.joinPeer("audio-in", "peer")) {
       AudioSubscription subscription = room.receiveAudio("peer", 16000, 1, frames::add);
       peer.publishTone(1000, 48000, 8000, 3000);
       RecordingListener.await(() -> frames.size() >= 250 ? true : null, Duration.ofSeconds(10), "250 frames of the peer's audio");
@@ -109,11 +98,11 @@ class AudioTest {
     ConcurrentLinkedQueue<AudioFrame> fromAlice = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<AudioFrame> fromBob = new ConcurrentLinkedQueue<>();
     RoomOptions onlyAlice = RoomOptions.builder().audioSubscriptions(java.util.Set.of("alice")).build();
-    try (TestPeer alice = TestPeer.join("alice", server.wsUrl(), server.token("audio-filter", "alice"));
-        TestPeer bob = TestPeer.join("bob", server.wsUrl(), server.token("audio-filter", "bob"))) {
+    try (TestPeer alice = livekit.joinPeer("audio-filter", "alice");
+        TestPeer bob = livekit.joinPeer("audio-filter", "bob")) {
       // Alice publishes before the bot joins, Bob after: both paths of the filter are exercised.
       alice.publishTone(500, 48000, 8000, 4000);
-      try (Room room = Room.connect(server.wsUrl(), server.token("audio-filter", "java-bot"), onlyAlice, new RecordingListener())) {
+      try (Room room = Room.connect(livekit.wsUrl(), livekit.token("audio-filter", "java-bot"), onlyAlice, new RecordingListener())) {
         room.receiveAudio("alice", 16000, 1, fromAlice::add);
         room.receiveAudio("bob", 16000, 1, fromBob::add);
         bob.publishTone(700, 48000, 8000, 3000);

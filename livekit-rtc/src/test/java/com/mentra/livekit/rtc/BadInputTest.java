@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.mentra.livekit.rtc.RoomConnectException.Reason;
-import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.LiveKitServerExtension;
 import com.mentra.testing.TestEnvironment;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -13,26 +13,20 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every bad connect fails fast with a specific reason and a message that says what to fix. */
 class BadInputTest {
-  private static LiveKitServerProcess server;
+  @RegisterExtension static final LiveKitServerExtension livekit = new LiveKitServerExtension();
   private static int baselineThreads;
 
   @BeforeAll
-  static void startServer() throws Exception {
-    server = LiveKitServerProcess.start();
+  static void warmUp() throws Exception {
     // Warm up the shared runtime so its threads are part of the baseline.
-    Room.connect(server.wsUrl(), server.token("warmup", "warmup"), RoomOptions.defaults(), null).close();
+    Room.connect(livekit.wsUrl(), livekit.token("warmup", "warmup"), RoomOptions.defaults(), null).close();
     baselineThreads = Thread.activeCount();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) server.close();
   }
 
   private static RoomConnectException connectFails(String url, String token) {
@@ -48,37 +42,37 @@ class BadInputTest {
 
   @Test
   void malformedUrl() {
-    RoomConnectException e = connectFails("ws://bad host:7880", server.token("r", "u"));
+    RoomConnectException e = connectFails("ws://bad host:7880", livekit.token("r", "u"));
     assertThat(e.reason()).isEqualTo(Reason.INVALID_URL);
     assertThat(e.getMessage()).contains("malformed");
   }
 
   @Test
   void wrongScheme() {
-    RoomConnectException e = connectFails("ftp://" + TestEnvironment.get().nodeIp() + ":" + server.httpPort(), server.token("r", "u"));
+    RoomConnectException e = connectFails("ftp://" + TestEnvironment.get().nodeIp() + ":" + livekit.server().httpPort(), livekit.token("r", "u"));
     assertThat(e.reason()).isEqualTo(Reason.INVALID_URL);
     assertThat(e.getMessage()).contains("ws, wss, http or https");
   }
 
   @Test
   void invalidToken() {
-    RoomConnectException e = connectFails(server.wsUrl(), "not-a-jwt");
+    RoomConnectException e = connectFails(livekit.wsUrl(), "not-a-jwt");
     assertThat(e.reason()).isEqualTo(Reason.UNAUTHORIZED);
     assertThat(e.getMessage()).contains("refused the token").contains("401");
   }
 
   @Test
   void tokenSignedWithAnotherSecret() {
-    io.livekit.server.AccessToken token = new io.livekit.server.AccessToken(server.apiKey(), "another-secret-another-secret-0123456789");
+    io.livekit.server.AccessToken token = new io.livekit.server.AccessToken(livekit.server().apiKey(), "another-secret-another-secret-0123456789");
     token.setIdentity("u");
     token.addGrants(new io.livekit.server.RoomJoin(true), new io.livekit.server.RoomName("r"));
     String forged = token.toJwt();
-    assertThat(connectFails(server.wsUrl(), forged).reason()).isEqualTo(Reason.UNAUTHORIZED);
+    assertThat(connectFails(livekit.wsUrl(), forged).reason()).isEqualTo(Reason.UNAUTHORIZED);
   }
 
   @Test
   void expiredToken() {
-    RoomConnectException e = connectFails(server.wsUrl(), server.token("r", "u", Duration.ofMinutes(-5)));
+    RoomConnectException e = connectFails(livekit.wsUrl(), livekit.server().token("r", "u", Duration.ofMinutes(-5)));
     assertThat(e.reason()).isEqualTo(Reason.UNAUTHORIZED);
   }
 
@@ -88,7 +82,7 @@ class BadInputTest {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(TestEnvironment.get().nodeIp()))) {
       port = probe.getLocalPort();
     }
-    RoomConnectException e = connectFails("ws://" + TestEnvironment.get().nodeIp() + ":" + port, server.token("r", "u"));
+    RoomConnectException e = connectFails("ws://" + TestEnvironment.get().nodeIp() + ":" + port, livekit.token("r", "u"));
     assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE);
     assertThat(e.getMessage()).contains("cannot reach");
   }
@@ -104,7 +98,7 @@ class BadInputTest {
           // Test over.
         }
       });
-      RoomConnectException e = connectFails("ws://" + TestEnvironment.get().nodeIp() + ":" + silent.getLocalPort(), server.token("r", "u"));
+      RoomConnectException e = connectFails("ws://" + TestEnvironment.get().nodeIp() + ":" + silent.getLocalPort(), livekit.token("r", "u"));
       assertThat(e.reason()).isEqualTo(Reason.TIMEOUT);
       silent.close();
       acceptor.join(2_000);
@@ -123,7 +117,7 @@ class BadInputTest {
           // Test over.
         }
       });
-      RoomConnectException e = connectFails("ws://" + TestEnvironment.get().nodeIp() + ":" + rude.getLocalPort(), server.token("r", "u"));
+      RoomConnectException e = connectFails("ws://" + TestEnvironment.get().nodeIp() + ":" + rude.getLocalPort(), livekit.token("r", "u"));
       assertThat(e.reason()).isEqualTo(Reason.PROTOCOL);
       assertThat(e.getMessage()).contains("closed the connection");
       rude.close();
@@ -134,8 +128,8 @@ class BadInputTest {
   @Test
   void failedConnectsLeaveNoThreadsBehind() throws Exception {
     for (int i = 0; i < 5; i++) {
-      connectFails(server.wsUrl(), "not-a-jwt");
-      connectFails("ws://" + TestEnvironment.get().nodeIp() + ":1", server.token("r", "u"));
+      connectFails(livekit.wsUrl(), "not-a-jwt");
+      connectFails("ws://" + TestEnvironment.get().nodeIp() + ":1", livekit.token("r", "u"));
     }
     RecordingListener.await(() -> Thread.activeCount() <= baselineThreads + 5 ? true : null, Duration.ofSeconds(10),
         "thread count back near " + baselineThreads + " (now " + Thread.activeCount() + ")");

@@ -2,7 +2,7 @@ package com.mentra.livekit.rtc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.LiveKitServerExtension;
 import com.mentra.testing.TestPeer;
 import com.mentra.testing.TestPeer.OutgoingData;
 import com.mentra.testing.TestPeer.ReceivedData;
@@ -13,23 +13,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class DataTest {
   private static final int SIZE = 3200;
-  private static LiveKitServerProcess server;
-
-  @BeforeAll
-  static void startServer() {
-    server = LiveKitServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) server.close();
-  }
+  @RegisterExtension static final LiveKitServerExtension livekit = new LiveKitServerExtension();
 
   /** 3200 bytes: a sequence number, then bytes derived from it, so corruption is detectable. */
   static byte[] payload(int sequence) {
@@ -46,8 +35,8 @@ class DataTest {
   @Test
   void packetsFromThePeerArriveWithIdentityTopicAndOrder() throws Exception {
     RecordingListener events = new RecordingListener();
-    try (Room room = Room.connect(server.wsUrl(), server.token("data-in", "java-bot"), RoomOptions.defaults(), events);
-        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("data-in", "peer"))) {
+    try (Room room = Room.connect(livekit.wsUrl(), livekit.token("data-in", "java-bot"), RoomOptions.defaults(), events);
+        TestPeer peer = livekit.joinPeer("data-in", "peer")) {
       RecordingListener.await(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
       List<OutgoingData> packets = new ArrayList<>();
       for (int i = 0; i < 100; i++) packets.add(OutgoingData.reliable(payload(i), "pcm"));
@@ -75,8 +64,8 @@ class DataTest {
 
   @Test
   void packetsToThePeerArriveWithIdentityTopicAndOrder() throws Exception {
-    try (Room room = Room.connect(server.wsUrl(), server.token("data-out", "java-bot"), RoomOptions.defaults(), new RecordingListener());
-        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("data-out", "peer"))) {
+    try (Room room = Room.connect(livekit.wsUrl(), livekit.token("data-out", "java-bot"), RoomOptions.defaults(), new RecordingListener());
+        TestPeer peer = livekit.joinPeer("data-out", "peer")) {
       RecordingListener.await(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
       List<CompletableFuture<Void>> sends = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
@@ -110,9 +99,9 @@ class DataTest {
 
   @Test
   void destinationIdentitiesLimitWhoReceives() throws Exception {
-    try (Room room = Room.connect(server.wsUrl(), server.token("data-dest", "java-bot"), RoomOptions.defaults(), new RecordingListener());
-        TestPeer alice = TestPeer.join("alice", server.wsUrl(), server.token("data-dest", "alice"));
-        TestPeer bob = TestPeer.join("bob", server.wsUrl(), server.token("data-dest", "bob"))) {
+    try (Room room = Room.connect(livekit.wsUrl(), livekit.token("data-dest", "java-bot"), RoomOptions.defaults(), new RecordingListener());
+        TestPeer alice = livekit.joinPeer("data-dest", "alice");
+        TestPeer bob = livekit.joinPeer("data-dest", "bob")) {
       RecordingListener.await(() -> room.remoteParticipants().size() < 2 ? null : true, Duration.ofSeconds(5), "peers to join");
       room.sendData(payload(1), DataSendOptions.reliable().withTopic("to-bob").withDestinations(List.of("bob"))).get(5, TimeUnit.SECONDS);
       room.sendData(payload(2), DataSendOptions.reliable().withTopic("to-all")).get(5, TimeUnit.SECONDS);

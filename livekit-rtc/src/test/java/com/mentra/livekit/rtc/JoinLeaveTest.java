@@ -2,35 +2,29 @@ package com.mentra.livekit.rtc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.LiveKitServerExtension;
 import com.mentra.testing.TestPeer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class JoinLeaveTest {
-  private static LiveKitServerProcess server;
+  @RegisterExtension static final LiveKitServerExtension livekit = new LiveKitServerExtension();
 
   @BeforeAll
-  static void startServer() throws Exception {
-    server = LiveKitServerProcess.start();
+  static void warmUp() throws Exception {
     // Load libwebrtc once, so the timing below measures joining, not native library loading.
-    Room.connect(server.wsUrl(), server.token("warmup", "warmup"), RoomOptions.defaults(), null).close();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) server.close();
+    Room.connect(livekit.wsUrl(), livekit.token("warmup", "warmup"), RoomOptions.defaults(), null).close();
   }
 
   @Test
   void peerSeesTheJavaParticipantAndTheServerForgetsItAfterLeave() throws Exception {
-    try (TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("join-leave", "peer"))) {
+    try (TestPeer peer = livekit.joinPeer("join-leave", "peer")) {
       long startMs = System.currentTimeMillis();
       RecordingListener events = new RecordingListener();
-      Room room = Room.connect(server.wsUrl(), server.token("join-leave", "java-bot"), RoomOptions.defaults(), events);
-      RecordingListener.await(() -> server.participantIdentities("join-leave").contains("java-bot") ? true : null,
+      Room room = Room.connect(livekit.wsUrl(), livekit.token("join-leave", "java-bot"), RoomOptions.defaults(), events);
+      RecordingListener.await(() -> livekit.server().participantIdentities("join-leave").contains("java-bot") ? true : null,
           Duration.ofMillis(2_000 - (System.currentTimeMillis() - startMs)), "RoomService to list java-bot within 2 s of connect");
       System.out.println("RoomService listed the Java participant " + (System.currentTimeMillis() - startMs) + " ms after connect() was called");
       // LiveKit batches the join of a participant without tracks to others every 3 s
@@ -46,7 +40,7 @@ class JoinLeaveTest {
       room.close(); // idempotent
       assertThat(room.connectionState()).isEqualTo(ConnectionState.DISCONNECTED);
       long left = System.nanoTime();
-      RecordingListener.await(() -> server.participantIdentities("join-leave").contains("java-bot") ? null : Boolean.TRUE,
+      RecordingListener.await(() -> livekit.server().participantIdentities("join-leave").contains("java-bot") ? null : Boolean.TRUE,
           Duration.ofSeconds(2), "RoomService to stop listing java-bot");
       System.out.println("RoomService dropped the participant " + (System.nanoTime() - left) / 1_000_000 + " ms after close()");
       peer.awaitEvent("participantDisconnected", e -> e.get("identity").asText().equals("java-bot"), Duration.ofSeconds(10));
@@ -55,9 +49,9 @@ class JoinLeaveTest {
 
   @Test
   void peerSeesAPublishingParticipantWithinTwoSeconds() throws Exception {
-    try (TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("join-publish", "peer"))) {
+    try (TestPeer peer = livekit.joinPeer("join-publish", "peer")) {
       long startMs = System.currentTimeMillis();
-      try (Room room = Room.connect(server.wsUrl(), server.token("join-publish", "java-bot"), RoomOptions.defaults(), null)) {
+      try (Room room = Room.connect(livekit.wsUrl(), livekit.token("join-publish", "java-bot"), RoomOptions.defaults(), null)) {
         room.publishAudio(LocalAudioTrackOptions.microphone("mic"));
         var seen = peer.awaitEvent("participantConnected", e -> e.get("identity").asText().equals("java-bot"), Duration.ofSeconds(2));
         long seenMs = seen.get("atMs").asLong() - startMs;
@@ -76,8 +70,8 @@ class JoinLeaveTest {
         holder[0].close();
       }
     };
-    holder[0] = Room.connect(server.wsUrl(), server.token("close-in-callback", "java-bot"), RoomOptions.defaults(), events);
-    try (TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("close-in-callback", "peer"))) {
+    holder[0] = Room.connect(livekit.wsUrl(), livekit.token("close-in-callback", "java-bot"), RoomOptions.defaults(), events);
+    try (TestPeer peer = livekit.joinPeer("close-in-callback", "peer")) {
       events.awaitState(ConnectionState.DISCONNECTED, Duration.ofSeconds(10));
       assertThat(holder[0].connectionState()).isEqualTo(ConnectionState.DISCONNECTED);
     }

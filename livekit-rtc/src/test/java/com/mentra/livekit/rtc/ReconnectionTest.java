@@ -28,7 +28,7 @@ class ReconnectionTest {
         System.out.printf("reconnected %d ms after the kill: %s%n", (back.atNanos() - killed) / 1_000_000, back.reason());
         assertThat(room.connectionState()).isEqualTo(ConnectionState.CONNECTED);
 
-        try (TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("restart", "peer"))) {
+        try (TestPeer peer = server.joinPeer("restart", "peer")) {
           RecordingListener.await(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
           room.sendData("after restart".getBytes(), DataSendOptions.reliable().withTopic("t")).get(5, TimeUnit.SECONDS);
           assertThat(peer.awaitData(1, Duration.ofSeconds(5))).extracting(d -> new String(d.payload())).containsExactly("after restart");
@@ -42,7 +42,7 @@ class ReconnectionTest {
   @Test
   void lostSignalConnectionIsResumedWithoutRejoining() throws Exception {
     try (LiveKitServerProcess server = LiveKitServerProcess.start(); SignalCutter cutter = SignalCutter.inFrontOf(server);
-        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("resume", "peer"))) {
+        TestPeer peer = server.joinPeer("resume", "peer")) {
       RecordingListener events = new RecordingListener();
       RoomOptions options = RoomOptions.builder().reconnectTimeout(Duration.ofSeconds(20)).build();
       try (Room room = Room.connect(cutter.wsUrl(), server.token("resume", "java-bot"), options, events)) {
@@ -76,7 +76,7 @@ class ReconnectionTest {
   @Test
   void lostMediaPathIsDetectedAndRecovered() throws Exception {
     try (LiveKitServerProcess server = LiveKitServerProcess.start();
-        TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("media-cut", "peer"))) {
+        TestPeer peer = server.joinPeer("media-cut", "peer")) {
       RecordingListener events = new RecordingListener();
       RoomOptions options = RoomOptions.builder().reconnectTimeout(Duration.ofSeconds(60)).build();
       try (Room room = Room.connect(server.wsUrl(), server.token("media-cut", "java-bot"), options, events)) {
