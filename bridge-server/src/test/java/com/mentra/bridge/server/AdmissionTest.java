@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.bridge.api.JoinRoomRequest;
 import com.mentra.bridge.api.JoinRoomResponse;
+import com.mentra.testing.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +66,7 @@ class AdmissionTest {
       Thread.sleep(150); // some joins done, some connecting
       h.bridge.shutdown();
       for (Thread t : joins) t.join(30_000);
-      BridgeHarness.await(() -> rooms.stream().allMatch(r -> h.livekit.participantIdentities(r).isEmpty()) ? true : null,
+      Poll.until(() -> rooms.stream().allMatch(r -> h.livekit.participantIdentities(r).isEmpty()),
           Duration.ofSeconds(10), "every room empty after shutdown");
       assertThat(h.bridge.sessionCount()).isZero();
     } finally {

@@ -7,6 +7,7 @@ import com.mentra.bridge.api.PlayAudioEvent;
 import com.mentra.bridge.api.PlayAudioEvent.EventType;
 import com.mentra.bridge.api.StopAudioRequest;
 import com.mentra.bridge.audio.TrackCadence;
+import com.mentra.testing.Poll;
 import com.mentra.testing.Spectrum;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
@@ -191,7 +192,7 @@ class AudioCadenceTest {
       }
       Thread.sleep(1_500);
       PlaybackTest.Events last = play(user, "stopped", files.url("/long.wav"), 0, false);
-      BridgeHarness.await(() -> last.startedAfterMs() >= 0 ? true : null, Duration.ofSeconds(5), "STARTED");
+      Poll.until(() -> last.startedAfterMs() >= 0, Duration.ofSeconds(5), "STARTED");
       Thread.sleep(1_000);
       long stopAt = System.currentTimeMillis();
       assertThat(h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId(user).setTrackId(0).build()).getSuccess()).isTrue();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.bridge.api.BridgeStatusRequest;
 import com.mentra.bridge.api.LeaveRoomRequest;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestPeer;
 import com.mentra.testing.TestPeer.OutgoingData;
 import io.grpc.ManagedChannel;
@@ -30,7 +31,7 @@ class BackpressureTest {
         assertThat(h.join("healthy", room, "phone").getSuccess()).isTrue();
         BridgeHarness.AudioStream healthy = h.openStream("healthy");
         StalledStream stalled = new StalledStream(small, "stalled");
-        BridgeHarness.await(() -> h.bridge.streamCount() == 2 ? true : null, Duration.ofSeconds(5), "two streams");
+        Poll.until(() -> h.bridge.streamCount() == 2, Duration.ofSeconds(5), "two streams");
 
         System.gc();
         long heapBefore = usedHeap();
@@ -58,7 +59,7 @@ class BackpressureTest {
         List<OutgoingData> more = new ArrayList<>();
         for (int i = 1_000; i < 1_010; i++) more.add(OutgoingData.reliable(BridgeAudioPathTest.pcmPacket(i), "pcm"));
         phone.sendData(more, 100);
-        BridgeHarness.await(() -> stalled.sequences().contains(1_009) ? true : null, Duration.ofSeconds(10), "live audio after resuming");
+        Poll.until(() -> stalled.sequences().contains(1_009), Duration.ofSeconds(10), "live audio after resuming");
         List<Integer> seen = stalled.sequences();
         System.out.println("after resuming the stalled reader received " + seen.size() + " chunks; last " + seen.get(seen.size() - 1));
         assertThat(seen).isSorted();

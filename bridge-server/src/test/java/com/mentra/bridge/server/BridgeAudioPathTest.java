@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.mentra.bridge.api.AudioChunk;
 import com.mentra.bridge.api.LeaveRoomRequest;
+import com.mentra.testing.Poll;
 import com.mentra.testing.Spectrum;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
@@ -49,7 +50,7 @@ class BridgeAudioPathTest {
         TestPeer other = h.livekit.joinPeer(room, "other")) {
       assertThat(h.join("user-1", room, "phone").getSuccess()).isTrue();
       BridgeHarness.AudioStream stream = h.openStream("user-1");
-      BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream registered");
+      Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "stream registered");
 
       List<OutgoingData> fromOther = new ArrayList<>();
       for (int i = 0; i < 20; i++) fromOther.add(OutgoingData.reliable(pcmPacket(10_000 + i), "pcm"));
@@ -59,7 +60,7 @@ class BridgeAudioPathTest {
       phone.sendData(packets, 100);
       otherSender.join(30_000);
 
-      BridgeHarness.await(() -> stream.received.size() >= 100 ? true : null, Duration.ofSeconds(10), "100 chunks");
+      Poll.until(() -> stream.received.size() >= 100, Duration.ofSeconds(10), "100 chunks");
       Thread.sleep(500);
       List<AudioChunk> got = stream.received;
       assertThat(got).hasSize(100);
@@ -84,7 +85,7 @@ class BridgeAudioPathTest {
       assertThat(joined.getSuccess()).isTrue();
       assertThat(joined.getParticipantId()).isEqualTo("cloud-agent:seq-user");
       BridgeHarness.AudioStream stream = h.openStream("seq-user");
-      BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream registered");
+      Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "stream registered");
 
       short[] tone = Tones.sine(1000, 16_000, 8000, 3000);
       byte[] toneBytes = Tones.toBytes(tone);
@@ -107,7 +108,7 @@ class BridgeAudioPathTest {
         expected.add(pcm);
       }
       phone.sendData(packets, 20);
-      BridgeHarness.await(() -> stream.received.size() >= 35 ? true : null, Duration.ofSeconds(10), "35 chunks");
+      Poll.until(() -> stream.received.size() >= 35, Duration.ofSeconds(10), "35 chunks");
 
       java.io.ByteArrayOutputStream heard = new java.io.ByteArrayOutputStream();
       for (int i = 0; i < 35; i++) {
@@ -177,7 +178,7 @@ class BridgeAudioPathTest {
       assertThat(h.stub().joinRoom(com.mentra.bridge.api.JoinRoomRequest.newBuilder().setUserId("user-3").setRoomName(room)
           .setTargetIdentity("phone").setSubscribeTargetAudio(true).build()).getSuccess()).isTrue();
       BridgeHarness.AudioStream stream = h.openStream("user-3");
-      BridgeHarness.await(() -> stream.received.size() >= 20 ? true : null, Duration.ofSeconds(10), "2 s of microphone audio");
+      Poll.until(() -> stream.received.size() >= 20, Duration.ofSeconds(10), "2 s of microphone audio");
       List<AudioChunk> chunks = new ArrayList<>(stream.received);
       java.io.ByteArrayOutputStream pcm = new java.io.ByteArrayOutputStream();
       for (AudioChunk c : chunks) {

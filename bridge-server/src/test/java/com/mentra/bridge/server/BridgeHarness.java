@@ -159,21 +159,6 @@ final class BridgeHarness implements AutoCloseable {
     return new AudioStream(userId, false);
   }
 
-  static <T> T await(Supplier<T> probe, Duration timeout, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      T v = probe.get();
-      if (v != null) return v;
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-  }
-
   @Override
   public void close() throws Exception {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

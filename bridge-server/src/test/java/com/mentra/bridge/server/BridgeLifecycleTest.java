@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.bridge.api.BridgeStatusRequest;
 import com.mentra.bridge.api.BridgeStatusResponse;
+import com.mentra.testing.Poll;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.Map;
@@ -16,10 +17,10 @@ class BridgeLifecycleTest {
     try (BridgeHarness h = new BridgeHarness(Map.of("METRICS_PORT", String.valueOf(BridgeHarness.freePort())))) {
       assertThat(h.join("u", "life", "").getSuccess()).isTrue();
       BridgeHarness.AudioStream stream = h.openStream("u");
-      BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream");
+      Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "stream");
 
       h.livekit.kill();
-      BridgeStatusResponse lost = BridgeHarness.await(() -> {
+      BridgeStatusResponse lost = Poll.forValue(() -> {
         BridgeStatusResponse s = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("u").build());
         return s.getConnectionState().equals("RECONNECTING") ? s : null;
       }, Duration.ofSeconds(5), "RECONNECTING");
@@ -29,7 +30,7 @@ class BridgeLifecycleTest {
       assertThat(lost.getLastDisconnectReason()).isNotEmpty();
 
       h.livekit.restart();
-      BridgeHarness.await(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("u").build()).getConnected() ? true : null,
+      Poll.until(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("u").build()).getConnected(),
           Duration.ofSeconds(15), "CONNECTED again");
       MetricsScrape metrics = MetricsScrape.of(h.bridge);
       double reconnecting = metrics.value("livekit_bridge_room_connection_events_total{event=\"reconnecting\"}");
@@ -43,10 +44,10 @@ class BridgeLifecycleTest {
       h.bridge.shutdown();
       long ms = (System.nanoTime() - start) / 1_000_000;
       System.out.println("shutdown took " + ms + " ms");
-      BridgeHarness.await(() -> stream.error != null || stream.completed ? true : null, Duration.ofSeconds(5), "stream ended");
+      Poll.until(() -> stream.error != null || stream.completed, Duration.ofSeconds(5), "stream ended");
       assertThat(Status.fromThrowable(stream.error).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(h.bridge.sessionCount()).isZero();
-      BridgeHarness.await(() -> h.livekit.participantIdentities("life").isEmpty() ? true : null, Duration.ofSeconds(5), "left the room");
+      Poll.until(() -> h.livekit.participantIdentities("life").isEmpty(), Duration.ofSeconds(5), "left the room");
       assertThat(ms).isLessThan(10_000);
     }
   }

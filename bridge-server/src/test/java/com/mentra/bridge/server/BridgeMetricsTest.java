@@ -8,6 +8,7 @@ import com.mentra.bridge.api.BridgeStatusResponse;
 import com.mentra.bridge.api.JoinRoomRequest;
 import com.mentra.bridge.api.LeaveRoomRequest;
 import com.mentra.bridge.api.PlayAudioEvent.EventType;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class BridgeMetricsTest {
       assertThat(h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("refused").setRoomName("metrics-room")
           .setLivekitUrl("ws://" + TestEnvironment.get().nodeIp() + ":1").build()).getSuccess()).isFalse();
       BridgeHarness.AudioStream stream = h.openStream("metered");
-      BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "the stream");
+      Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "the stream");
       PlaybackTest.Events missing = new PlaybackTest.Events();
       h.async.playAudio(com.mentra.bridge.api.PlayAudioRequest.newBuilder().setUserId("metered").setRequestId("m1")
           .setAudioUrl(files.url("/missing.wav")).build(), missing);
@@ -54,7 +55,7 @@ class BridgeMetricsTest {
 
       stream.finish();
       assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("metered").build()).getSuccess()).isTrue();
-      BridgeHarness.await(() -> h.bridge.streamCount() == 0 ? true : null, Duration.ofSeconds(5), "the stream to end");
+      Poll.until(() -> h.bridge.streamCount() == 0, Duration.ofSeconds(5), "the stream to end");
       MetricsScrape after = MetricsScrape.of(h.bridge);
       assertThat(after.value("livekit_bridge_sessions")).isZero();
       assertThat(after.value("livekit_bridge_streams")).isZero();
@@ -77,11 +78,11 @@ class BridgeMetricsTest {
         stream.send(com.mentra.testing.Tones.toBytes(com.mentra.testing.Tones.sine(440, 16_000, 6_000, i * 1600L, 1600)), 16_000, 1);
         Thread.sleep(100);
       }
-      BridgeHarness.await(() -> stream.received.stream().filter(c -> c.getSource() == AudioChunk.Source.MICROPHONE).count() >= 10 ? true : null,
+      Poll.until(() -> stream.received.stream().filter(c -> c.getSource() == AudioChunk.Source.MICROPHONE).count() >= 10,
           Duration.ofSeconds(10), "microphone chunks");
 
       // The round trip is known once the first ICE consent check answered (a few seconds after connecting).
-      BridgeStatusResponse status = BridgeHarness.await(() -> {
+      BridgeStatusResponse status = Poll.forValue(() -> {
         BridgeStatusResponse st = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("lat-user").build());
         return st.getRoundTripMs() >= 0 ? st : null;
       }, Duration.ofSeconds(15), "a known round trip in GetStatus");
@@ -92,7 +93,7 @@ class BridgeMetricsTest {
       assertThat(status.getInboundJitterMs()).isGreaterThanOrEqualTo(0);
       assertThat(status.getInboundLossRatio()).isBetween(0.0, 0.05);
 
-      BridgeHarness.await(() -> scrape(h).value("livekit_bridge_session_round_trip_seconds_count") >= 1 ? true : null,
+      Poll.until(() -> scrape(h).value("livekit_bridge_session_round_trip_seconds_count") >= 1,
           Duration.ofSeconds(10), "a sampled round trip");
       MetricsScrape m = MetricsScrape.of(h.bridge);
       double dataCount = m.value("livekit_bridge_downlink_latency_seconds_count{source=\"data_packet\"}");

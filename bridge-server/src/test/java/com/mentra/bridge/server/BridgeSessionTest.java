@@ -11,6 +11,7 @@ import com.mentra.bridge.api.JoinRoomResponse;
 import com.mentra.bridge.api.LeaveRoomRequest;
 import com.mentra.bridge.api.PlayAudioRequest;
 import com.mentra.bridge.api.StopAudioRequest;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -37,7 +38,7 @@ class BridgeSessionTest {
   @AfterEach
   void noSessionLeaks() {
     // Every test leaves; the bridge must be back to zero sessions and streams.
-    BridgeHarness.await(() -> {
+    Poll.forValue(() -> {
       HealthCheckResponse health = h.health();
       return health.getActiveSessions() == 0 && h.bridge.streamCount() == 0 ? true : null;
     }, Duration.ofSeconds(5), "sessions and streams back to 0, now " + h.health());
@@ -60,7 +61,7 @@ class BridgeSessionTest {
     assertThat(first.getParticipantId()).isEqualTo("cloud-agent:twice");
     assertThat(second.getParticipantId()).isEqualTo("cloud-agent:twice");
     assertThat(second.getMetadataMap().get("participant_sid")).startsWith("PA_").isNotEqualTo(first.getMetadataMap().get("participant_sid"));
-    BridgeHarness.await(() -> h.livekit.participantIdentities("replace-room").equals(java.util.List.of("cloud-agent:twice")) ? true : null,
+    Poll.until(() -> h.livekit.participantIdentities("replace-room").equals(java.util.List.of("cloud-agent:twice")),
         Duration.ofSeconds(5), "exactly one 'cloud-agent:twice' in the room, seen " + h.livekit.participantIdentities("replace-room"));
     BridgeStatusResponse status = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("twice").build());
     assertThat(status.getConnected()).isTrue();
@@ -71,7 +72,7 @@ class BridgeSessionTest {
     assertThat(status.getStats().getRoomName()).isEqualTo("replace-room");
     assertThat(h.health().getActiveSessions()).isEqualTo(1);
     assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("twice").build()).getSuccess()).isTrue();
-    BridgeHarness.await(() -> h.livekit.participantIdentities("replace-room").isEmpty() ? true : null, Duration.ofSeconds(3), "room empty");
+    Poll.until(() -> h.livekit.participantIdentities("replace-room").isEmpty(), Duration.ofSeconds(3), "room empty");
   }
 
   @Test
@@ -139,16 +140,16 @@ class BridgeSessionTest {
     stream.send(new byte[320], 96_000, 1);
     stream.send(new byte[320], 16_000, 3);
     stream.send(new byte[UplinkChunks.MAX_CHUNK_BYTES + 2], 16_000, 1);
-    BridgeHarness.await(() -> h.bridge.malformedChunks() >= malformedBefore + 3 ? true : null, Duration.ofSeconds(5), "bad chunks counted");
+    Poll.until(() -> h.bridge.malformedChunks() >= malformedBefore + 3, Duration.ofSeconds(5), "bad chunks counted");
     assertThat(stream.error).isNull();
     assertThat(stream.completed).isFalse();
     stream.finish();
 
     BridgeHarness.AudioStream vanishing = h.openStream("garbage");
-    BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "stream registered");
+    Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "stream registered");
     vanishing.send(new byte[3200], 16_000, 1);
     vanishing.cancel();
-    BridgeHarness.await(() -> h.bridge.streamCount() == 0 ? true : null, Duration.ofSeconds(5), "stream released after cancel");
+    Poll.until(() -> h.bridge.streamCount() == 0, Duration.ofSeconds(5), "stream released after cancel");
     assertThat(h.health().getActiveSessions()).isEqualTo(1);
     assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("garbage").build()).getSuccess()).isTrue();
   }
@@ -162,7 +163,7 @@ class BridgeSessionTest {
       Status.Code code = codeOf(() -> h.blocking.withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS)
           .joinRoom(JoinRoomRequest.newBuilder().setUserId("abandoned").setRoomName("abandon-room").setLivekitUrl(slow.wsUrl()).build()));
       assertThat(code).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-      BridgeHarness.await(() -> slow.acceptedConnections() > 0 ? true : null, Duration.ofSeconds(5), "the bridge to start joining");
+      Poll.until(() -> slow.acceptedConnections() > 0, Duration.ofSeconds(5), "the bridge to start joining");
       Thread.sleep(2_500);
       assertThat(h.health().getActiveSessions()).isZero();
       assertThat(h.livekit.participantIdentities("abandon-room")).isEmpty();
@@ -172,7 +173,7 @@ class BridgeSessionTest {
   @Test
   void streamWithoutAUserIsRefused() throws Exception {
     BridgeHarness.AudioStream anonymous = h.openStream("");
-    BridgeHarness.await(() -> anonymous.error, Duration.ofSeconds(5), "refusal");
+    Poll.forValue(() -> anonymous.error, Duration.ofSeconds(5), "refusal");
     assertThat(Status.fromThrowable(anonymous.error).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 }

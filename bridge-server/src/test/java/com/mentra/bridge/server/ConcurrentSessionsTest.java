@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.bridge.api.BridgeStatusRequest;
 import com.mentra.bridge.api.LeaveRoomRequest;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestPeer;
 import com.mentra.testing.TestPeer.OutgoingData;
 import com.mentra.testing.Tones;
@@ -40,7 +41,7 @@ class ConcurrentSessionsTest {
           assertThat(h.join("user-" + i, room, "phone").getSuccess()).isTrue();
           streams.add(h.openStream("user-" + i));
         }
-        BridgeHarness.await(() -> h.bridge.streamCount() == SESSIONS ? true : null, Duration.ofSeconds(10), "all streams");
+        Poll.until(() -> h.bridge.streamCount() == SESSIONS, Duration.ofSeconds(10), "all streams");
         Snapshot joined = Snapshot.take();
         System.out.println("  OS threads by name after joining: " + Snapshot.threadNames());
 

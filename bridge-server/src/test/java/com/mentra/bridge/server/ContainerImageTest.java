@@ -12,6 +12,7 @@ import com.mentra.bridge.api.LiveKitBridgeGrpc;
 import com.mentra.bridge.api.PlayAudioEvent;
 import com.mentra.bridge.api.PlayAudioRequest;
 import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.Poll;
 import com.mentra.testing.Spectrum;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
@@ -113,7 +114,7 @@ class ContainerImageTest {
         LiveKitBridgeGrpc.LiveKitBridgeStub async = LiveKitBridgeGrpc.newStub(channel).withInterceptors(withToken);
 
         // Health: grpc.health.v1 from outside, the bridge's HealthCheck, the image's HEALTHCHECK.
-        BridgeHarness.await(() -> {
+        Poll.forValue(() -> {
           if (!container.isAlive()) throw new AssertionError("the container exited with " + container.exitValue() + ":\n" + tail(log));
           try {
             var r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
@@ -140,7 +141,7 @@ class ContainerImageTest {
         JoinRoomResponse joined = stub.withDeadlineAfter(20, TimeUnit.SECONDS)
             .joinRoom(JoinRoomRequest.newBuilder().setUserId(USER).setRoomName(ROOM).setTargetIdentity("phone").build());
         assertThat(joined.getSuccess()).as(joined.getError()).isTrue();
-        String bridgeIdentity = BridgeHarness.await(() -> livekit.listParticipantIdentities(ROOM).stream()
+        String bridgeIdentity = Poll.forValue(() -> livekit.listParticipantIdentities(ROOM).stream()
             .filter(id -> !id.equals("phone")).findFirst().orElse(null), Duration.ofSeconds(10), "the bridge listed in the room");
 
         // Phone data packets reach the client byte-identical and in order.
@@ -151,11 +152,11 @@ class ContainerImageTest {
           phone.sendData(List.of(warmUp.get(i)), 0);
           Thread.sleep(100);
         }
-        BridgeHarness.await(() -> stream.received.isEmpty() ? null : true, Duration.ofSeconds(5), "the first phone packet through the container");
+        Poll.forValue(() -> stream.received.isEmpty() ? null : true, Duration.ofSeconds(5), "the first phone packet through the container");
         List<OutgoingData> packets = new ArrayList<>();
         for (int i = 0; i < 100; i++) packets.add(OutgoingData.reliable(packet(i), "pcm"));
         phone.sendData(packets, 20);
-        BridgeHarness.await(() -> stream.numbered().size() >= 100 ? true : null, Duration.ofSeconds(15), "100 numbered chunks");
+        Poll.until(() -> stream.numbered().size() >= 100, Duration.ofSeconds(15), "100 numbered chunks");
         Thread.sleep(300);
         List<AudioChunk> numbered = stream.numbered();
         assertThat(numbered).hasSize(100);
@@ -187,7 +188,7 @@ class ContainerImageTest {
                 done.done = true;
               }
             });
-        BridgeHarness.await(() -> done.done ? true : null, Duration.ofSeconds(20), "the PlayAudio call to end, events " + events);
+        Poll.until(() -> done.done, Duration.ofSeconds(20), "the PlayAudio call to end, events " + events);
         assertThat(done.error).isNull();
         PlayAudioEvent last = events.get(events.size() - 1);
         assertThat(last.getType()).as(last.getError()).isEqualTo(PlayAudioEvent.EventType.COMPLETED);
@@ -215,8 +216,8 @@ class ContainerImageTest {
         assertThat(exitMs).isLessThan(GRACE_SECONDS * 1_000L + 3_000);
         assertThat(logText).contains("bridge stopped");
         assertThat(logText).doesNotContain("calls still running after");
-        BridgeHarness.await(() -> stream.ended ? true : null, Duration.ofSeconds(5), "the StreamAudio call ended by the bridge");
-        BridgeHarness.await(() -> livekit.listParticipantIdentities(ROOM).contains(bridgeIdentity) ? null : true,
+        Poll.until(() -> stream.ended, Duration.ofSeconds(5), "the StreamAudio call ended by the bridge");
+        Poll.forValue(() -> livekit.listParticipantIdentities(ROOM).contains(bridgeIdentity) ? null : true,
             Duration.ofSeconds(5), "the bridge gone from the room (left, not timed out)");
       } finally {
         channel.shutdownNow();

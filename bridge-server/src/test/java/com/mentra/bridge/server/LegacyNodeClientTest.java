@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class LegacyNodeClientTest {
       assertThat(r.at("/healthDuring/active_sessions").asInt()).isEqualTo(1);
       assertThat(r.at("/healthDuring/active_streams").asInt()).isEqualTo(1);
       assertThat(r.at("/leave/success").asBoolean()).isTrue();
-      BridgeHarness.await(() -> h.health().getActiveSessions() == 0 && h.bridge.streamCount() == 0 ? true : null,
+      Poll.until(() -> h.health().getActiveSessions() == 0 && h.bridge.streamCount() == 0,
           java.time.Duration.ofSeconds(5), "no sessions or streams left");
     }
   }

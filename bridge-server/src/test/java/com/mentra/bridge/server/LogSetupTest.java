@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mentra.testing.Poll;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
@@ -80,7 +81,7 @@ class LogSetupTest {
           log.info("shipped line {}", i);
         }
       }
-      BridgeHarness.await(() -> countEntries(bodies) >= 12 ? true : null, Duration.ofSeconds(15), "12 entries at the receiver, got " + bodies);
+      Poll.until(() -> countEntries(bodies) >= 12, Duration.ofSeconds(15), "12 entries at the receiver, got " + bodies);
       System.out.printf("Better Stack receiver: %d POSTs carrying %d entries%n", bodies.size(), countEntries(bodies));
       assertThat(bodies.size()).as("batched: fewer POSTs than entries").isLessThan(12);
       assertThat(auth).allMatch(a -> a.equals("Bearer source-token-xyz"));

@@ -15,6 +15,7 @@ import com.mentra.bridge.api.PlayAudioEvent.EventType;
 import com.mentra.bridge.api.PlayAudioRequest;
 import com.mentra.testing.LiveKitServerProcess;
 import com.mentra.testing.LossyNamespace;
+import com.mentra.testing.Poll;
 import com.mentra.testing.Spectrum;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
@@ -142,7 +143,7 @@ class PacketLossTest {
         "LIVEKIT_URL", livekit.wsUrl(), "LIVEKIT_API_KEY", livekit.apiKey(), "LIVEKIT_API_SECRET", livekit.apiSecret(),
         "BRIDGE_AUTH_TOKENS", BridgeHarness.TOKEN, "AUDIO_URL_ALLOW_PRIVATE", "true", "SHUTDOWN_GRACE_SECONDS", "5"));
     bridge = lossy.start(pb);
-    BridgeHarness.await(() -> {
+    Poll.forValue(() -> {
       if (!bridge.isAlive()) throw new AssertionError("the bridge exited with " + bridge.exitValue() + ":\n" + read(bridgeLog));
       return read(bridgeLog).contains("LiveKit bridge ready") ? true : null;
     }, Duration.ofSeconds(60), "the bridge in namespace " + lossy.name() + " to start; log " + bridgeLog);
@@ -193,8 +194,8 @@ class PacketLossTest {
       Downlink downlink = new Downlink();
       StreamObserver<AudioChunk> up = LiveKitBridgeGrpc.newStub(channel).streamAudio(downlink);
       up.onNext(AudioChunk.newBuilder().setUserId(user).build());
-      BridgeHarness.await(() -> "1".equals(blocking.withDeadlineAfter(5, TimeUnit.SECONDS).healthCheck(HealthCheckRequest.getDefaultInstance())
-          .getMetadataOrDefault("stream_calls", "")) ? true : null, Duration.ofSeconds(10), "the StreamAudio call registered");
+      Poll.until(() -> "1".equals(blocking.withDeadlineAfter(5, TimeUnit.SECONDS).healthCheck(HealthCheckRequest.getDefaultInstance())
+          .getMetadataOrDefault("stream_calls", "")), Duration.ofSeconds(10), "the StreamAudio call registered");
       // 300 ms of silence publish the uplink track; the listener records it from then on, so the
       // recording holds the whole tone.
       for (int i = 0; i < 3; i++) {
@@ -238,7 +239,7 @@ class PacketLossTest {
       Playback playback = new Playback();
       LiveKitBridgeGrpc.newStub(channel).playAudio(PlayAudioRequest.newBuilder().setUserId(user).setRequestId("loss-" + percent)
           .setAudioUrl("http://" + TestEnvironment.get().nodeIp() + ":" + files.getAddress().getPort() + "/tone-5s.wav").build(), playback);
-      BridgeHarness.await(() -> playback.done ? true : null, Duration.ofSeconds(30), "the playback's end at " + percent + "% loss");
+      Poll.until(() -> playback.done, Duration.ofSeconds(30), "the playback's end at " + percent + "% loss");
 
       // The data packets: up to the wait after the playback and the last send.
       int sentCount = sent.get(60, TimeUnit.SECONDS);

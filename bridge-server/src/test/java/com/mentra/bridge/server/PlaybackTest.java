@@ -8,6 +8,7 @@ import com.mentra.bridge.api.PlayAudioEvent;
 import com.mentra.bridge.api.PlayAudioEvent.EventType;
 import com.mentra.bridge.api.PlayAudioRequest;
 import com.mentra.bridge.api.StopAudioRequest;
+import com.mentra.testing.Poll;
 import com.mentra.testing.Spectrum;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
@@ -68,7 +69,7 @@ class PlaybackTest {
     }
 
     PlayAudioEvent terminal(Duration timeout) {
-      BridgeHarness.await(() -> done ? true : null, timeout, "terminal event, have " + events);
+      Poll.until(() -> done, timeout, "terminal event, have " + events);
       assertThat(error).isNull();
       PlayAudioEvent last = events.get(events.size() - 1);
       assertThat(last.getType()).isIn(EventType.COMPLETED, EventType.FAILED);
@@ -148,7 +149,7 @@ class PlaybackTest {
 
       peer.record("cloud-agent:stopper", recording, 48_000);
       Events events = play("stopper", "long", files.url("/long.wav"), 0, false);
-      BridgeHarness.await(() -> events.startedAfterMs() >= 0 ? true : null, Duration.ofSeconds(5), "STARTED");
+      Poll.until(() -> events.startedAfterMs() >= 0, Duration.ofSeconds(5), "STARTED");
       Thread.sleep(1_500);
       long stopAtMs = System.currentTimeMillis();
       assertThat(h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId("stopper").setTrackId(0).build()).getSuccess()).isTrue();
@@ -183,7 +184,7 @@ class PlaybackTest {
       Context.CancellableContext call = Context.current().withCancellation();
       call.run(() -> h.async.playAudio(PlayAudioRequest.newBuilder().setUserId("canceller").setRequestId("cancelled")
           .setAudioUrl(files.url("/long.wav")).build(), events));
-      BridgeHarness.await(() -> events.startedAfterMs() >= 0 ? true : null, Duration.ofSeconds(5), "STARTED");
+      Poll.until(() -> events.startedAfterMs() >= 0, Duration.ofSeconds(5), "STARTED");
       Thread.sleep(1_500);
       long cancelAtMs = System.currentTimeMillis();
       call.cancel(null);
@@ -216,9 +217,9 @@ class PlaybackTest {
       assertThat(h.join("multi", room, "").getSuccess()).isTrue();
       Events speaker = play("multi", "speaker-1", files.url("/long.wav"), 0, false);
       Events tts = play("multi", "tts-1", files.url("/long660.wav"), 2, false);
-      BridgeHarness.await(() -> speaker.startedAfterMs() >= 0 && tts.startedAfterMs() >= 0 ? true : null, Duration.ofSeconds(5), "both started");
+      Poll.until(() -> speaker.startedAfterMs() >= 0 && tts.startedAfterMs() >= 0, Duration.ofSeconds(5), "both started");
       // Two tracks play at once, as two published tracks the peer sees.
-      BridgeHarness.await(() -> peer.participants().toString().contains("\"speaker\"") && peer.participants().toString().contains("\"tts\"") ? true : null,
+      Poll.until(() -> peer.participants().toString().contains("\"speaker\"") && peer.participants().toString().contains("\"tts\""),
           Duration.ofSeconds(5), "speaker and tts tracks at the peer: " + peer.participants());
       Thread.sleep(300);
       assertThat(speaker.done).isFalse();
@@ -241,7 +242,7 @@ class PlaybackTest {
       // StopAudio with -1 stops every track.
       Events a = play("multi", "a", files.url("/long.wav"), 0, false);
       Events b = play("multi", "b", files.url("/long.wav"), 2, false);
-      BridgeHarness.await(() -> a.startedAfterMs() >= 0 && b.startedAfterMs() >= 0 ? true : null, Duration.ofSeconds(5), "both started");
+      Poll.until(() -> a.startedAfterMs() >= 0 && b.startedAfterMs() >= 0, Duration.ofSeconds(5), "both started");
       assertThat(h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId("multi").setTrackId(-1).build()).getSuccess()).isTrue();
       assertThat(a.terminal(Duration.ofSeconds(5)).getStopReason()).isEqualTo("stopped");
       assertThat(b.terminal(Duration.ofSeconds(5)).getStopReason()).isEqualTo("stopped");

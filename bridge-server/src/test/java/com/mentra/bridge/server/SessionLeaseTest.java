@@ -2,6 +2,7 @@ package com.mentra.bridge.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -39,7 +40,7 @@ class SessionLeaseTest {
       backend.destroyForcibly(); // SIGKILL: no LeaveRoom, no clean stream end
       long killedAt = System.nanoTime();
       assertThat(backend.waitFor(5, TimeUnit.SECONDS)).isTrue();
-      BridgeHarness.await(() -> users.stream().allMatch(u -> h.livekit.participantIdentities("lease-" + u).isEmpty()) ? true : null,
+      Poll.until(() -> users.stream().allMatch(u -> h.livekit.participantIdentities("lease-" + u).isEmpty()),
           Duration.ofSeconds(IDLE_SECONDS + 5), "the dead backend's participants to leave");
       System.out.printf("dead backend's 3 participants left %d ms after SIGKILL (SESSION_IDLE_SECONDS=%d)%n",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt), IDLE_SECONDS);

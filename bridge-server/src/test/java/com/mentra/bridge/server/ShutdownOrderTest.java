@@ -7,6 +7,7 @@ import com.mentra.bridge.api.AudioChunk;
 import com.mentra.bridge.api.JoinRoomRequest;
 import com.mentra.bridge.api.LiveKitBridgeGrpc;
 import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.Tones;
 import io.grpc.ManagedChannel;
@@ -54,7 +55,7 @@ class ShutdownOrderTest {
             .intercept(BridgeHarness.bearer(BridgeHarness.TOKEN)).build();
         List<StreamObserver<AudioChunk>> streams = new ArrayList<>();
         try {
-          BridgeHarness.await(() -> Files.exists(log) && readQuietly(log).contains("LiveKit bridge ready") ? true : null,
+          Poll.until(() -> Files.exists(log) && readQuietly(log).contains("LiveKit bridge ready"),
               java.time.Duration.ofSeconds(30), "the bridge to start: " + readQuietly(log));
           for (int s = 0; s < 3; s++) {
             String user = "sd-" + run + "-" + s;

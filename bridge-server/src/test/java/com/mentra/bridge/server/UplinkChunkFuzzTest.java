@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.mentra.bridge.api.AudioChunk;
 import com.mentra.bridge.api.BridgeStatusRequest;
 import com.google.protobuf.ByteString;
+import com.mentra.testing.Poll;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class UplinkChunkFuzzTest {
     try (BridgeHarness h = new BridgeHarness()) {
       assertThat(h.join("fuzzed", "fuzz-room", "").getSuccess()).isTrue();
       BridgeHarness.AudioStream stream = h.openStream("fuzzed");
-      BridgeHarness.await(() -> h.bridge.streamCount() == 1 ? true : null, Duration.ofSeconds(5), "the stream");
+      Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "the stream");
       Random random = new Random(20261126);
       int[] rates = {0, 8_000, 16_000, 22_050, 44_100, 48_000, 7_999, 8_001, 48_001, 96_000, -16_000, Integer.MAX_VALUE, Integer.MIN_VALUE};
       long malformedBefore = h.bridge.malformedChunks();
@@ -47,7 +48,7 @@ class UplinkChunkFuzzTest {
         if (sent % 500 == 0) assertThat(h.health().getStatus().name()).isEqualTo("SERVING");
       }
       int bad = expectedBad;
-      BridgeHarness.await(() -> h.bridge.malformedChunks() - malformedBefore >= bad ? true : null, Duration.ofSeconds(20),
+      Poll.until(() -> h.bridge.malformedChunks() - malformedBefore >= bad, Duration.ofSeconds(20),
           bad + " malformed chunks counted (so far " + (h.bridge.malformedChunks() - malformedBefore) + ")");
       System.out.printf("uplink fuzz: %d chunks sent, %d unplayable and counted, call still open: %s%n", sent, bad, stream.error == null && !stream.completed);
       assertThat(h.bridge.malformedChunks() - malformedBefore).isEqualTo(bad);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.mentra.testing.LiveKitServerExtension;
+import com.mentra.testing.Poll;
 import com.mentra.testing.Spectrum;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
@@ -71,7 +72,7 @@ class AudioTest {
         TestPeer peer = livekit.joinPeer("audio-in", "peer")) {
       AudioSubscription subscription = room.receiveAudio("peer", 16000, 1, frames::add);
       peer.publishTone(1000, 48000, 8000, 3000);
-      RecordingListener.await(() -> frames.size() >= 250 ? true : null, Duration.ofSeconds(10), "250 frames of the peer's audio");
+      Poll.until(() -> frames.size() >= 250, Duration.ofSeconds(10), "250 frames of the peer's audio");
       AudioFrame sample = frames.peek();
       assertThat(sample.sampleRate()).isEqualTo(16000);
       assertThat(sample.channels()).isEqualTo(1);
@@ -106,7 +107,7 @@ class AudioTest {
         room.receiveAudio("alice", 16000, 1, fromAlice::add);
         room.receiveAudio("bob", 16000, 1, fromBob::add);
         bob.publishTone(700, 48000, 8000, 3000);
-        RecordingListener.await(() -> fromAlice.size() >= 100 ? true : null, Duration.ofSeconds(10), "alice's audio");
+        Poll.until(() -> fromAlice.size() >= 100, Duration.ofSeconds(10), "alice's audio");
         Thread.sleep(1_500);
         System.out.println("frames from alice " + fromAlice.size() + ", from bob " + fromBob.size());
         assertThat(fromBob).isEmpty();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.mentra.livekit.rtc.RoomConnectException.Reason;
 import com.mentra.testing.LiveKitServerExtension;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -131,7 +132,7 @@ class BadInputTest {
       connectFails(livekit.wsUrl(), "not-a-jwt");
       connectFails("ws://" + TestEnvironment.get().nodeIp() + ":1", livekit.token("r", "u"));
     }
-    RecordingListener.await(() -> Thread.activeCount() <= baselineThreads + 5 ? true : null, Duration.ofSeconds(10),
+    Poll.until(() -> Thread.activeCount() <= baselineThreads + 5, Duration.ofSeconds(10),
         "thread count back near " + baselineThreads + " (now " + Thread.activeCount() + ")");
   }
 }

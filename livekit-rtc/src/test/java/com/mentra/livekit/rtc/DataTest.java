@@ -3,6 +3,7 @@ package com.mentra.livekit.rtc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerExtension;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestPeer;
 import com.mentra.testing.TestPeer.OutgoingData;
 import com.mentra.testing.TestPeer.ReceivedData;
@@ -37,7 +38,7 @@ class DataTest {
     RecordingListener events = new RecordingListener();
     try (Room room = Room.connect(livekit.wsUrl(), livekit.token("data-in", "java-bot"), RoomOptions.defaults(), events);
         TestPeer peer = livekit.joinPeer("data-in", "peer")) {
-      RecordingListener.await(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
+      Poll.forValue(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
       List<OutgoingData> packets = new ArrayList<>();
       for (int i = 0; i < 100; i++) packets.add(OutgoingData.reliable(payload(i), "pcm"));
       for (int i = 100; i < 200; i++) packets.add(OutgoingData.lossy(payload(i), "pcm-lossy"));
@@ -66,7 +67,7 @@ class DataTest {
   void packetsToThePeerArriveWithIdentityTopicAndOrder() throws Exception {
     try (Room room = Room.connect(livekit.wsUrl(), livekit.token("data-out", "java-bot"), RoomOptions.defaults(), new RecordingListener());
         TestPeer peer = livekit.joinPeer("data-out", "peer")) {
-      RecordingListener.await(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
+      Poll.forValue(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
       List<CompletableFuture<Void>> sends = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         sends.add(room.sendData(payload(i), DataSendOptions.reliable().withTopic("pcm")));
@@ -102,7 +103,7 @@ class DataTest {
     try (Room room = Room.connect(livekit.wsUrl(), livekit.token("data-dest", "java-bot"), RoomOptions.defaults(), new RecordingListener());
         TestPeer alice = livekit.joinPeer("data-dest", "alice");
         TestPeer bob = livekit.joinPeer("data-dest", "bob")) {
-      RecordingListener.await(() -> room.remoteParticipants().size() < 2 ? null : true, Duration.ofSeconds(5), "peers to join");
+      Poll.forValue(() -> room.remoteParticipants().size() < 2 ? null : true, Duration.ofSeconds(5), "peers to join");
       room.sendData(payload(1), DataSendOptions.reliable().withTopic("to-bob").withDestinations(List.of("bob"))).get(5, TimeUnit.SECONDS);
       room.sendData(payload(2), DataSendOptions.reliable().withTopic("to-all")).get(5, TimeUnit.SECONDS);
       assertThat(bob.awaitData(2, Duration.ofSeconds(5))).extracting(ReceivedData::topic).containsExactly("to-bob", "to-all");

@@ -3,6 +3,7 @@ package com.mentra.livekit.rtc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerExtension;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestPeer;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +25,7 @@ class JoinLeaveTest {
       long startMs = System.currentTimeMillis();
       RecordingListener events = new RecordingListener();
       Room room = Room.connect(livekit.wsUrl(), livekit.token("join-leave", "java-bot"), RoomOptions.defaults(), events);
-      RecordingListener.await(() -> livekit.server().participantIdentities("join-leave").contains("java-bot") ? true : null,
+      Poll.until(() -> livekit.server().participantIdentities("join-leave").contains("java-bot"),
           Duration.ofMillis(2_000 - (System.currentTimeMillis() - startMs)), "RoomService to list java-bot within 2 s of connect");
       System.out.println("RoomService listed the Java participant " + (System.currentTimeMillis() - startMs) + " ms after connect() was called");
       // LiveKit batches the join of a participant without tracks to others every 3 s
@@ -40,7 +41,7 @@ class JoinLeaveTest {
       room.close(); // idempotent
       assertThat(room.connectionState()).isEqualTo(ConnectionState.DISCONNECTED);
       long left = System.nanoTime();
-      RecordingListener.await(() -> livekit.server().participantIdentities("join-leave").contains("java-bot") ? null : Boolean.TRUE,
+      Poll.forValue(() -> livekit.server().participantIdentities("join-leave").contains("java-bot") ? null : Boolean.TRUE,
           Duration.ofSeconds(2), "RoomService to stop listing java-bot");
       System.out.println("RoomService dropped the participant " + (System.nanoTime() - left) / 1_000_000 + " ms after close()");
       peer.awaitEvent("participantDisconnected", e -> e.get("identity").asText().equals("java-bot"), Duration.ofSeconds(10));

@@ -3,6 +3,7 @@ package com.mentra.livekit.rtc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.Poll;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class LeakTest {
       long fds = openFileDescriptors();
       long rss = rssKb();
       for (int i = 1; i <= 50; i++) cycle(server, i);
-      RecordingListener.await(() -> Thread.activeCount() <= threads + 5 && openFileDescriptors() <= fds + 5 ? true : null,
+      Poll.until(() -> Thread.activeCount() <= threads + 5 && openFileDescriptors() <= fds + 5,
           Duration.ofSeconds(15), "threads/fds back to baseline " + threads + "/" + fds
               + " (now " + Thread.activeCount() + "/" + openFileDescriptors() + ")");
       System.out.printf("50 cycles: threads %d -> %d, fds %d -> %d, RSS %d MB -> %d MB%n",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerProcess;
 import com.mentra.testing.MediaPathCut;
+import com.mentra.testing.Poll;
 import com.mentra.testing.SignalCutter;
 import com.mentra.testing.TestPeer;
 import java.time.Duration;
@@ -22,14 +23,14 @@ class ReconnectionTest {
         events.awaitState(ConnectionState.RECONNECTING, Duration.ofSeconds(5));
         Thread.sleep(1_000);
         server.restart();
-        RecordingListener.StateChange back = RecordingListener.await(
+        RecordingListener.StateChange back = Poll.forValue(
             () -> events.states.stream().filter(s -> s.state() == ConnectionState.CONNECTED && s.atNanos() > killed).findFirst().orElse(null),
             Duration.ofSeconds(15), "CONNECTED after the restart; seen " + events.states);
         System.out.printf("reconnected %d ms after the kill: %s%n", (back.atNanos() - killed) / 1_000_000, back.reason());
         assertThat(room.connectionState()).isEqualTo(ConnectionState.CONNECTED);
 
         try (TestPeer peer = server.joinPeer("restart", "peer")) {
-          RecordingListener.await(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
+          Poll.forValue(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
           room.sendData("after restart".getBytes(), DataSendOptions.reliable().withTopic("t")).get(5, TimeUnit.SECONDS);
           assertThat(peer.awaitData(1, Duration.ofSeconds(5))).extracting(d -> new String(d.payload())).containsExactly("after restart");
           peer.sendData(java.util.List.of(TestPeer.OutgoingData.reliable("to java".getBytes(), "t")), 0);
@@ -53,7 +54,7 @@ class ReconnectionTest {
         int cut = cutter.cutAll();
         long cutAt = System.nanoTime();
         events.awaitState(ConnectionState.RECONNECTING, Duration.ofSeconds(5));
-        RecordingListener.StateChange back = RecordingListener.await(
+        RecordingListener.StateChange back = Poll.forValue(
             () -> events.states.stream().filter(s -> s.state() == ConnectionState.CONNECTED && s.atNanos() > cutAt).findFirst().orElse(null),
             Duration.ofSeconds(15), "CONNECTED after the cut; seen " + events.states);
         System.out.printf("signal cut (%d sockets): %s %d ms later; %d signal connections in all%n",
@@ -86,7 +87,7 @@ class ReconnectionTest {
         RecordingListener.StateChange lost;
         try (MediaPathCut cut = MediaPathCut.of(server)) {
           cutAt = System.nanoTime();
-          lost = RecordingListener.await(
+          lost = Poll.forValue(
               () -> events.states.stream().filter(s -> s.state() == ConnectionState.RECONNECTING && s.atNanos() > cutAt).findFirst().orElse(null),
               Duration.ofSeconds(60), "RECONNECTING after the media cut; seen " + events.states);
           System.out.printf("media cut: %s after %d ms%n", lost.reason(), (lost.atNanos() - cutAt) / 1_000_000);
@@ -96,7 +97,7 @@ class ReconnectionTest {
           // room reconnected, before close() returns.
           restoredAt = System.nanoTime();
         }
-        RecordingListener.StateChange back = RecordingListener.await(
+        RecordingListener.StateChange back = Poll.forValue(
             () -> events.states.stream().filter(s -> s.state() == ConnectionState.CONNECTED && s.atNanos() > restoredAt).findFirst().orElse(null),
             Duration.ofSeconds(30), "CONNECTED after the media path came back; seen " + events.states);
         System.out.printf("media path back: %s %d ms later; sid %s%n", back.reason(), (back.atNanos() - restoredAt) / 1_000_000,

@@ -1,5 +1,6 @@
 package com.mentra.livekit.rtc;
 
+import com.mentra.testing.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ class RecordingListener implements RoomListener {
   }
 
   StateChange awaitState(ConnectionState state, Duration timeout) {
-    return await(() -> states.stream().filter(s -> s.state() == state).findFirst().orElse(null), timeout,
+    return Poll.forValue(() -> states.stream().filter(s -> s.state() == state).findFirst().orElse(null), timeout,
         "state " + state + " (seen " + states + ")");
   }
 
@@ -43,16 +44,6 @@ class RecordingListener implements RoomListener {
       sleep(20);
     }
     return matching;
-  }
-
-  static <T> T await(java.util.function.Supplier<T> probe, Duration timeout, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      T value = probe.get();
-      if (value != null) return value;
-      sleep(20);
-    }
-    throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
   }
 
   static void sleep(long ms) {

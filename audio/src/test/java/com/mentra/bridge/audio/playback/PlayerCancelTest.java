@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.bridge.audio.AudioClock;
 import com.mentra.bridge.audio.fetch.FetchPolicy;
+import com.mentra.testing.Poll;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,7 +61,7 @@ class PlayerCancelTest {
     Ending ending = new Ending();
     PlaybackHandle handle = player.play(request("a", 0), ending);
     ending.started.get(5, TimeUnit.SECONDS);
-    Thread.sleep(300);
+    Poll.until(() -> frames.get() >= 10, Duration.ofSeconds(5), "the tone audible at the output");
 
     assertThat(handle.cancel()).isTrue();
     assertThat(ending.completed.get(2, TimeUnit.SECONDS)).isEqualTo(StopReason.CANCELLED);
