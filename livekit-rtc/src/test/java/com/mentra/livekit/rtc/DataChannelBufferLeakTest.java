@@ -3,6 +3,7 @@ package com.mentra.livekit.rtc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerProcess;
+import com.mentra.testing.Poll;
 import com.mentra.testing.TestPeer;
 import com.mentra.testing.TestPeer.OutgoingData;
 import java.lang.management.ManagementFactory;
@@ -52,7 +53,7 @@ class DataChannelBufferLeakTest {
     RecordingListener events = new RecordingListener();
     try (Room room = Room.connect(server.wsUrl(), server.token("data-leak", "java-bot"), RoomOptions.defaults(), events);
         TestPeer peer = TestPeer.join("peer", server.wsUrl(), server.token("data-leak", "peer"))) {
-      RecordingListener.await(() -> room.remoteParticipants().isEmpty() ? null : true, Duration.ofSeconds(5), "peer to join");
+      Poll.until(() -> !room.remoteParticipants().isEmpty(), Duration.ofSeconds(5), "peer to join");
       long before = liveInstances("dev.onvoid.webrtc.RTCDataChannelBuffer");
       List<OutgoingData> packets = new ArrayList<>();
       for (int i = 0; i < PACKETS; i++) packets.add(OutgoingData.reliable(DataTest.payload(i), "pcm"));
