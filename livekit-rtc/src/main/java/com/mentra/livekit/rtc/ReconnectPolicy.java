@@ -2,6 +2,7 @@ package com.mentra.livekit.rtc;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;
+import livekit.LivekitRtc.LeaveRequest;
 
 /**
  * How a room gets back after losing its connection, as pure decisions (LiveKit's Rust SDK keeps
@@ -40,6 +41,13 @@ final class ReconnectPolicy {
   private long deadlineNanos;
   private int attempts;
   private String lastError = "";
+
+  /** Whether the server's {@code leave} lets us come back (resume or rejoin) rather than end the room. */
+  static boolean allowsReconnect(LeaveRequest leave) {
+    return leave.getAction() == LeaveRequest.Action.RECONNECT
+        || leave.getAction() == LeaveRequest.Action.RESUME
+        || (leave.getAction() == LeaveRequest.Action.DISCONNECT && leave.getCanReconnect());
+  }
 
   ReconnectPolicy(int maxAttempts, Duration timeout, Duration connectTimeout, LongSupplier nanoClock) {
     this.maxAttempts = maxAttempts;

@@ -1,5 +1,6 @@
 package com.mentra.livekit.rtc;
 
+import com.mentra.livekit.rtc.internal.WebRtcRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -47,9 +48,27 @@ public final class Room implements AutoCloseable {
     if (token == null || token.isBlank()) {
       throw new RoomConnectException(RoomConnectException.Reason.UNAUTHORIZED, "access token is empty");
     }
-    Room room = new Room(urls, token.trim(), options == null ? RoomOptions.defaults() : options, listener);
-    room.engine.connect();
+    RoomOptions chosen = options == null ? RoomOptions.defaults() : options;
+    Room room = new Room(urls, token.trim(), chosen, listener);
+    room.awaitFirstJoin(urls, token.trim(), chosen.connectTimeout());
     return room;
+  }
+
+  /** Starts the first join and waits for it; when it fails, closes the room and says why. */
+  private void awaitFirstJoin(SignalUrls urls, String token, Duration connectTimeout) throws RoomConnectException, InterruptedException {
+    try {
+      engine.start().get(connectTimeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      engine.closeWithin(CLOSE_TIMEOUT);
+      throw new RoomConnectException(RoomConnectException.Reason.TIMEOUT,
+          "joining the room at " + urls.host() + " took longer than " + connectTimeout.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      engine.closeWithin(CLOSE_TIMEOUT);
+      throw ConnectFailures.classify(e, urls, token, WebRtcRuntime.shared().httpClient());
+    } catch (InterruptedException e) {
+      engine.closeWithin(CLOSE_TIMEOUT);
+      throw e;
+    }
   }
 
   public ConnectionState connectionState() {
@@ -62,20 +81,20 @@ public final class Room implements AutoCloseable {
   }
 
   public String localIdentity() {
-    return engine.localIdentity();
+    return engine.local().identity();
   }
 
   /** This participant's sid (changes after a full rejoin). */
   public String localSid() {
-    return engine.localSid();
+    return engine.local().sid();
   }
 
   public String name() {
-    return engine.roomName();
+    return engine.local().roomName();
   }
 
   public String serverVersion() {
-    return engine.serverVersion();
+    return engine.local().serverVersion();
   }
 
   /** The other participants as the server last reported them. */
