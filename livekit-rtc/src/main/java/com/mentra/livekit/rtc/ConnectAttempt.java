@@ -20,14 +20,14 @@ final class ConnectAttempt {
 
   private final RoomExecutor room;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private ScheduledFuture<?> timeout;
+  private ScheduledFuture<?> timeoutTask;
   /** When the transports were first seen up (0: not yet); bounds the data-channel wait. */
   private long transportsUpAtNanos;
 
   /** @param look runs on the room every 250 ms while the attempt is pending */
   ConnectAttempt(RoomExecutor room, String host, Duration timeout, Runnable look) {
     this.room = room;
-    this.timeout = room.schedule(() -> {
+    this.timeoutTask = room.schedule(() -> {
       if (!done.isDone()) {
         done.completeExceptionally(new RoomConnectException(Reason.TIMEOUT,
             "no join from LiveKit at " + host + " within " + timeout.toMillis() + " ms"));
@@ -72,9 +72,9 @@ final class ConnectAttempt {
   /** The session closes: no timeout will fail the attempt any more. */
   void cancelTimeout() {
     room.checkCurrent();
-    if (timeout != null) {
-      timeout.cancel(false);
-      timeout = null;
+    if (timeoutTask != null) {
+      timeoutTask.cancel(false);
+      timeoutTask = null;
     }
   }
 }
