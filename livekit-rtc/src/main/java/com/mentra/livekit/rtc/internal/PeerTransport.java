@@ -34,7 +34,7 @@ import java.util.function.Consumer;
 
 /**
  * One LiveKit transport: a libwebrtc peer connection (publisher or subscriber) with its offer and
- * answer handling and the trickle candidates that arrive before a remote description.
+ * answer handling; trickled candidates wait in {@link HeldCandidates} until they can be applied.
  *
  * <p>Not thread-safe: every method must be called on the owner's serial executor. libwebrtc
  * callbacks only hand work to that executor (blocking or calling back into libwebrtc from its
@@ -48,8 +48,6 @@ public final class PeerTransport {
     void onConnectionState(PeerTransport transport, RTCPeerConnectionState state);
 
     default void onDataChannel(PeerTransport transport, RTCDataChannel channel) {}
-
-    default void onTrack(PeerTransport transport, RTCRtpTransceiver transceiver) {}
 
     /**
      * A remote audio track started arriving, or an m-line/transceiver was re-used for another
@@ -65,25 +63,12 @@ public final class PeerTransport {
     void onError(PeerTransport transport, String error);
   }
 
-  /**
-   * How long after our answer went out the server's trickled candidates are applied. With them
-   * applied at once, libwebrtc's first connectivity check reaches LiveKit before the server has
-   * applied our answer; it is discarded (our ICE credentials are not known yet) and libwebrtc
-   * checks again only ~50 ms later. Measured here: a warm single join took 65-75 ms without this
-   * hold, 18-25 ms with it.
-   */
-  static final long ANSWER_CHECK_DELAY_MS = 15;
-
   private final String name;
   private final Executor executor;
   private final ScheduledExecutorService timers;
   private final Events events;
   private final RTCPeerConnection pc;
-  private final List<RTCIceCandidate> pendingCandidates = new ArrayList<>();
-  private boolean remoteDescriptionSet;
-  /** Remote candidates wait until shortly after our answer to the latest offer went out. */
-  private int heldForOffer;
-  private int offers;
+  private final HeldCandidates candidates;
   private boolean awaitingAnswer;
   private boolean renegotiate;
   private boolean restartIceOnNext;
@@ -106,6 +91,7 @@ public final class PeerTransport {
     this.events = events;
     this.pc = factory.createPeerConnection(config, new Observer());
     if (pc == null) throw new IllegalStateException(name + ": libwebrtc refused to create a peer connection");
+    this.candidates = new HeldCandidates(pc::addIceCandidate);
   }
 
   public String name() {
@@ -190,7 +176,7 @@ public final class PeerTransport {
       public void onSuccess() {
         executor.execute(() -> {
           if (closed) return;
-          onRemoteDescriptionApplied();
+          candidates.remoteDescriptionApplied();
           awaitingAnswer = false;
           if (renegotiate) {
             renegotiate = false;
@@ -224,14 +210,13 @@ public final class PeerTransport {
   /** Subscriber: applies the server's offer and hands our answer to {@code answerSink}. */
   public void acceptOffer(RTCSessionDescription offer, Consumer<RTCSessionDescription> answerSink) {
     if (closed) return;
-    int number = ++offers;
-    heldForOffer = number;
+    int number = candidates.holdForOffer();
     pc.setRemoteDescription(offer, new SetSessionDescriptionObserver() {
       @Override
       public void onSuccess() {
         executor.execute(() -> {
           if (closed) return;
-          onRemoteDescriptionApplied();
+          candidates.remoteDescriptionApplied();
           reportRemoteAudio(offer.sdp);
           createAnswer(answerSink, number);
         });
@@ -273,7 +258,7 @@ public final class PeerTransport {
                 if (closed) return;
                 answerSink.accept(answer);
                 try {
-                  timers.schedule(() -> executor.execute(() -> releaseCandidates(offerNumber)), ANSWER_CHECK_DELAY_MS, TimeUnit.MILLISECONDS);
+                  timers.schedule(() -> executor.execute(() -> releaseCandidates(offerNumber)), HeldCandidates.ANSWER_CHECK_DELAY_MS, TimeUnit.MILLISECONDS);
                 } catch (RejectedExecutionException shuttingDown) {
                   releaseCandidates(offerNumber);
                 }
@@ -300,36 +285,19 @@ public final class PeerTransport {
    * instead of being applied to the old one, which libwebrtc would reject or misapply.
    */
   public void prepareIceRestart() {
-    if (!closed) remoteDescriptionSet = false;
+    if (!closed) candidates.iceRestart();
   }
 
   /**
    * Adds a trickled remote candidate, holding it until a remote description exists and, after an
-   * offer from the server, until {@link #ANSWER_CHECK_DELAY_MS} after our answer went out.
+   * offer from the server, until {@link HeldCandidates#ANSWER_CHECK_DELAY_MS} after our answer went out.
    */
   public void addRemoteCandidate(RTCIceCandidate candidate) {
-    if (closed) return;
-    if (remoteDescriptionSet && heldForOffer == 0) {
-      pc.addIceCandidate(candidate);
-    } else {
-      pendingCandidates.add(candidate);
-    }
-  }
-
-  private void onRemoteDescriptionApplied() {
-    remoteDescriptionSet = true;
-    if (heldForOffer == 0) addPendingCandidates();
+    if (!closed) candidates.add(candidate);
   }
 
   private void releaseCandidates(int offerNumber) {
-    if (closed || heldForOffer != offerNumber) return; // a newer offer holds them now
-    heldForOffer = 0;
-    if (remoteDescriptionSet) addPendingCandidates();
-  }
-
-  private void addPendingCandidates() {
-    for (RTCIceCandidate c : pendingCandidates) pc.addIceCandidate(c);
-    pendingCandidates.clear();
+    if (!closed) candidates.release(offerNumber);
   }
 
   private void fail(String error) {
@@ -340,7 +308,7 @@ public final class PeerTransport {
   public void close() {
     if (closed) return;
     closed = true;
-    pendingCandidates.clear();
+    candidates.clear();
     pc.close();
   }
 
@@ -368,13 +336,6 @@ public final class PeerTransport {
         } else {
           events.onDataChannel(PeerTransport.this, channel);
         }
-      });
-    }
-
-    @Override
-    public void onTrack(RTCRtpTransceiver transceiver) {
-      executor.execute(() -> {
-        if (!closed) events.onTrack(PeerTransport.this, transceiver);
       });
     }
 
