@@ -40,10 +40,16 @@ final class RemoteAudioRouter {
    */
   String onRemoteAudio(AudioTrack audio, List<String> streamIds) {
     String trackSid = null;
+    boolean unnamed = !streamIds.isEmpty();
     for (String id : streamIds) {
+      if (id == null) continue;
+      unnamed = false;
       int bar = id.indexOf('|');
       if (bar > 0 && bar < id.length() - 1) trackSid = id.substring(bar + 1);
     }
+    // libwebrtc's onAddTrack may report streams it has no id for yet: the applied offer's msid
+    // report for the same transceiver follows and names the track.
+    if (unnamed) return null;
     if (trackSid == null) trackSid = audio.getId();
     AudioTrack known = subscribed.get(trackSid);
     if (known != null && sameTrack(known, audio)) return null;
