@@ -1,6 +1,7 @@
 package com.mentra.bridge.server;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import com.mentra.bridge.api.AudioChunk;
 import com.mentra.bridge.api.SessionStats;
 import com.mentra.bridge.audio.AudioClock;
@@ -227,14 +228,15 @@ final class BridgeSession implements AutoCloseable {
           bytes[2 * i + 1] = (byte) (micChunk[i] >> 8);
         }
         micFill = 0;
-        downlink.offer(chunk(bytes, AudioChunk.Source.MICROPHONE), System.nanoTime());
+        downlink.offer(chunk(UnsafeByteOperations.unsafeWrap(bytes), AudioChunk.Source.MICROPHONE), System.nanoTime());
       }
     }
   }
 
-  private AudioChunk chunk(byte[] pcm, AudioChunk.Source source) {
+  /** @param pcm never changed afterwards: the chunk shares it (no copy per packet) */
+  private AudioChunk chunk(ByteString pcm, AudioChunk.Source source) {
     return AudioChunk.newBuilder()
-        .setPcmData(ByteString.copyFrom(pcm))
+        .setPcmData(pcm)
         .setSource(source)
         .setSampleRate(DOWNLINK_RATE)
         .setChannels(1)
@@ -249,10 +251,10 @@ final class BridgeSession implements AutoCloseable {
     public void onDataReceived(DataPacket packet) {
       if (!targetIdentity.isEmpty() && !targetIdentity.equals(packet.senderIdentity())) return;
       long lostBefore = phonePackets.lost();
-      byte[] pcm = phonePackets.pcm(packet.payload());
+      ByteString pcm = phonePackets.pcm(packet.payload());
       long newlyLost = phonePackets.lost() - lostBefore;
       if (newlyLost > 0) metrics.phonePacketsLost(newlyLost);
-      if (pcm.length == 0) return;
+      if (pcm.isEmpty()) return;
       forwardedPackets.incrementAndGet();
       downlink.offer(chunk(pcm, AudioChunk.Source.DATA_PACKET), packet.receivedAtNanos());
     }

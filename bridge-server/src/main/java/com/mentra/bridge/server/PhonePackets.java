@@ -1,6 +1,7 @@
 package com.mentra.bridge.server;
 
-import java.util.Arrays;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 
 /**
  * Turns the phone's PCM data packets into PCM. Current mobile apps prepend a 1-byte sequence
@@ -14,16 +15,20 @@ final class PhonePackets {
   private volatile long lost; // written by one thread, read by GetStatus
   private volatile long headered;
 
-  /** The packet's PCM (whole samples only), or an empty array when it carries none. */
-  byte[] pcm(byte[] packet) {
+  /**
+   * The packet's PCM (whole samples only), empty when it carries none: a view of {@code packet},
+   * not a copy, so the caller must own the array and never change it (a received
+   * {@link com.mentra.livekit.rtc.DataPacket}'s payload is the receiver's).
+   */
+  ByteString pcm(byte[] packet) {
     int from = 0;
     if (packet.length % 2 == 1) {
       from = 1;
       headered++;
       countGap(packet[0] & 0xff);
     }
-    int to = from + ((packet.length - from) & ~1);
-    return from == 0 && to == packet.length ? packet : Arrays.copyOfRange(packet, from, to);
+    int length = (packet.length - from) & ~1;
+    return length == 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(packet, from, length);
   }
 
   private void countGap(int sequence) {
