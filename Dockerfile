@@ -32,6 +32,7 @@ WORKDIR /src
 # This layer is rebuilt only when a POM or the .proto changes.
 COPY pom.xml ./
 COPY core/pom.xml core/
+COPY dsp/pom.xml dsp/
 COPY load/pom.xml load/
 COPY audio/pom.xml audio/
 COPY livekit-rtc/pom.xml livekit-rtc/
@@ -44,6 +45,7 @@ RUN mvn -B -ntp -q -Dmaven.test.skip=true -pl bridge-server -am package \
 
 # Sources: offline, so the build uses only what the layer above fetched.
 COPY core/src/main core/src/main
+COPY dsp/src/main dsp/src/main
 COPY load/src/main load/src/main
 COPY audio/src/main audio/src/main
 COPY livekit-rtc/src/main livekit-rtc/src/main

@@ -1,6 +1,6 @@
 package com.mentra.bridge.server;
 
-import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.dsp.AudioClock;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;

@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import com.mentra.bridge.api.AudioChunk;
 import com.mentra.bridge.api.SessionStats;
-import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.livekit.rtc.AudioFrame;
 import com.mentra.livekit.rtc.AudioSubscription;
 import com.mentra.livekit.rtc.ConnectionState;

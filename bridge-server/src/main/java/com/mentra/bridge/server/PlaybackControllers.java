@@ -2,7 +2,7 @@ package com.mentra.bridge.server;
 
 import com.mentra.bridge.api.PlayAudioEvent;
 import com.mentra.bridge.api.PlayAudioRequest;
-import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.bridge.audio.fetch.FetchPolicy;
 import com.mentra.bridge.audio.playback.PcmOutput;
 import com.mentra.bridge.audio.playback.PlayRequest;

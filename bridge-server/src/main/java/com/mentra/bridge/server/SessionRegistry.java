@@ -1,6 +1,6 @@
 package com.mentra.bridge.server;
 
-import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.livekit.rtc.RoomConnectException;
 import java.util.ArrayList;
 import java.util.List;

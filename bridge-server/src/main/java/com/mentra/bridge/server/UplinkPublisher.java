@@ -1,8 +1,8 @@
 package com.mentra.bridge.server;
 
-import com.mentra.bridge.audio.AudioClock;
-import com.mentra.bridge.audio.PacedPcmBuffer;
-import com.mentra.bridge.audio.Resampler;
+import com.mentra.bridge.dsp.AudioClock;
+import com.mentra.bridge.dsp.PacedPcmBuffer;
+import com.mentra.bridge.dsp.Resampler;
 import com.mentra.bridge.audio.TrackCadence;
 import com.mentra.livekit.rtc.LocalAudioTrack;
 import com.mentra.livekit.rtc.LocalAudioTrackOptions;

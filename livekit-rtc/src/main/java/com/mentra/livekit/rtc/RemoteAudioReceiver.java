@@ -1,6 +1,6 @@
 package com.mentra.livekit.rtc;
 
-import com.mentra.bridge.audio.Resampler;
+import com.mentra.bridge.dsp.Resampler;
 import com.mentra.bridge.core.SerializingExecutor;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrackSink;

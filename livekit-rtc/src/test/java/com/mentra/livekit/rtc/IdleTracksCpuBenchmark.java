@@ -1,6 +1,6 @@
 package com.mentra.livekit.rtc;
 
-import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.testing.LiveKitServerProcess;
 import com.mentra.testing.Tones;
 import java.io.IOException;

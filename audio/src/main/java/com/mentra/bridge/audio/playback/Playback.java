@@ -1,6 +1,6 @@
 package com.mentra.bridge.audio.playback;
 
-import com.mentra.bridge.audio.Resampler;
+import com.mentra.bridge.dsp.Resampler;
 import com.mentra.bridge.audio.decode.AudioDecoders;
 import com.mentra.bridge.audio.decode.DecodeException;
 import com.mentra.bridge.audio.decode.DecodedAudioStream;

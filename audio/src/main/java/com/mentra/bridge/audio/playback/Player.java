@@ -1,6 +1,6 @@
 package com.mentra.bridge.audio.playback;
 
-import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.bridge.core.Handoff;
 import com.mentra.bridge.core.SerializingExecutor;
 import com.mentra.bridge.audio.TrackCadence;

@@ -3,7 +3,7 @@ package com.mentra.bridge.audio.playback;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.bridge.audio.decode.Fixtures;
 import com.mentra.bridge.audio.fetch.FetchPolicy;
 import com.sun.net.httpserver.HttpServer;

@@ -2,7 +2,7 @@ package com.mentra.bridge.audio.playback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mentra.bridge.audio.AudioClock;
+import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.bridge.audio.fetch.FetchPolicy;
 import com.mentra.testing.Poll;
 import java.io.IOException;

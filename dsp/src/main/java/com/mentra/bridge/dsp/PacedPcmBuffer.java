@@ -1,4 +1,4 @@
-package com.mentra.bridge.audio;
+package com.mentra.bridge.dsp;
 
 /**
  * The jitter buffer between a bursty writer and the 10 ms clock: mono or interleaved 16-bit PCM

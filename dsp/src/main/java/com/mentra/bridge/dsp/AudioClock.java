@@ -1,4 +1,4 @@
-package com.mentra.bridge.audio;
+package com.mentra.bridge.dsp;
 
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;

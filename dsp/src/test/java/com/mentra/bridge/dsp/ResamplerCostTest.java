@@ -1,4 +1,4 @@
-package com.mentra.bridge.audio;
+package com.mentra.bridge.dsp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package com.mentra.bridge.audio;
+package com.mentra.bridge.dsp;
 
 /** Measures a resampled pure tone: fitted level and everything else (THD+N). */
 public final class ToneAnalysis {

@@ -1,7 +1,7 @@
-package com.mentra.bridge.audio.bench;
+package com.mentra.bridge.dsp.bench;
 
-import com.mentra.bridge.audio.Resampler;
-import com.mentra.bridge.audio.ToneAnalysis;
+import com.mentra.bridge.dsp.Resampler;
+import com.mentra.bridge.dsp.ToneAnalysis;
 
 /**
  * Prints the resampling quality figures of the project's resampler next to a linear-interpolation

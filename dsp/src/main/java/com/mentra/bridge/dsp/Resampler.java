@@ -1,4 +1,4 @@
-package com.mentra.bridge.audio;
+package com.mentra.bridge.dsp;
 
 /**
  * Band-limited sample-rate conversion of 16-bit PCM between any two integer rates: a polyphase
@@ -14,10 +14,11 @@ package com.mentra.bridge.audio;
  * coefficients (1 MiB). When the reduced ratio has more phases than fit (8,001 or 44,101 Hz to
  * 48 kHz, or a WAV declaring 383,999 Hz), a table of fewer phases is interpolated linearly between
  * neighbours at run time, as speex and soxr do; kernels are shared between streams of the same
- * ratio through a small cache, so a new stream at a known rate costs no build at all.
+ * ratio through a small cache ({@link ResamplerKernel}), so a new stream at a known rate costs no
+ * build at all.
  */
 public final class Resampler {
-  private static final double STOPBAND_DB = 100;
+  static final double STOPBAND_DB = 100;
   /** 1 MiB of float coefficients at most, whatever the rates. */
   static final int MAX_KERNEL_FLOATS = 256 * 1024;
   /** Filters longer than this trade transition width for bounded cost per output sample. */
@@ -64,7 +65,7 @@ public final class Resampler {
     this.taps = 2 * halfTaps;
     boolean exact = (long) up * taps <= MAX_KERNEL_FLOATS;
     this.phases = exact ? 0 : Math.max(MIN_INTERPOLATED_PHASES, INTERPOLATED_TABLE_FLOATS / taps - 1);
-    this.kernel = inRate == outRate ? new float[0] : KernelCache.get(new KernelKey(exact ? up : 0, phases, taps, cutoff), this::buildKernel);
+    this.kernel = inRate == outRate ? new float[0] : ResamplerKernel.shared(exact ? up : 0, phases, halfTaps, cutoff);
     this.history = new float[Math.max(1024, taps * 2) * channels];
     // Frames before the stream started are silence.
     this.historyStart = -halfTaps;
@@ -185,111 +186,6 @@ public final class Resampler {
     System.arraycopy(history, drop * channels, history, 0, (historyFrames - drop) * channels);
     historyFrames -= drop;
     historyStart += drop;
-  }
-
-  /**
-   * Kernel value at distance {@code tau} input samples from the output instant: a Kaiser-windowed
-   * sinc with the given cutoff (cycles per input sample), unity gain at DC.
-   */
-  private float[] buildKernel(KernelKey key) {
-    double cutoff = key.cutoff();
-    // Exact: one row per phase of the ratio; interpolated: phases + 1 rows spanning [0, 1].
-    int rows = key.exactPhases() > 0 ? key.exactPhases() : key.interpolatedPhases() + 1;
-    double rowStep = key.exactPhases() > 0 ? 1.0 / key.exactPhases() : 1.0 / key.interpolatedPhases();
-    float[] table = new float[rows * taps];
-    for (int phase = 0; phase < rows; phase++) {
-      double frac = phase * rowStep;
-      double sum = 0;
-      // sin(pi * 2 * cutoff * tau) for tau stepping down by 1: a rotation instead of Math.sin per tap.
-      double step = 2 * Math.PI * cutoff;
-      double sinStep = Math.sin(step);
-      double cosStep = Math.cos(step);
-      double angle = step * (frac + halfTaps - 1);
-      double sin = Math.sin(angle);
-      double cos = Math.cos(angle);
-      for (int k = 0; k < taps; k++) {
-        // Input frame (whole - halfTaps + 1 + k) sits at distance tau from the output instant.
-        double tau = frac + halfTaps - 1 - k;
-        double window = KaiserWindow.at(tau / halfTaps);
-        double arg = 2 * cutoff * tau;
-        double sinc = Math.abs(arg) < 1e-12 ? 1 : sin / (Math.PI * arg);
-        double v = 2 * cutoff * sinc * window;
-        double nextSin = sin * cosStep - cos * sinStep;
-        cos = cos * cosStep + sin * sinStep;
-        sin = nextSin;
-        table[phase * taps + k] = (float) v;
-        sum += v;
-      }
-      // Normalise each phase to unity DC gain so no phase-dependent ripple modulates the level.
-      for (int k = 0; k < taps; k++) table[phase * taps + k] = (float) (table[phase * taps + k] / sum);
-    }
-    return table;
-  }
-
-  /** Identifies a kernel: rows (exact phases, or interpolated phases), length and cutoff. */
-  private record KernelKey(int exactPhases, int interpolatedPhases, int taps, double cutoff) {}
-
-  /** Kernels shared between streams of the same ratio; bounded to a few MiB. Thread-safe. */
-  private static final class KernelCache {
-    private static final int MAX_ENTRIES = 8;
-    private static final java.util.LinkedHashMap<KernelKey, float[]> CACHE = new java.util.LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(java.util.Map.Entry<KernelKey, float[]> eldest) {
-        return size() > MAX_ENTRIES;
-      }
-    };
-
-    static float[] get(KernelKey key, java.util.function.Function<KernelKey, float[]> build) {
-      synchronized (CACHE) {
-        float[] cached = CACHE.get(key);
-        if (cached != null) return cached;
-      }
-      float[] built = build.apply(key); // outside the lock: another stream's lookup never waits for a build
-      synchronized (CACHE) {
-        float[] raced = CACHE.putIfAbsent(key, built);
-        return raced != null ? raced : built;
-      }
-    }
-  }
-
-  /**
-   * The Kaiser window (beta for {@link #STOPBAND_DB}) at x in [-1, 1], from a table of I0 values
-   * interpolated linearly: building a kernel then costs a table lookup per coefficient instead of
-   * a Bessel series.
-   */
-  private static final class KaiserWindow {
-    private static final int POINTS = 16_384;
-    private static final double[] TABLE = new double[POINTS + 2];
-
-    static {
-      double beta = 0.1102 * (STOPBAND_DB - 8.7);
-      double i0Beta = besselI0(beta);
-      for (int i = 0; i <= POINTS + 1; i++) {
-        double x = Math.min(1.0, (double) i / POINTS);
-        TABLE[i] = besselI0(beta * Math.sqrt(1 - x * x)) / i0Beta;
-      }
-    }
-
-    static double at(double x) {
-      double a = Math.abs(x);
-      if (a >= 1) return 0;
-      double p = a * POINTS;
-      int i = (int) p;
-      double t = p - i;
-      return TABLE[i] + t * (TABLE[i + 1] - TABLE[i]);
-    }
-  }
-
-  private static double besselI0(double x) {
-    double sum = 1;
-    double term = 1;
-    double half = x / 2;
-    for (int k = 1; k < 60; k++) {
-      term *= (half / k) * (half / k);
-      sum += term;
-      if (term < sum * 1e-17) break;
-    }
-    return sum;
   }
 
   private static short saturate(double v) {
