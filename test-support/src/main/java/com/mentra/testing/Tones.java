@@ -1,5 +1,7 @@
 package com.mentra.testing;
 
+import com.mentra.bridge.dsp.Pcm16;
+
 /** Sine tones and other test signals as 16-bit PCM. Stateless; thread-safe. */
 public final class Tones {
   private Tones() {}
@@ -45,18 +47,11 @@ public final class Tones {
 
   /** Little-endian bytes of {@code samples}. */
   public static byte[] toBytes(short[] samples) {
-    byte[] out = new byte[samples.length * 2];
-    for (int i = 0; i < samples.length; i++) {
-      out[2 * i] = (byte) samples[i];
-      out[2 * i + 1] = (byte) (samples[i] >> 8);
-    }
-    return out;
+    return Pcm16.encode(samples);
   }
 
   /** Samples from little-endian bytes (an odd last byte is ignored). */
   public static short[] fromBytes(byte[] bytes) {
-    short[] out = new short[bytes.length / 2];
-    for (int i = 0; i < out.length; i++) out[i] = (short) ((bytes[2 * i] & 0xff) | (bytes[2 * i + 1] << 8));
-    return out;
+    return Pcm16.decode(bytes);
   }
 }

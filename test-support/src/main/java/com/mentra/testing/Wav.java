@@ -1,5 +1,6 @@
 package com.mentra.testing;
 
+import com.mentra.bridge.dsp.Pcm16;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -75,9 +76,7 @@ public final class Wav {
         if (format != 1 || bits != 16) throw new IOException(name + ": only 16-bit PCM is supported, got format " + format + ", " + bits + " bits");
         if (channels < 1 || rate < 1) throw new IOException(name + ": bad format, " + rate + " Hz, " + channels + " channels");
         int end = (int) Math.min(buf.limit(), body + size);
-        short[] samples = new short[(end - body) / 2];
-        for (int i = 0; i < samples.length; i++) samples[i] = buf.getShort(body + 2 * i);
-        return new Audio(samples, rate, channels);
+        return new Audio(Pcm16.decode(buf.slice(body, end - body)), rate, channels);
       }
       long next = body + size + (size & 1);
       if (next > Integer.MAX_VALUE) break;
@@ -104,7 +103,7 @@ public final class Wav {
         .putInt(audio.sampleRate()).putInt(audio.sampleRate() * audio.channels() * 2)
         .putShort((short) (audio.channels() * 2)).putShort((short) 16);
     buf.putInt(0x61746164).putInt(dataBytes);
-    for (short s : audio.samples()) buf.putShort(s);
+    Pcm16.put(buf, audio.samples());
     return buf.array();
   }
 }

@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import com.mentra.bridge.api.AudioChunk;
 import com.mentra.bridge.api.SessionStats;
 import com.mentra.bridge.dsp.AudioClock;
+import com.mentra.bridge.dsp.Pcm16;
 import com.mentra.livekit.rtc.AudioFrame;
 import com.mentra.livekit.rtc.AudioSubscription;
 import com.mentra.livekit.rtc.ConnectionState;
@@ -222,11 +223,8 @@ final class BridgeSession implements AutoCloseable {
       micFill += n;
       offset += n;
       if (micFill == MIC_CHUNK_SAMPLES) {
-        byte[] bytes = new byte[MIC_CHUNK_SAMPLES * 2];
-        for (int i = 0; i < MIC_CHUNK_SAMPLES; i++) {
-          bytes[2 * i] = (byte) micChunk[i];
-          bytes[2 * i + 1] = (byte) (micChunk[i] >> 8);
-        }
+        byte[] bytes = new byte[MIC_CHUNK_SAMPLES * Pcm16.BYTES];
+        Pcm16.encode(micChunk, 0, MIC_CHUNK_SAMPLES, bytes, 0);
         micFill = 0;
         downlink.offer(chunk(UnsafeByteOperations.unsafeWrap(bytes), AudioChunk.Source.MICROPHONE), System.nanoTime());
       }

@@ -1,6 +1,7 @@
 package com.mentra.bridge.server;
 
 import com.mentra.bridge.api.AudioChunk;
+import com.mentra.bridge.dsp.Pcm16;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -90,9 +91,7 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
       return;
     }
     // PCM16 little-endian straight from the message's bytes: no intermediate byte[] copy.
-    java.nio.ShortBuffer pcm = chunk.getPcmData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-    short[] samples = new short[pcm.remaining()];
-    pcm.get(samples);
+    short[] samples = Pcm16.decode(chunk.getPcmData().asReadOnlyByteBuffer());
     UplinkPublisher uplink = current.uplink(chunk.getTrackId());
     if (uplink != null) uplink.write(samples, rate, channels);
   }

@@ -1,5 +1,6 @@
 package com.mentra.livekit.rtc;
 
+import com.mentra.bridge.dsp.Pcm16;
 import com.mentra.bridge.dsp.Resampler;
 import com.mentra.bridge.core.SerializingExecutor;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
@@ -203,7 +204,7 @@ final class RemoteAudioReceiver implements AudioSubscription {
     }
 
     private short sampleAt(byte[] data, int index) {
-      return (short) ((data[2 * index] & 0xff) | (data[2 * index + 1] << 8));
+      return Pcm16.read(data, Pcm16.BYTES * index);
     }
   }
 }

@@ -2,8 +2,7 @@ package com.mentra.bridge.load;
 
 import com.google.protobuf.ByteString;
 import com.mentra.bridge.api.AudioChunk;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import com.mentra.bridge.dsp.Pcm16;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,12 +46,12 @@ final class Uplink {
     AudioChunk[] tone = new AudioChunk[perSecond];
     AudioChunk silence = AudioChunk.newBuilder().setPcmData(ByteString.copyFrom(new byte[samplesPerChunk * 2])).setSampleRate(16_000).setChannels(1).build();
     for (int k = 0; k < perSecond; k++) {
-      ByteBuffer pcm = ByteBuffer.allocate(samplesPerChunk * 2).order(ByteOrder.LITTLE_ENDIAN);
+      short[] pcm = new short[samplesPerChunk];
       for (int n = 0; n < samplesPerChunk; n++) {
         long sample = (long) k * samplesPerChunk + n;
-        pcm.putShort((short) Math.round(8000 * Math.sin(2 * Math.PI * 440 * sample / 16_000.0)));
+        pcm[n] = (short) Math.round(8000 * Math.sin(2 * Math.PI * 440 * sample / 16_000.0));
       }
-      tone[k] = AudioChunk.newBuilder().setPcmData(ByteString.copyFrom(pcm.array())).setSampleRate(16_000).setChannels(1).build();
+      tone[k] = AudioChunk.newBuilder().setPcmData(ByteString.copyFrom(Pcm16.encode(pcm))).setSampleRate(16_000).setChannels(1).build();
     }
     long[] tick = {0};
     sender.scheduleAtFixedRate(() -> {

@@ -1,5 +1,6 @@
 package com.mentra.bridge.load;
 
+import com.mentra.bridge.dsp.Pcm16;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,7 +37,9 @@ final class WavServer implements AutoCloseable {
     ByteBuffer b = ByteBuffer.allocate(44 + frames * 2).order(ByteOrder.LITTLE_ENDIAN);
     b.put("RIFF".getBytes()).putInt(36 + frames * 2).put("WAVEfmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1)
         .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16).put("data".getBytes()).putInt(frames * 2);
-    for (int i = 0; i < frames; i++) b.putShort((short) Math.round(8192 * Math.sin(2 * Math.PI * frequency * i / rate)));
+    short[] samples = new short[frames];
+    for (int i = 0; i < frames; i++) samples[i] = (short) Math.round(8192 * Math.sin(2 * Math.PI * frequency * i / rate));
+    Pcm16.put(b, samples);
     return b.array();
   }
 

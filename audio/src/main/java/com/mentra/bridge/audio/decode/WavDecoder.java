@@ -1,5 +1,6 @@
 package com.mentra.bridge.audio.decode;
 
+import com.mentra.bridge.dsp.Pcm16;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -149,9 +150,10 @@ final class WavDecoder implements DecodedAudioStream {
     return switch (format) {
       case PCM -> switch (bytesPerSample) {
         case 1 -> (short) (((b[o] & 0xff) - 128) << 8);
-        case 2 -> (short) ((b[o] & 0xff) | (b[o + 1] << 8));
-        case 3 -> (short) ((b[o + 1] & 0xff) | (b[o + 2] << 8));
-        default -> (short) ((b[o + 2] & 0xff) | (b[o + 3] << 8));
+        case 2 -> Pcm16.read(b, o);
+        // 24 and 32 bits: the top 16 bits, which are a PCM16 sample in the last two bytes.
+        case 3 -> Pcm16.read(b, o + 1);
+        default -> Pcm16.read(b, o + 2);
       };
       case FLOAT -> {
         float f = Float.intBitsToFloat((b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | b[o + 3] << 24);

@@ -1,5 +1,6 @@
 package com.mentra.livekit.rtc.internal;
 
+import com.mentra.bridge.dsp.Pcm16;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.CustomAudioSource;
@@ -44,13 +45,9 @@ public final class NativeAudioSender {
     if (!lock.tryLock()) return;
     try {
       if (stopped || disposed) return;
-      int bytes = samples.length * 2;
+      int bytes = samples.length * Pcm16.BYTES;
       if (scratch.length != bytes) scratch = new byte[bytes];
-      for (int i = 0, j = 0; i < samples.length; i++, j += 2) {
-        short s = samples[i];
-        scratch[j] = (byte) s;
-        scratch[j + 1] = (byte) (s >> 8);
-      }
+      Pcm16.encode(samples, 0, samples.length, scratch, 0);
       source.pushAudio(scratch, 16, sampleRate, channels, frames);
     } finally {
       lock.unlock();
