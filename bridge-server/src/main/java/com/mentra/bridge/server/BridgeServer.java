@@ -39,8 +39,8 @@ public final class BridgeServer implements AutoCloseable {
 
   public BridgeServer(BridgeConfig config) {
     this.config = config;
-    PlaybackController.Factory playback = PlaybackControllers.factory(config, clock, metrics);
-    this.sessions = new SessionRegistry(config, clock, blocking, playback, metrics);
+    PlayAudioHandlerFactory playAudio = new PlayAudioHandlerFactory(config, clock, metrics);
+    this.sessions = new SessionRegistry(config, clock, blocking, playAudio, metrics);
     this.service = new LiveKitBridgeService(config, sessions, blocking, metrics);
     metrics.observe(sessions::sessionCount, sessions::streamCount, service::malformedChunks);
     clock.observeLateness(metrics::tickLateness);

@@ -57,7 +57,7 @@ final class BridgeSession implements AutoCloseable {
   private Executor blocking;
   private BridgeConfig config;
   private AudioSubscription microphone;
-  private PlaybackController playback;
+  private PlayAudioHandler playAudio;
   private short[] micChunk = new short[MIC_CHUNK_SAMPLES];
   private int micFill;
   private boolean closed;
@@ -72,7 +72,7 @@ final class BridgeSession implements AutoCloseable {
 
   /** Joins the room; blocks up to the connect timeout. */
   static BridgeSession join(JoinParams params, BridgeConfig config, AudioClock clock, Executor blocking,
-      PlaybackController.Factory playbackFactory, BridgeMetrics metrics) throws RoomConnectException, InterruptedException {
+      PlayAudioHandlerFactory playAudioFactory, BridgeMetrics metrics) throws RoomConnectException, InterruptedException {
     BridgeSession session = new BridgeSession(params.userId(), params.roomName(), params.targetIdentity(), config.downlinkQueueChunks(), metrics);
     RoomOptions.Builder options = RoomOptions.builder();
     if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
@@ -88,7 +88,7 @@ final class BridgeSession implements AutoCloseable {
         session.clock = clock;
         session.blocking = blocking;
         session.config = config;
-        session.playback = playbackFactory.create(session, room);
+        session.playAudio = playAudioFactory.create(session, room);
         if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
           session.microphone = room.receiveAudio(session.targetIdentity, DOWNLINK_RATE, 1, session::onMicrophoneFrame);
         }
@@ -132,8 +132,9 @@ final class BridgeSession implements AutoCloseable {
     bytesFromClient.addAndGet(bytes);
   }
 
-  synchronized PlaybackController playback() {
-    return playback;
+  /** The session's PlayAudio/StopAudio handler. */
+  synchronized PlayAudioHandler playAudio() {
+    return playAudio;
   }
 
   Room room() {
@@ -193,7 +194,7 @@ final class BridgeSession implements AutoCloseable {
   public void close() {
     List<UplinkPublisher> u;
     AudioSubscription mic;
-    PlaybackController p;
+    PlayAudioHandler p;
     Room r;
     synchronized (this) {
       if (closed) return;
@@ -201,7 +202,7 @@ final class BridgeSession implements AutoCloseable {
       u = new ArrayList<>(uplinks.values());
       uplinks.clear();
       mic = microphone;
-      p = playback;
+      p = playAudio;
       r = room;
     }
     try (var ignored = MDC.putCloseable("user_id", userId); var ignored2 = MDC.putCloseable("room", roomName)) {

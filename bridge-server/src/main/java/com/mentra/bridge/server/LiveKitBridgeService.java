@@ -223,7 +223,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
       events.onCompleted();
       return;
     }
-    session.playback().play(request, events);
+    session.playAudio().play(request, events);
   }
 
   @Override
@@ -239,7 +239,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
       responses.onNext(StopAudioResponse.newBuilder().setSuccess(false).setError("no session for user '" + request.getUserId() + "'").build());
     } else {
       // request_id names the cloud's stop request, not a playback (upstream ignored it too): logged only.
-      List<String> stopped = session.playback().stop(request.getTrackId());
+      List<String> stopped = session.playAudio().stop(request.getTrackId());
       try (var u = MDC.putCloseable("user_id", request.getUserId()); var q = MDC.putCloseable("request_id", request.getRequestId())) {
         log.info("stop track {}{}: stopped {}", request.getTrackId() == -1 ? "all" : request.getTrackId(),
             request.getReason().isBlank() ? "" : " (" + request.getReason() + ")", stopped.isEmpty() ? "nothing" : stopped);

@@ -33,7 +33,7 @@ final class SessionRegistry {
   private final BridgeConfig config;
   private final AudioClock clock;
   private final Executor blocking;
-  private final PlaybackController.Factory playbackFactory;
+  private final PlayAudioHandlerFactory playAudioFactory;
   private final BridgeMetrics metrics;
   private final ConcurrentHashMap<String, BridgeSession> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, StreamAudioCall> streams = new ConcurrentHashMap<>();
@@ -48,13 +48,13 @@ final class SessionRegistry {
   private final ReentrantReadWriteLock shutdownGate = new ReentrantReadWriteLock();
   private boolean shuttingDown; // guarded by shutdownGate
 
-  SessionRegistry(BridgeConfig config, AudioClock clock, Executor blocking, PlaybackController.Factory playbackFactory,
+  SessionRegistry(BridgeConfig config, AudioClock clock, Executor blocking, PlayAudioHandlerFactory playAudioFactory,
       BridgeMetrics metrics) {
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
     this.blocking = blocking;
-    this.playbackFactory = playbackFactory;
+    this.playAudioFactory = playAudioFactory;
   }
 
   /** A user's operations wait for each other at most this long (a join can take ~17 s at worst). */
@@ -88,7 +88,7 @@ final class SessionRegistry {
       if (!admit()) throw new RefusedException("session limit reached (" + config.maxSessions() + " sessions)");
       BridgeSession session;
       try {
-        session = BridgeSession.join(params, config, clock, blocking, playbackFactory, metrics);
+        session = BridgeSession.join(params, config, clock, blocking, playAudioFactory, metrics);
       } catch (RoomConnectException | InterruptedException | RuntimeException e) {
         admitted.decrementAndGet();
         throw e;
