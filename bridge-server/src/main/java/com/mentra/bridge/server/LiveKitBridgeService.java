@@ -17,7 +17,6 @@ import com.mentra.bridge.api.StopAudioResponse;
 import com.mentra.livekit.rtc.ConnectionState;
 import com.mentra.livekit.rtc.RoomConnectException;
 import com.mentra.livekit.rtc.RtcStats;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.livekit.server.AccessToken;
@@ -35,7 +34,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The gRPC API. Malformed calls get a status (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION);
+ * The gRPC API. Malformed calls get a status ({@link RequestValidator}: INVALID_ARGUMENT, or
+ * PERMISSION_DENIED for a room outside ROOM_NAME_PATTERN);
  * expected failures (unknown user, bad URL, join refused) get success=false and an error text, as
  * the existing client expects. Blocking work (joining a room) runs on virtual threads, never on a
  * gRPC thread. Thread-safe.
@@ -50,14 +50,14 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
   private final long startedAt = System.currentTimeMillis();
   private final AtomicLong malformedChunks = new AtomicLong();
   private volatile boolean serving = true;
-  private final java.util.regex.Pattern roomNamePattern;
+  private final RequestValidator validator;
 
   LiveKitBridgeService(BridgeConfig config, SessionRegistry sessions, Executor blocking, BridgeMetrics metrics) {
     this.config = config;
     this.sessions = sessions;
     this.blocking = blocking;
     this.metrics = metrics;
-    this.roomNamePattern = config.roomNamePattern().isEmpty() ? null : java.util.regex.Pattern.compile(config.roomNamePattern());
+    this.validator = new RequestValidator(config.roomNamePattern());
   }
 
   void stopServing() {
@@ -68,26 +68,9 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
     return malformedChunks.get();
   }
 
-  /** Answers INVALID_ARGUMENT and returns true when {@code problem} is not null. */
-  private static boolean refused(String problem, StreamObserver<?> responses) {
-    if (problem == null) return false;
-    responses.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
-    return true;
-  }
-
-  private static String userIdProblem(String userId) {
-    return userId.isBlank() ? "user_id is required" : null;
-  }
-
   @Override
   public void joinRoom(JoinRoomRequest request, StreamObserver<JoinRoomResponse> responses) {
-    if (refused(userIdProblem(request.getUserId()), responses)) return;
-    if (refused(request.getRoomName().isBlank() ? "room_name is required" : null, responses)) return;
-    if (roomNamePattern != null && !roomNamePattern.matcher(request.getRoomName()).matches()) {
-      responses.onError(Status.PERMISSION_DENIED.withDescription("room_name '" + request.getRoomName()
-          + "' is not one this bridge may join (ROOM_NAME_PATTERN)").asRuntimeException());
-      return;
-    }
+    if (RequestValidator.refused(validator.joinRoom(request), responses)) return;
     long startedNanos = System.nanoTime();
     String url = !request.getLivekitUrl().isBlank() ? request.getLivekitUrl() : config.livekitUrl();
     if (url.isEmpty()) {
@@ -182,7 +165,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
 
   @Override
   public void leaveRoom(LeaveRoomRequest request, StreamObserver<LeaveRoomResponse> responses) {
-    if (refused(userIdProblem(request.getUserId()), responses)) return;
+    if (RequestValidator.refused(validator.leaveRoom(request), responses)) return;
     blocking.execute(() -> {
       LeaveRoomResponse response;
       try (var u = MDC.putCloseable("user_id", request.getUserId())) {
@@ -206,15 +189,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
 
   @Override
   public void playAudio(PlayAudioRequest request, StreamObserver<PlayAudioEvent> events) {
-    String problem = userIdProblem(request.getUserId());
-    if (problem == null && request.getAudioUrl().isBlank()) problem = "audio_url is required";
-    if (problem == null && !(request.getVolume() >= 0 && Float.isFinite(request.getVolume()))) {
-      problem = "volume must be a finite gain >= 0 (0 means 1), got " + request.getVolume();
-    }
-    if (problem == null && !TrackNames.isValid(request.getTrackId())) {
-      problem = "track_id must be between 0 and " + TrackNames.MAX_TRACK_ID + " (0 speaker, 1 app_audio, 2 tts, N track_N)";
-    }
-    if (refused(problem, events)) return;
+    if (RequestValidator.refused(validator.playAudio(request), events)) return;
     sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
@@ -228,11 +203,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
 
   @Override
   public void stopAudio(StopAudioRequest request, StreamObserver<StopAudioResponse> responses) {
-    if (refused(userIdProblem(request.getUserId()), responses)) return;
-    if (refused(request.getTrackId() == -1 || TrackNames.isValid(request.getTrackId()) ? null
-        : "track_id must be -1 (all tracks) or between 0 and " + TrackNames.MAX_TRACK_ID, responses)) {
-      return;
-    }
+    if (RequestValidator.refused(validator.stopAudio(request), responses)) return;
     sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
@@ -270,7 +241,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
 
   @Override
   public void getStatus(BridgeStatusRequest request, StreamObserver<BridgeStatusResponse> responses) {
-    if (refused(userIdProblem(request.getUserId()), responses)) return;
+    if (RequestValidator.refused(validator.getStatus(request), responses)) return;
     sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {

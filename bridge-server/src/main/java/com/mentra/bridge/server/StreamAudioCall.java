@@ -50,8 +50,9 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
   public void onNext(AudioChunk chunk) {
     if (userId == null) {
       String named = !chunk.getUserId().isEmpty() ? chunk.getUserId() : metadataUserId;
-      if (named.isEmpty()) {
-        end(Status.INVALID_ARGUMENT.withDescription("the first StreamAudio message must name the user (user_id field or user-id metadata)"));
+      Status refusal = RequestValidator.streamAudioFirstMessage(named);
+      if (refusal != null) {
+        end(refusal);
         return;
       }
       userId = named;
