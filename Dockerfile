@@ -36,7 +36,9 @@ COPY dsp/pom.xml dsp/
 COPY load/pom.xml load/
 COPY audio/pom.xml audio/
 COPY livekit-rtc/pom.xml livekit-rtc/
-COPY webrtc-natives webrtc-natives
+COPY webrtc-natives/pom.xml webrtc-natives/
+# Its build step (patching webrtc-java's native library) runs in this layer, so its source comes too.
+COPY webrtc-natives/src/main webrtc-natives/src/main
 COPY bridge-server/pom.xml bridge-server/
 COPY test-support/pom.xml test-support/
 COPY proto proto
