@@ -4,43 +4,91 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /**
- * Writes webrtc-java 0.14.0's libwebrtc-java-linux-x86_64.so with one function rewritten:
- * {@code jni::RTCDataChannelObserver::OnMessage(const webrtc::DataBuffer&)}.
+ * Writes webrtc-java 0.14.0's libwebrtc-java-linux-x86_64.so with one function rewritten: {@code
+ * jni::RTCDataChannelObserver::OnMessage(const webrtc::DataBuffer&)}.
  *
  * <p>The original (webrtc-jni/src/main/cpp/src/api/RTCDataChannelObserver.cpp) attaches the thread,
  * builds an RTCDataChannelBuffer (a JNI local reference, plus one for the direct ByteBuffer inside
- * it that DataBufferFactory::create never deletes), calls the Java observer with
- * {@code jBuffer.release()} and so never deletes either. libwebrtc's threads stay attached to the
- * JVM, and an attached native thread's local references live until it detaches: every message
- * received stays reachable for the life of the process.
+ * it that DataBufferFactory::create never deletes), calls the Java observer with {@code
+ * jBuffer.release()} and so never deletes either. libwebrtc's threads stay attached to the JVM, and
+ * an attached native thread's local references live until it detaches: every message received stays
+ * reachable for the life of the process.
  *
- * <p>The rewrite brackets the same calls with {@code PushLocalFrame(env, 8)} and
- * {@code PopLocalFrame(env, NULL)}, which frees every local reference made in between (both of
- * them). Both are callable with a Java exception pending. Everything else is the original
- * instruction sequence, re-laid out: prologue, AttachCurrentThread, DataBufferFactory::create
- * through its vtable, CallVoidMethod(observer, onMessage, buffer), ExceptionCheck, epilogue. The
- * original's now unreachable JavaLocalRef destructor is replaced by int3 padding; the exception
- * landing pad after the function body is untouched.
+ * <p>The rewrite brackets the same calls with {@code PushLocalFrame(env, 8)} and {@code
+ * PopLocalFrame(env, NULL)}, which frees every local reference made in between (both of them). Both
+ * are callable with a Java exception pending. Everything else is the original instruction sequence,
+ * re-laid out: prologue, AttachCurrentThread, DataBufferFactory::create through its vtable,
+ * CallVoidMethod(observer, onMessage, buffer), ExceptionCheck, epilogue. The original's now
+ * unreachable JavaLocalRef destructor is replaced by int3 padding; the exception landing pad after
+ * the function body is untouched.
  *
  * <p>Refuses any input but the exact file it was written for (SHA-256 and the original bytes).
  * Usage: java PatchNativeLibrary.java original.so patched.so
  */
 public class PatchNativeLibrary {
-  static final String ORIGINAL_SHA256 = "d6ad2413f8ca8f493efc4f01936f2079b8593881af1d4cd04ce25552d6a92c15";
-  /** OnMessage's virtual address and file offset (executable segment: file offset = address - 0x1000). */
+  static final String ORIGINAL_SHA256 =
+      "d6ad2413f8ca8f493efc4f01936f2079b8593881af1d4cd04ce25552d6a92c15";
+
+  /**
+   * OnMessage's virtual address and file offset (executable segment: file offset = address -
+   * 0x1000).
+   */
   static final long FUNCTION_ADDRESS = 0x4f5510L;
+
   static final long FILE_DELTA = 0x1000L;
+
   /** The function body up to its exception landing pad at 0x4f55a2. */
-  static final String ORIGINAL = String.join("",
-      "4157", "4156", "53", "4883ec10", "4989f6", "4989ff", "e80c530e01", "4889c3",
-      "498b7710", "488b06", "4889e7", "4889da", "4c89f1", "ff5010",
-      "498b7708", "498b4718", "488b5010", "488b0c24", "48c7042400000000",
-      "4889df", "31c0", "e8846c0e01", "4889df", "e80c530e01",
-      "488b7c2408", "4885ff", "740b", "488b3424", "4885f6", "7518", "eb1f",
-      "e8b2520e01", "4889c7", "4889442408", "488b3424", "4885f6", "7409",
-      "488b07", "ff90b8000000", "4883c410", "5b", "415e", "415f", "c3");
+  static final String ORIGINAL =
+      String.join(
+          "",
+          "4157",
+          "4156",
+          "53",
+          "4883ec10",
+          "4989f6",
+          "4989ff",
+          "e80c530e01",
+          "4889c3",
+          "498b7710",
+          "488b06",
+          "4889e7",
+          "4889da",
+          "4c89f1",
+          "ff5010",
+          "498b7708",
+          "498b4718",
+          "488b5010",
+          "488b0c24",
+          "48c7042400000000",
+          "4889df",
+          "31c0",
+          "e8846c0e01",
+          "4889df",
+          "e80c530e01",
+          "488b7c2408",
+          "4885ff",
+          "740b",
+          "488b3424",
+          "4885f6",
+          "7518",
+          "eb1f",
+          "e8b2520e01",
+          "4889c7",
+          "4889442408",
+          "488b3424",
+          "4885f6",
+          "7409",
+          "488b07",
+          "ff90b8000000",
+          "4883c410",
+          "5b",
+          "415e",
+          "415f",
+          "c3");
+
   /** PLT entries the body calls (absolute addresses; calls are rel32 from the next instruction). */
   static final long ATTACH_CURRENT_THREAD = 0x15da830L;
+
   static final long CALL_VOID_METHOD = 0x15dc1e0L;
   static final long EXCEPTION_CHECK = 0x15da870L;
 
@@ -48,36 +96,57 @@ public class PatchNativeLibrary {
     byte[] so = Files.readAllBytes(Path.of(args[0]));
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(so));
     if (!sha.equals(ORIGINAL_SHA256)) {
-      throw new IllegalStateException(args[0] + " is not webrtc-java 0.14.0's library (SHA-256 " + sha
-          + "): this patch is for that exact file; check whether the new version still leaks (see the module's pom)");
+      throw new IllegalStateException(
+          args[0]
+              + " is not webrtc-java 0.14.0's library (SHA-256 "
+              + sha
+              + "): this patch is for that exact file; check whether the new version still leaks (see the module's pom)");
     }
     byte[] original = HexFormat.of().parseHex(ORIGINAL);
     int offset = (int) (FUNCTION_ADDRESS - FILE_DELTA);
     for (int i = 0; i < original.length; i++) {
-      if (so[offset + i] != original[i]) throw new IllegalStateException("unexpected byte at function offset " + i);
+      if (so[offset + i] != original[i])
+        throw new IllegalStateException("unexpected byte at function offset " + i);
     }
     Assembler a = new Assembler(FUNCTION_ADDRESS);
-    a.hex("4157", "4156", "53", "4883ec10");  // push r15, r14, rbx; sub rsp, 16 (the JavaLocalRef slot)
-    a.hex("4989f6", "4989ff");                 // r14 = buffer, r15 = this
+    a.hex(
+        "4157",
+        "4156",
+        "53",
+        "4883ec10"); // push r15, r14, rbx; sub rsp, 16 (the JavaLocalRef slot)
+    a.hex("4989f6", "4989ff"); // r14 = buffer, r15 = this
     a.call(ATTACH_CURRENT_THREAD);
-    a.hex("4889c3");                           // rbx = env
+    a.hex("4889c3"); // rbx = env
     a.hex("488b00", "4889df", "be08000000", "ff9098000000"); // PushLocalFrame(env, 8)
-    a.hex("498b7710", "488b06", "4889e7", "4889da", "4c89f1", "ff5010"); // bufferFactory->create(&slot, env, buffer)
+    a.hex(
+        "498b7710",
+        "488b06",
+        "4889e7",
+        "4889da",
+        "4c89f1",
+        "ff5010"); // bufferFactory->create(&slot, env, buffer)
     a.hex("498b7708", "498b4718", "488b5010", "488b0c24"); // observer, onMessage, slot.obj
     a.hex("4889df", "31c0");
     a.call(CALL_VOID_METHOD);
-    a.hex("488b03", "4889df", "31f6", "ff90a0000000"); // PopLocalFrame(env, NULL): frees both references
+    a.hex(
+        "488b03",
+        "4889df",
+        "31f6",
+        "ff90a0000000"); // PopLocalFrame(env, NULL): frees both references
     a.hex("4889df");
     a.call(EXCEPTION_CHECK);
     a.hex("4883c410", "5b", "415e", "415f", "c3");
     byte[] body = a.bytes();
-    if (body.length > original.length) throw new IllegalStateException("rewrite longer than the original body");
+    if (body.length > original.length)
+      throw new IllegalStateException("rewrite longer than the original body");
     System.arraycopy(body, 0, so, offset, body.length);
     for (int i = body.length; i < original.length; i++) so[offset + i] = (byte) 0xcc;
     Path out = Path.of(args[1]);
     Files.createDirectories(out.getParent());
     Files.write(out, so);
-    System.out.printf("patched RTCDataChannelObserver::OnMessage (%d of %d bytes) into %s%n", body.length, original.length, out);
+    System.out.printf(
+        "patched RTCDataChannelObserver::OnMessage (%d of %d bytes) into %s%n",
+        body.length, original.length, out);
   }
 
   /** Appends machine code at a known address, so rel32 calls can be encoded. */

@@ -12,9 +12,13 @@ final class ChildProcesses {
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      for (Process p : LIVE) p.destroyForcibly();
-    }, "test-support-child-reaper"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (Process p : LIVE) p.destroyForcibly();
+                },
+                "test-support-child-reaper"));
   }
 
   private ChildProcesses() {}

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One livekit-server for a test class, and the test peers that join it: the setup test classes
- * used to copy ({@code @BeforeAll} start, {@code @AfterAll} close, {@code TestPeer.join(name,
+ * One livekit-server for a test class, and the test peers that join it: the setup test classes used
+ * to copy ({@code @BeforeAll} start, {@code @AfterAll} close, {@code TestPeer.join(name,
  * server.wsUrl(), server.token(room, name))}).
  *
  * <pre>{@code
@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * test's peers never sit in the next test's rooms. Register it on a static field: one server per
  * class. Thread-safe: peers may be joined from several threads.
  */
-public final class LiveKitServerExtension implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
+public final class LiveKitServerExtension
+    implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
   private final boolean udpMux;
   private volatile LiveKitServerProcess server;
   private final List<TestPeer> peers = new ArrayList<>();
@@ -46,7 +47,9 @@ public final class LiveKitServerExtension implements BeforeAllCallback, AfterAll
   /** The class's server; started once the class's tests run. */
   public LiveKitServerProcess server() {
     LiveKitServerProcess s = server;
-    if (s == null) throw new IllegalStateException("the livekit-server starts before @BeforeAll; register the extension on a static field");
+    if (s == null)
+      throw new IllegalStateException(
+          "the livekit-server starts before @BeforeAll; register the extension on a static field");
     return s;
   }
 
@@ -60,7 +63,10 @@ public final class LiveKitServerExtension implements BeforeAllCallback, AfterAll
     return server().token(room, identity);
   }
 
-  /** A peer that joined {@code room} as {@code identity} (also its name), subscribing to every track. */
+  /**
+   * A peer that joined {@code room} as {@code identity} (also its name), subscribing to every
+   * track.
+   */
   public TestPeer joinPeer(String room, String identity) {
     TestPeer peer = server().joinPeer(room, identity);
     synchronized (peers) {

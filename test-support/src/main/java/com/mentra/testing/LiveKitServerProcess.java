@@ -26,15 +26,15 @@ import livekit.LivekitModels.ParticipantInfo;
 
 /**
  * A real livekit-server (the binary scripts/test.sh built) with generated keys, inside the test
- * namespace on a fixed set of ports derived from a base port, so it can be killed and started
- * again on the same ports and several servers can run at once.
+ * namespace on a fixed set of ports derived from a base port, so it can be killed and started again
+ * on the same ports and several servers can run at once.
  *
- * <p>Ports for base {@code B}: HTTP/WebSocket {@code B}, ICE/TCP {@code B+1}, ICE/UDP
- * {@code B+10 .. B+109}. While a server object is open it holds a lock file on its base, so
- * servers in other test JVMs never pick the same ports. Bases chosen automatically lie in
- * 10000..32767, below the kernel's ephemeral range, so no client socket takes a port while the
- * server is down between {@link #kill()} and {@link #restart()}. Config, and the server's log, are
- * in {@code target/test-output/livekit-server-B/}.
+ * <p>Ports for base {@code B}: HTTP/WebSocket {@code B}, ICE/TCP {@code B+1}, ICE/UDP {@code B+10
+ * .. B+109}. While a server object is open it holds a lock file on its base, so servers in other
+ * test JVMs never pick the same ports. Bases chosen automatically lie in 10000..32767, below the
+ * kernel's ephemeral range, so no client socket takes a port while the server is down between
+ * {@link #kill()} and {@link #restart()}. Config, and the server's log, are in {@code
+ * target/test-output/livekit-server-B/}.
  *
  * <p>Owns its process; {@link #close()} stops it and is idempotent. Lifecycle methods are
  * synchronized; the accessors and {@link #token} are safe from any thread.
@@ -42,6 +42,7 @@ import livekit.LivekitModels.ParticipantInfo;
 public final class LiveKitServerProcess implements AutoCloseable {
   /** Ports a server occupies from its base. */
   public static final int PORTS_PER_SERVER = 110;
+
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final TestEnvironment env = TestEnvironment.get();
@@ -56,7 +57,11 @@ public final class LiveKitServerProcess implements AutoCloseable {
   private final Path config;
   private final Path log;
   private final PortBaseLock portBase;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).proxy(HttpClient.Builder.NO_PROXY).build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(1))
+          .proxy(HttpClient.Builder.NO_PROXY)
+          .build();
   private Process process;
   private RoomServiceClient roomService;
   private boolean closed;
@@ -70,12 +75,13 @@ public final class LiveKitServerProcess implements AutoCloseable {
   }
 
   /**
-   * @param udpMux all peer connections share one UDP port ({@code B+10}, {@code rtc.udp_port}),
-   *     as production servers run; without it they take ports from the 100-port range, too few
-   *     for a hundred rooms of two participants
+   * @param udpMux all peer connections share one UDP port ({@code B+10}, {@code rtc.udp_port}), as
+   *     production servers run; without it they take ports from the 100-port range, too few for a
+   *     hundred rooms of two participants
    */
   public LiveKitServerProcess(int basePort, boolean udpMux) {
-    if (basePort < 1024 || basePort + PORTS_PER_SERVER > 65_535) throw new IllegalArgumentException("base port out of range: " + basePort);
+    if (basePort < 1024 || basePort + PORTS_PER_SERVER > 65_535)
+      throw new IllegalArgumentException("base port out of range: " + basePort);
     this.httpPort = basePort;
     this.tcpPort = basePort + 1;
     this.udpStart = basePort + 10;
@@ -105,7 +111,10 @@ public final class LiveKitServerProcess implements AutoCloseable {
     return start(false);
   }
 
-  /** Starts a server on a free base port; {@code udpMux} as in {@link #LiveKitServerProcess(int, boolean)}. */
+  /**
+   * Starts a server on a free base port; {@code udpMux} as in {@link #LiveKitServerProcess(int,
+   * boolean)}.
+   */
   public static LiveKitServerProcess start(boolean udpMux) {
     RuntimeException last = null;
     for (int attempt = 0; attempt < 8; attempt++) {
@@ -125,15 +134,19 @@ public final class LiveKitServerProcess implements AutoCloseable {
     return new LiveKitServerProcess(basePort);
   }
 
-  /** Starts the server again after {@link #kill()} or {@link #stop()}, on the same ports and keys. */
+  /**
+   * Starts the server again after {@link #kill()} or {@link #stop()}, on the same ports and keys.
+   */
   public synchronized void restart() {
     if (closed) throw new IllegalStateException("server is closed");
-    if (process != null && process.isAlive()) throw new IllegalStateException("server still running");
+    if (process != null && process.isAlive())
+      throw new IllegalStateException("server still running");
     startProcess();
   }
 
   private void startProcess() {
-    String yaml = """
+    String yaml =
+        """
         port: %d
         bind_addresses: ["%s"]
         rtc:
@@ -147,24 +160,45 @@ public final class LiveKitServerProcess implements AutoCloseable {
           %s: %s
         logging:
           level: info
-        """.formatted(httpPort, env.nodeIp(), tcpPort,
-            udpMux ? "udp_port: " + udpStart : "port_range_start: " + udpStart + "\n  port_range_end: " + udpEnd,
-            env.nodeIp(), apiKey, apiSecret);
+        """
+            .formatted(
+                httpPort,
+                env.nodeIp(),
+                tcpPort,
+                udpMux
+                    ? "udp_port: " + udpStart
+                    : "port_range_start: " + udpStart + "\n  port_range_end: " + udpEnd,
+                env.nodeIp(),
+                apiKey,
+                apiSecret);
     try {
       Files.writeString(config, yaml);
-      Files.writeString(log, "---- start " + java.time.Instant.now() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      process = ChildProcesses.track(new ProcessBuilder(env.livekitServerBinary().toString(), "--config", config.toString())
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .start());
+      Files.writeString(
+          log,
+          "---- start " + java.time.Instant.now() + "\n",
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      process =
+          ChildProcesses.track(
+              new ProcessBuilder(
+                      env.livekitServerBinary().toString(), "--config", config.toString())
+                  .redirectErrorStream(true)
+                  .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                  .start());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot start livekit-server " + env.livekitServerBinary(), e);
+      throw new IllegalStateException(
+          "cannot start livekit-server " + env.livekitServerBinary(), e);
     }
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    HttpRequest ping = HttpRequest.newBuilder(URI.create(httpUrl() + "/")).timeout(Duration.ofSeconds(1)).GET().build();
+    HttpRequest ping =
+        HttpRequest.newBuilder(URI.create(httpUrl() + "/"))
+            .timeout(Duration.ofSeconds(1))
+            .GET()
+            .build();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("livekit-server exited with " + process.exitValue() + " on start; see " + log);
+        throw new IllegalStateException(
+            "livekit-server exited with " + process.exitValue() + " on start; see " + log);
       }
       try {
         if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
@@ -178,7 +212,13 @@ public final class LiveKitServerProcess implements AutoCloseable {
       sleep(100);
     }
     kill();
-    throw new IllegalStateException("livekit-server did not answer HTTP on " + httpUrl() + " within " + START_TIMEOUT.toSeconds() + " s; see " + log);
+    throw new IllegalStateException(
+        "livekit-server did not answer HTTP on "
+            + httpUrl()
+            + " within "
+            + START_TIMEOUT.toSeconds()
+            + " s; see "
+            + log);
   }
 
   /** {@code ws://NODE_IP:PORT}, what clients join. */
@@ -217,20 +257,26 @@ public final class LiveKitServerProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
-  /** A token to join {@code room} as {@code identity} that may publish, subscribe and send data, valid 1 h. */
+  /**
+   * A token to join {@code room} as {@code identity} that may publish, subscribe and send data,
+   * valid 1 h.
+   */
   public String token(String room, String identity) {
     return token(room, identity, Duration.ofHours(1));
   }
 
-  /** Same, valid for {@code ttl}; zero or negative gives a token that expired {@code -ttl} ago (at least 1 s). */
+  /**
+   * Same, valid for {@code ttl}; zero or negative gives a token that expired {@code -ttl} ago (at
+   * least 1 s).
+   */
   public String token(String room, String identity, Duration ttl) {
     return token(room, identity, ttl, t -> {});
   }
 
   /**
-   * A token with the default grants (room join for {@code room}, publish, subscribe, publish
-   * data) and {@code ttl} as above; {@code customize} may change anything before signing (e.g.
-   * {@code t.clearGrants()} and other grants, metadata, attributes).
+   * A token with the default grants (room join for {@code room}, publish, subscribe, publish data)
+   * and {@code ttl} as above; {@code customize} may change anything before signing (e.g. {@code
+   * t.clearGrants()} and other grants, metadata, attributes).
    */
   public String token(String room, String identity, Duration ttl, Consumer<AccessToken> customize) {
     AccessToken token = new AccessToken(apiKey, apiSecret);
@@ -243,19 +289,28 @@ public final class LiveKitServerProcess implements AutoCloseable {
     } else {
       token.setTtl(ttl.toMillis());
     }
-    token.addGrants(new RoomJoin(true), new RoomName(room), new CanPublish(true), new CanSubscribe(true), new CanPublishData(true));
+    token.addGrants(
+        new RoomJoin(true),
+        new RoomName(room),
+        new CanPublish(true),
+        new CanSubscribe(true),
+        new CanPublishData(true));
     customize.accept(token);
     return token.toJwt();
   }
 
-  /** A {@link TestPeer} that joined {@code room} as {@code identity} (also its name), subscribing to every track. */
+  /**
+   * A {@link TestPeer} that joined {@code room} as {@code identity} (also its name), subscribing to
+   * every track.
+   */
   public TestPeer joinPeer(String room, String identity) {
     return TestPeer.join(identity, wsUrl(), token(room, identity));
   }
 
   /** The server API client (Twirp over HTTP), created once. */
   public synchronized RoomServiceClient roomService() {
-    if (roomService == null) roomService = RoomServiceClient.createClient(httpUrl(), apiKey, apiSecret);
+    if (roomService == null)
+      roomService = RoomServiceClient.createClient(httpUrl(), apiKey, apiSecret);
     return roomService;
   }
 
@@ -265,7 +320,8 @@ public final class LiveKitServerProcess implements AutoCloseable {
       var response = roomService().listParticipants(room).execute();
       if (response.code() == 404) return List.of();
       if (!response.isSuccessful() || response.body() == null) {
-        throw new IllegalStateException("RoomService.ListParticipants(" + room + ") answered HTTP " + response.code());
+        throw new IllegalStateException(
+            "RoomService.ListParticipants(" + room + ") answered HTTP " + response.code());
       }
       return response.body().stream().map(ParticipantInfo::getIdentity).toList();
     } catch (IOException e) {

@@ -14,20 +14,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A second network namespace for one process under test (the bridge), joined to the test
- * namespace by a veth pair, with random UDP loss on its side: iptables {@code statistic} DROP
- * rules on INPUT and OUTPUT inside this namespace only. The kernel here has no {@code sch_netem}
- * (nor {@code act_gact}), so iptables is the impairment tool. A UDP datagram dropped on OUTPUT
- * fails its {@code sendto} with EPERM instead of vanishing silently on the wire; libwebrtc counts
- * it as a failed send and its protocols recover as they would from a loss.
+ * A second network namespace for one process under test (the bridge), joined to the test namespace
+ * by a veth pair, with random UDP loss on its side: iptables {@code statistic} DROP rules on INPUT
+ * and OUTPUT inside this namespace only. The kernel here has no {@code sch_netem} (nor {@code
+ * act_gact}), so iptables is the impairment tool. A UDP datagram dropped on OUTPUT fails its {@code
+ * sendto} with EPERM instead of vanishing silently on the wire; libwebrtc counts it as a failed
+ * send and its protocols recover as they would from a loss.
  *
  * <p>Addressing: the namespace {@code $LKB_NETNS-loss} gets one address in the test namespace's
- * /24, {@code $LKB_LOSS_IP} (default: {@code $LKB_NODE_IP} with last octet 77), on
- * {@value #INNER_IF}. Its veth peer {@value #OUTER_IF} in the test namespace carries no address
- * (IPv6 off too), only a /32 route to it, so the test namespace keeps exactly one address and
- * {@link TestEnvironment}'s check still holds for every JVM in it; livekit-server, the peers and
- * the test JVM reach the process at {@link #address()} and it reaches them at
- * {@code $LKB_NODE_IP}. Its only ICE candidate is {@link #address()}.
+ * /24, {@code $LKB_LOSS_IP} (default: {@code $LKB_NODE_IP} with last octet 77), on {@value
+ * #INNER_IF}. Its veth peer {@value #OUTER_IF} in the test namespace carries no address (IPv6 off
+ * too), only a /32 route to it, so the test namespace keeps exactly one address and {@link
+ * TestEnvironment}'s check still holds for every JVM in it; livekit-server, the peers and the test
+ * JVM reach the process at {@link #address()} and it reaches them at {@code $LKB_NODE_IP}. Its only
+ * ICE candidate is {@link #address()}.
  *
  * <p>The namespace is created in the mount namespace of this JVM's parent (Surefire's JVM, outside
  * the {@code ip netns exec} of the test JVM), so {@code ip netns list}, {@code ip netns pids} and
@@ -41,9 +41,12 @@ import java.util.regex.Pattern;
 public final class LossyNamespace implements AutoCloseable {
   /** The veth end in the test namespace. */
   public static final String OUTER_IF = "lkbloss-a";
+
   /** The veth end in the lossy namespace. */
   public static final String INNER_IF = "lkbloss-b";
-  private static final String HOW = " (needs root, iproute2, util-linux nsenter and iptables, which scripts/test.sh installs)";
+
+  private static final String HOW =
+      " (needs root, iproute2, util-linux nsenter and iptables, which scripts/test.sh installs)";
   private static final Pattern COUNTER = Pattern.compile(" -c (\\d+) \\d+");
 
   private final TestEnvironment env;
@@ -101,15 +104,30 @@ public final class LossyNamespace implements AutoCloseable {
    * {@code probability} (0 removes the rules). Resets the counters of {@link #counters()}.
    */
   public void setLoss(double probability) {
-    if (!(probability >= 0 && probability < 1)) throw new IllegalArgumentException("loss probability must be in [0, 1): " + probability);
+    if (!(probability >= 0 && probability < 1))
+      throw new IllegalArgumentException("loss probability must be in [0, 1): " + probability);
     requireOpen();
     for (String chain : List.of("INPUT", "OUTPUT")) inside("iptables", "-w", "5", "-F", chain);
     for (String chain : List.of("INPUT", "OUTPUT")) {
       // A rule without a target only counts: every UDP datagram, before the random drop.
       inside("iptables", "-w", "5", "-A", chain, "-p", "udp");
       if (probability > 0) {
-        inside("iptables", "-w", "5", "-A", chain, "-p", "udp", "-m", "statistic", "--mode", "random",
-            "--probability", String.format(Locale.ROOT, "%.4f", probability), "-j", "DROP");
+        inside(
+            "iptables",
+            "-w",
+            "5",
+            "-A",
+            chain,
+            "-p",
+            "udp",
+            "-m",
+            "statistic",
+            "--mode",
+            "random",
+            "--probability",
+            String.format(Locale.ROOT, "%.4f", probability),
+            "-j",
+            "DROP");
       }
     }
     for (List<String> rule : fixedRules) {
@@ -127,7 +145,8 @@ public final class LossyNamespace implements AutoCloseable {
    */
   public void blockTcpTo(String host, int port) {
     requireOpen();
-    List<String> rule = List.of("OUTPUT", "-p", "tcp", "-d", host, "--dport", String.valueOf(port), "-j", "DROP");
+    List<String> rule =
+        List.of("OUTPUT", "-p", "tcp", "-d", host, "--dport", String.valueOf(port), "-j", "DROP");
     List<String> command = new ArrayList<>(List.of("iptables", "-w", "5", "-A"));
     command.addAll(rule);
     inside(command.toArray(String[]::new));
@@ -144,8 +163,15 @@ public final class LossyNamespace implements AutoCloseable {
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "UDP in %d (dropped %d, %.1f%%), out %d (dropped %d, %.1f%%)", udpIn, droppedIn,
-          udpIn == 0 ? 0.0 : 100.0 * droppedIn / udpIn, udpOut, droppedOut, udpOut == 0 ? 0.0 : 100.0 * droppedOut / udpOut);
+      return String.format(
+          Locale.ROOT,
+          "UDP in %d (dropped %d, %.1f%%), out %d (dropped %d, %.1f%%)",
+          udpIn,
+          droppedIn,
+          udpIn == 0 ? 0.0 : 100.0 * droppedIn / udpIn,
+          udpOut,
+          droppedOut,
+          udpOut == 0 ? 0.0 : 100.0 * droppedOut / udpOut);
     }
   }
 
@@ -171,7 +197,9 @@ public final class LossyNamespace implements AutoCloseable {
         seen = packets;
       }
     }
-    if (seen < 0) throw new IllegalStateException("no UDP counting rule in " + name + "'s " + chain + " chain (was setLoss called?)");
+    if (seen < 0)
+      throw new IllegalStateException(
+          "no UDP counting rule in " + name + "'s " + chain + " chain (was setLoss called?)");
     return new long[] {seen, dropped};
   }
 
@@ -207,7 +235,10 @@ public final class LossyNamespace implements AutoCloseable {
     // No IPv6 on either end: link-local addresses would be extra ICE candidates, and on the outer
     // end a second address in the test namespace, which TestEnvironment refuses.
     disableIpv6Here(OUTER_IF);
-    inside("sh", "-c", "f=/proc/sys/net/ipv6/conf/" + INNER_IF + "/disable_ipv6; [ ! -e $f ] || echo 1 > $f");
+    inside(
+        "sh",
+        "-c",
+        "f=/proc/sys/net/ipv6/conf/" + INNER_IF + "/disable_ipv6; [ ! -e $f ] || echo 1 > $f");
     run("ip", "link", "set", OUTER_IF, "up");
     run("ip", "route", "add", address + "/32", "dev", OUTER_IF, "src", env.nodeIp());
     inside("ip", "link", "set", "lo", "up");
@@ -223,27 +254,35 @@ public final class LossyNamespace implements AutoCloseable {
     try {
       Files.writeString(flag, "1");
     } catch (IOException e) {
-      throw new IllegalStateException("cannot disable IPv6 on " + iface + ": " + e.getMessage() + HOW, e);
+      throw new IllegalStateException(
+          "cannot disable IPv6 on " + iface + ": " + e.getMessage() + HOW, e);
     }
   }
 
   private void requireOuterEndHasNoAddress() {
     String addresses = run("ip", "-o", "addr", "show", "dev", OUTER_IF);
-    if (!addresses.isBlank()) throw new IllegalStateException(OUTER_IF + " must carry no address, has: " + addresses);
+    if (!addresses.isBlank())
+      throw new IllegalStateException(OUTER_IF + " must carry no address, has: " + addresses);
   }
 
-  /** Kills every process in namespace {@code name}, deletes it and the outer veth end if present. */
+  /**
+   * Kills every process in namespace {@code name}, deletes it and the outer veth end if present.
+   */
   private static void removeLeftovers(String name) {
-    boolean exists = run("ip", "netns", "list").lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
+    boolean exists =
+        run("ip", "netns", "list").lines().map(l -> l.split("\\s+")[0]).anyMatch(name::equals);
     if (exists) {
       for (int attempt = 0; attempt < 50; attempt++) {
         String pids = runAllowingFailure("ip", "netns", "pids", name).strip();
         if (pids.isEmpty()) break;
-        for (String pid : pids.split("\\s+")) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+        for (String pid : pids.split("\\s+"))
+          ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
         sleep(100);
       }
       String left = runAllowingFailure("ip", "netns", "pids", name).strip();
-      if (!left.isEmpty()) throw new IllegalStateException("processes " + left + " in namespace " + name + " survived SIGKILL for 5 s");
+      if (!left.isEmpty())
+        throw new IllegalStateException(
+            "processes " + left + " in namespace " + name + " survived SIGKILL for 5 s");
       hostMount("ip", "netns", "del", name);
     }
     // The outer end goes with the namespace, asynchronously (the kernel frees a namespace in the
@@ -253,7 +292,9 @@ public final class LossyNamespace implements AutoCloseable {
       if (attempt == 20) runAllowingFailure("ip", "link", "del", OUTER_IF);
       sleep(50);
     }
-    if (Files.exists(outer)) throw new IllegalStateException(OUTER_IF + " still exists 5 s after namespace " + name + " was deleted");
+    if (Files.exists(outer))
+      throw new IllegalStateException(
+          OUTER_IF + " still exists 5 s after namespace " + name + " was deleted");
   }
 
   /** {@code command} in the mount namespace of this JVM's parent when it differs from ours. */
@@ -267,7 +308,8 @@ public final class LossyNamespace implements AutoCloseable {
         full.addAll(List.of("nsenter", "--mount=" + theirs));
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read the mount namespaces " + mine + " / " + theirs + HOW, e);
+      throw new IllegalStateException(
+          "cannot read the mount namespaces " + mine + " / " + theirs + HOW, e);
     }
     full.addAll(List.of(command));
     return run(full.toArray(String[]::new));
@@ -298,7 +340,8 @@ public final class LossyNamespace implements AutoCloseable {
       }
       String output = new String(process.getInputStream().readAllBytes()).strip();
       if (check && process.exitValue() != 0) {
-        throw new IllegalStateException(line + " failed (" + process.exitValue() + "): " + output + HOW);
+        throw new IllegalStateException(
+            line + " failed (" + process.exitValue() + "): " + output + HOW);
       }
       return output;
     } catch (IOException e) {
@@ -325,13 +368,18 @@ public final class LossyNamespace implements AutoCloseable {
       byte[] a;
       try {
         InetAddress parsed = InetAddress.getByName(configured.strip());
-        if (!(parsed instanceof Inet4Address)) throw new IllegalStateException("LKB_LOSS_IP must be IPv4: " + configured);
+        if (!(parsed instanceof Inet4Address))
+          throw new IllegalStateException("LKB_LOSS_IP must be IPv4: " + configured);
         a = parsed.getAddress();
       } catch (UnknownHostException e) {
         throw new IllegalStateException("LKB_LOSS_IP is not an address: " + configured, e);
       }
-      if (a[0] != node[0] || a[1] != node[1] || a[2] != node[2] || configured.strip().equals(nodeIp)) {
-        throw new IllegalStateException("LKB_LOSS_IP " + configured + " must be another address in " + nodeIp + "/24");
+      if (a[0] != node[0]
+          || a[1] != node[1]
+          || a[2] != node[2]
+          || configured.strip().equals(nodeIp)) {
+        throw new IllegalStateException(
+            "LKB_LOSS_IP " + configured + " must be another address in " + nodeIp + "/24");
       }
       return configured.strip();
     }

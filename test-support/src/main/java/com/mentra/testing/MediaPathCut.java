@@ -8,12 +8,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Cuts a livekit-server's media path while its signalling stays up: iptables rules in the test
  * namespace drop all UDP (the RTC port range) and the server's ICE/TCP port, both ways. Peer
- * connections then fail their ICE checks as they would when a phone walks out of Wi-Fi. The
- * kernel here has no {@code sch_netem}, so iptables is the impairment tool.
+ * connections then fail their ICE checks as they would when a phone walks out of Wi-Fi. The kernel
+ * here has no {@code sch_netem}, so iptables is the impairment tool.
  *
  * <p>Only usable inside the test namespace (the rules apply to the whole namespace, so to every
- * participant of every server in it). {@link #close()} removes the rules and is idempotent.
- * Not thread-safe; one owner.
+ * participant of every server in it). {@link #close()} removes the rules and is idempotent. Not
+ * thread-safe; one owner.
  */
 public final class MediaPathCut implements AutoCloseable {
   private final List<List<String>> rules = new ArrayList<>();
@@ -66,11 +66,17 @@ public final class MediaPathCut implements AutoCloseable {
       }
       String output = new String(process.getInputStream().readAllBytes()).strip();
       if (process.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed (" + process.exitValue() + "): " + output
-            + " (scripts/test.sh installs iptables)");
+        throw new IllegalStateException(
+            String.join(" ", command)
+                + " failed ("
+                + process.exitValue()
+                + "): "
+                + output
+                + " (scripts/test.sh installs iptables)");
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot run iptables (scripts/test.sh installs it): " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot run iptables (scripts/test.sh installs it): " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted running iptables", e);

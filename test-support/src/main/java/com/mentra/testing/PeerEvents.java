@@ -25,6 +25,7 @@ final class PeerEvents {
   private final int capacity;
   private final Deque<JsonNode> events = new ArrayDeque<>();
   private long dropped;
+
   /** Why the peer process ended; null while it runs. */
   private volatile String ended;
 
@@ -61,9 +62,11 @@ final class PeerEvents {
 
   /**
    * Waits until {@code count} buffered events convert (through {@code convert}) to values matching
-   * {@code filter}, the timeout passes or the process ends; returns the matching values (maybe fewer).
+   * {@code filter}, the timeout passes or the process ends; returns the matching values (maybe
+   * fewer).
    */
-  <T> List<T> awaitMatching(int count, Function<JsonNode, T> convert, Predicate<T> filter, Duration timeout) {
+  <T> List<T> awaitMatching(
+      int count, Function<JsonNode, T> convert, Predicate<T> filter, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (events) {
       while (true) {
@@ -79,15 +82,30 @@ final class PeerEvents {
     }
   }
 
-  /** The first event matching {@code filter}, buffered or new; throws on timeout or when the process ended. */
+  /**
+   * The first event matching {@code filter}, buffered or new; throws on timeout or when the process
+   * ended.
+   */
   JsonNode await(Predicate<JsonNode> filter, Duration timeout, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (events) {
       while (true) {
         for (JsonNode e : events) if (filter.test(e)) return e;
-        if (ended != null) throw new IllegalStateException("peer " + peer + ": no " + what + "; " + ended + " (log " + log + ")");
+        if (ended != null)
+          throw new IllegalStateException(
+              "peer " + peer + ": no " + what + "; " + ended + " (log " + log + ")");
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) throw new IllegalStateException("peer " + peer + ": no " + what + " within " + timeout.toMillis() + " ms (log " + log + ")");
+        if (left <= 0)
+          throw new IllegalStateException(
+              "peer "
+                  + peer
+                  + ": no "
+                  + what
+                  + " within "
+                  + timeout.toMillis()
+                  + " ms (log "
+                  + log
+                  + ")");
         waitOn(left);
       }
     }

@@ -16,7 +16,10 @@ final class PeerJson {
   private PeerJson() {}
 
   static TestPeer.Joined joined(JsonNode reply) {
-    return new TestPeer.Joined(reply.path("identity").asText(), reply.path("sid").asText(), texts(reply.path("participants")));
+    return new TestPeer.Joined(
+        reply.path("identity").asText(),
+        reply.path("sid").asText(),
+        texts(reply.path("participants")));
   }
 
   static List<TestPeer.RemoteParticipant> remoteParticipants(JsonNode participants) {
@@ -24,15 +27,26 @@ final class PeerJson {
     for (JsonNode p : participants) {
       List<TestPeer.RemoteTrack> tracks = new ArrayList<>();
       for (JsonNode t : p.path("tracks")) {
-        tracks.add(new TestPeer.RemoteTrack(t.path("sid").asText(), t.path("name").asText(), t.path("kind").asText(), t.path("source").asText(),
-            t.path("muted").asBoolean(), t.path("subscribed").asBoolean()));
+        tracks.add(
+            new TestPeer.RemoteTrack(
+                t.path("sid").asText(),
+                t.path("name").asText(),
+                t.path("kind").asText(),
+                t.path("source").asText(),
+                t.path("muted").asBoolean(),
+                t.path("subscribed").asBoolean()));
       }
-      out.add(new TestPeer.RemoteParticipant(p.path("identity").asText(), p.path("sid").asText(), List.copyOf(tracks)));
+      out.add(
+          new TestPeer.RemoteParticipant(
+              p.path("identity").asText(), p.path("sid").asText(), List.copyOf(tracks)));
     }
     return List.copyOf(out);
   }
 
-  /** The arguments of {@code sendData}: the packets, their spacing and where to stamp the send time (-1: nowhere). */
+  /**
+   * The arguments of {@code sendData}: the packets, their spacing and where to stamp the send time
+   * (-1: nowhere).
+   */
   static ObjectNode sendDataArgs(List<TestPeer.OutgoingData> packets, int intervalMs, int stampAt) {
     ArrayNode array = PeerProcess.JSON.createArrayNode();
     for (TestPeer.OutgoingData p : packets) {
@@ -53,19 +67,35 @@ final class PeerJson {
   static TestPeer.Recording recording(JsonNode r) {
     List<TestPeer.LoudRun> runs = new ArrayList<>();
     for (JsonNode run : r.path("loudRuns")) {
-      runs.add(new TestPeer.LoudRun(run.path("startAtMs").asLong(), run.path("endAtMs").asLong(), run.path("startSample").asLong(),
-          run.path("endSample").asLong()));
+      runs.add(
+          new TestPeer.LoudRun(
+              run.path("startAtMs").asLong(),
+              run.path("endAtMs").asLong(),
+              run.path("startSample").asLong(),
+              run.path("endSample").asLong()));
     }
-    return new TestPeer.Recording(Path.of(r.get("path").asText()), r.get("samples").asLong(), r.get("sampleRate").asInt(),
-        r.get("firstFrameAtMs").asLong(), r.get("firstLoudAtMs").asLong(), r.get("lastLoudAtMs").asLong(),
-        r.path("channels").asInt(1), r.path("identity").asText(null), r.path("gapFilledMs").asLong(), List.copyOf(runs));
+    return new TestPeer.Recording(
+        Path.of(r.get("path").asText()),
+        r.get("samples").asLong(),
+        r.get("sampleRate").asInt(),
+        r.get("firstFrameAtMs").asLong(),
+        r.get("firstLoudAtMs").asLong(),
+        r.get("lastLoudAtMs").asLong(),
+        r.path("channels").asInt(1),
+        r.path("identity").asText(null),
+        r.path("gapFilledMs").asLong(),
+        List.copyOf(runs));
   }
 
   /** The data packet an event carries; null for any other event. */
   static TestPeer.ReceivedData receivedData(JsonNode e) {
     if (!"data".equals(e.path("event").asText())) return null;
-    return new TestPeer.ReceivedData(e.path("from").asText(), e.path("topic").asText(), e.path("kind").asText(),
-        Base64.getDecoder().decode(e.path("payloadB64").asText()), e.path("receivedAtMs").asLong());
+    return new TestPeer.ReceivedData(
+        e.path("from").asText(),
+        e.path("topic").asText(),
+        e.path("kind").asText(),
+        Base64.getDecoder().decode(e.path("payloadB64").asText()),
+        e.path("receivedAtMs").asLong());
   }
 
   private static List<String> texts(JsonNode array) {

@@ -46,12 +46,16 @@ final class PeerProcess implements AutoCloseable {
     this.log = log;
     this.events = new PeerEvents(name, log, maxEvents);
     try {
-      process = ChildProcesses.track(new ProcessBuilder(env.node().toString(), env.testPeerDir().resolve("peer.mjs").toString())
-          .directory(env.testPeerDir().toFile())
-          .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .start());
+      process =
+          ChildProcesses.track(
+              new ProcessBuilder(
+                      env.node().toString(), env.testPeerDir().resolve("peer.mjs").toString())
+                  .directory(env.testPeerDir().toFile())
+                  .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                  .start());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot start the Node test peer " + env.node() + " " + env.testPeerDir(), e);
+      throw new IllegalStateException(
+          "cannot start the Node test peer " + env.node() + " " + env.testPeerDir(), e);
     }
     stdin = process.getOutputStream();
     reader = Thread.ofPlatform().daemon().name("test-peer-" + name).start(this::readLoop);
@@ -65,7 +69,10 @@ final class PeerProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** Sends {@code cmd} with {@code args} (anything Jackson turns into a JSON object) and returns the ok reply. */
+  /**
+   * Sends {@code cmd} with {@code args} (anything Jackson turns into a JSON object) and returns the
+   * ok reply.
+   */
   JsonNode call(String cmd, Object args, Duration timeout) {
     if (closed) throw new IllegalStateException("peer " + name + " is closed");
     long id = ids.incrementAndGet();
@@ -83,15 +90,36 @@ final class PeerProcess implements AutoCloseable {
       }
       JsonNode response = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (!response.path("ok").asBoolean()) {
-        throw new IllegalStateException("peer " + name + " " + cmd + " failed: " + response.path("error").asText());
+        throw new IllegalStateException(
+            "peer " + name + " " + cmd + " failed: " + response.path("error").asText());
       }
       return response;
     } catch (IOException e) {
-      throw new IllegalStateException("peer " + name + " is gone (" + cmd + "): " + e.getMessage() + " (log " + log + ")", e);
+      throw new IllegalStateException(
+          "peer " + name + " is gone (" + cmd + "): " + e.getMessage() + " (log " + log + ")", e);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("peer " + name + ": no reply to " + cmd + " within " + timeout.toMillis() + " ms (log " + log + ")");
+      throw new IllegalStateException(
+          "peer "
+              + name
+              + ": no reply to "
+              + cmd
+              + " within "
+              + timeout.toMillis()
+              + " ms (log "
+              + log
+              + ")");
     } catch (ExecutionException e) {
-      throw new IllegalStateException("peer " + name + " " + cmd + " failed: " + e.getCause().getMessage() + " (log " + log + ")", e.getCause());
+      throw new IllegalStateException(
+          "peer "
+              + name
+              + " "
+              + cmd
+              + " failed: "
+              + e.getCause().getMessage()
+              + " (log "
+              + log
+              + ")",
+          e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted waiting for peer " + name + " " + cmd, e);
@@ -101,7 +129,9 @@ final class PeerProcess implements AutoCloseable {
   }
 
   private void readLoop() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         JsonNode node = null;
@@ -124,7 +154,10 @@ final class PeerProcess implements AutoCloseable {
     }
     String why;
     try {
-      why = process.waitFor(2, TimeUnit.SECONDS) ? "the peer process exited with " + process.exitValue() : "the peer closed its stdout";
+      why =
+          process.waitFor(2, TimeUnit.SECONDS)
+              ? "the peer process exited with " + process.exitValue()
+              : "the peer closed its stdout";
     } catch (InterruptedException e) {
       why = "the peer closed its stdout";
     }
@@ -141,12 +174,16 @@ final class PeerProcess implements AutoCloseable {
     }
   }
 
-  /** Closes the peer's stdin (it leaves and exits), kills it if it is still running after 5 s. Idempotent. */
+  /**
+   * Closes the peer's stdin (it leaves and exits), kills it if it is still running after 5 s.
+   * Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
     try {
-      stdin.close(); // not under the write lock: a writer blocked on a full pipe must not block close
+      stdin.close(); // not under the write lock: a writer blocked on a full pipe must not block
+      // close
     } catch (IOException ignored) {
       // Already closed.
     }

@@ -23,7 +23,9 @@ public final class Poll {
     while (true) {
       T value = probe.get();
       if (value != null) return value;
-      if (System.nanoTime() - deadline >= 0) throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+      if (System.nanoTime() - deadline >= 0)
+        throw new AssertionError(
+            "timed out after " + timeout.toMillis() + " ms waiting for " + what);
       sleep(INTERVAL_MS);
     }
   }

@@ -13,16 +13,24 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A claim on a {@link LiveKitServerProcess}'s port base: a lock on the file
- * {@code <tmp>/livekit-bridge-test-ports/<base>.lock}, so servers in other test JVMs never pick the
- * same ports, held until {@link #close}. Thread-safety: a claim is made and released by the
- * server's synchronized lifecycle.
+ * A claim on a {@link LiveKitServerProcess}'s port base: a lock on the file {@code
+ * <tmp>/livekit-bridge-test-ports/<base>.lock}, so servers in other test JVMs never pick the same
+ * ports, held until {@link #close}. Thread-safety: a claim is made and released by the server's
+ * synchronized lifecycle.
  */
 final class PortBaseLock implements AutoCloseable {
-  /** Automatically chosen bases are this far apart: more than {@link LiveKitServerProcess#PORTS_PER_SERVER}. */
+  /**
+   * Automatically chosen bases are this far apart: more than {@link
+   * LiveKitServerProcess#PORTS_PER_SERVER}.
+   */
   private static final int SLOT = 128;
-  /** Automatic bases lie below the kernel's ephemeral range, so no client socket takes a port while a server is down. */
+
+  /**
+   * Automatic bases lie below the kernel's ephemeral range, so no client socket takes a port while
+   * a server is down.
+   */
   private static final int AUTO_MIN = 10_240;
+
   private static final int AUTO_MAX = 32_640; // last base + SLOT stays below 32768
 
   private final FileChannel channel;
@@ -47,7 +55,8 @@ final class PortBaseLock implements AutoCloseable {
   }
 
   private static IllegalStateException heldBy(int base) {
-    return new IllegalStateException("port base " + base + " is held by another LiveKitServerProcess");
+    return new IllegalStateException(
+        "port base " + base + " is held by another LiveKitServerProcess");
   }
 
   /** A random automatic base (see the constants). */
@@ -56,7 +65,9 @@ final class PortBaseLock implements AutoCloseable {
     return AUTO_MIN + ThreadLocalRandom.current().nextInt(slots) * SLOT;
   }
 
-  /** Whether the base's HTTP and TCP ports are free now (a claim can still lose a race for them). */
+  /**
+   * Whether the base's HTTP and TCP ports are free now (a claim can still lose a race for them).
+   */
   static boolean looksFree(int base) {
     return tcpFree(base) && tcpFree(base + 1);
   }
@@ -65,7 +76,8 @@ final class PortBaseLock implements AutoCloseable {
     try {
       Path dir = Path.of(System.getProperty("java.io.tmpdir"), "livekit-bridge-test-ports");
       Files.createDirectories(dir);
-      return FileChannel.open(dir.resolve(base + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      return FileChannel.open(
+          dir.resolve(base + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new IllegalStateException("cannot open the port lock file for base " + base, e);
     }

@@ -42,7 +42,8 @@ public final class SignalCutter implements AutoCloseable {
   /** Relays to {@code server}'s signalling (HTTP/WebSocket) port. */
   public static SignalCutter inFrontOf(LiveKitServerProcess server) {
     try {
-      return new SignalCutter(new InetSocketAddress(TestEnvironment.get().nodeIp(), server.httpPort()));
+      return new SignalCutter(
+          new InetSocketAddress(TestEnvironment.get().nodeIp(), server.httpPort()));
     } catch (IOException e) {
       throw new IllegalStateException("cannot listen for the signal relay", e);
     }
@@ -104,7 +105,8 @@ public final class SignalCutter implements AutoCloseable {
 
   private void pump(Socket from, Socket to) {
     byte[] buffer = new byte[16 * 1024];
-    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+    try (InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream()) {
       int n;
       while ((n = in.read(buffer)) >= 0) {
         out.write(buffer, 0, n);

@@ -1,8 +1,7 @@
 package com.mentra.testing;
 
 /**
- * Measurements of mono 16-bit PCM: dominant frequency, level, silent gaps. Stateless;
- * thread-safe.
+ * Measurements of mono 16-bit PCM: dominant frequency, level, silent gaps. Stateless; thread-safe.
  */
 public final class Spectrum {
   private static final int MAX_FFT = 1 << 22;
@@ -10,8 +9,8 @@ public final class Spectrum {
   private Spectrum() {}
 
   /**
-   * The dominant frequency in Hz, precise to well under 0.1 Hz for a steady tone of a few
-   * hundred ms: the mean is removed, a Hann-windowed, zero-padded FFT finds the peak bin, then a
+   * The dominant frequency in Hz, precise to well under 0.1 Hz for a steady tone of a few hundred
+   * ms: the mean is removed, a Hann-windowed, zero-padded FFT finds the peak bin, then a
    * golden-section search of the windowed DTFT refines it.
    */
   public static double dominantFrequency(short[] samples, int sampleRate) {
@@ -19,14 +18,16 @@ public final class Spectrum {
   }
 
   /** Same, looking only between {@code minHz} and {@code maxHz}. */
-  public static double dominantFrequency(short[] samples, int sampleRate, double minHz, double maxHz) {
+  public static double dominantFrequency(
+      short[] samples, int sampleRate, double minHz, double maxHz) {
     int n = samples.length;
     if (n < 64) throw new IllegalArgumentException("too few samples: " + n);
     double mean = 0;
     for (short v : samples) mean += v;
     mean /= n;
     double[] windowed = new double[n];
-    for (int i = 0; i < n; i++) windowed[i] = (samples[i] - mean) * (0.5 - 0.5 * Math.cos(2 * Math.PI * i / (n - 1)));
+    for (int i = 0; i < n; i++)
+      windowed[i] = (samples[i] - mean) * (0.5 - 0.5 * Math.cos(2 * Math.PI * i / (n - 1)));
     int size = Integer.highestOneBit(n - 1) << 1;
     while (size < MAX_FFT && size < 4 * n) size <<= 1;
     double[] re = new double[size];
@@ -36,7 +37,8 @@ public final class Spectrum {
     double binHz = (double) sampleRate / size;
     int from = Math.max(1, (int) Math.ceil(minHz / binHz));
     int to = Math.min(size / 2 - 1, (int) Math.floor(maxHz / binHz));
-    if (from > to) throw new IllegalArgumentException("empty range " + minHz + ".." + maxHz + " Hz");
+    if (from > to)
+      throw new IllegalArgumentException("empty range " + minHz + ".." + maxHz + " Hz");
     int peak = from;
     double best = -1;
     for (int k = from; k <= to; k++) {
@@ -89,8 +91,8 @@ public final class Spectrum {
   }
 
   /**
-   * The longest run, in ms, of consecutive 5 ms windows whose RMS is below {@code thresholdDbfs}
-   * (a multiple of 5 ms; a gap at either end counts too).
+   * The longest run, in ms, of consecutive 5 ms windows whose RMS is below {@code thresholdDbfs} (a
+   * multiple of 5 ms; a gap at either end counts too).
    */
   public static double longestGapMs(short[] samples, int sampleRate, double thresholdDbfs) {
     int window = sampleRate / 200;
@@ -107,7 +109,9 @@ public final class Spectrum {
     return longest * 5.0;
   }
 
-  /** Index of the first sample of the first 5 ms window at or above {@code thresholdDbfs}, or -1. */
+  /**
+   * Index of the first sample of the first 5 ms window at or above {@code thresholdDbfs}, or -1.
+   */
   public static int firstSoundIndex(short[] samples, int sampleRate, double thresholdDbfs) {
     int window = sampleRate / 200;
     for (int start = 0; start + window <= samples.length; start += window) {

@@ -13,17 +13,18 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * What {@code scripts/test.sh} prepared: the test network namespace, the livekit-server binary,
- * the independent Node peer. {@link #get()} fails loudly (throws, never skips) when a variable is
+ * What {@code scripts/test.sh} prepared: the test network namespace, the livekit-server binary, the
+ * independent Node peer. {@link #get()} fails loudly (throws, never skips) when a variable is
  * missing or when this JVM is not inside the namespace: an interface named {@code eth*}, or any
  * non-loopback address outside {@code $LKB_NODE_IP/24}, means media could leave it.
  *
- * <p>Variables: {@code LKB_NETNS}, {@code LKB_NODE_IP}, {@code LKB_LIVEKIT_SERVER_BIN},
- * {@code LKB_TEST_PEER_DIR}, {@code LKB_NODE}. Immutable; thread-safe.
+ * <p>Variables: {@code LKB_NETNS}, {@code LKB_NODE_IP}, {@code LKB_LIVEKIT_SERVER_BIN}, {@code
+ * LKB_TEST_PEER_DIR}, {@code LKB_NODE}. Immutable; thread-safe.
  */
 public final class TestEnvironment {
-  private static final String HOW = " (run the tests with scripts/test.sh, which prepares the test network namespace, "
-      + "livekit-server and the Node peer, and starts the test JVMs inside the namespace)";
+  private static final String HOW =
+      " (run the tests with scripts/test.sh, which prepares the test network namespace, "
+          + "livekit-server and the Node peer, and starts the test JVMs inside the namespace)";
   private static TestEnvironment instance;
   private static IllegalStateException failure;
 
@@ -39,16 +40,23 @@ public final class TestEnvironment {
     livekitServer = Path.of(require("LKB_LIVEKIT_SERVER_BIN"));
     testPeerDir = Path.of(require("LKB_TEST_PEER_DIR"));
     node = Path.of(require("LKB_NODE"));
-    if (!Files.isExecutable(livekitServer)) throw new IllegalStateException("livekit-server is not executable at " + livekitServer + HOW);
-    if (!Files.isExecutable(node)) throw new IllegalStateException("node is not executable at " + node + HOW);
-    if (!Files.isRegularFile(testPeerDir.resolve("peer.mjs"))) throw new IllegalStateException("no peer.mjs in " + testPeerDir + HOW);
+    if (!Files.isExecutable(livekitServer))
+      throw new IllegalStateException("livekit-server is not executable at " + livekitServer + HOW);
+    if (!Files.isExecutable(node))
+      throw new IllegalStateException("node is not executable at " + node + HOW);
+    if (!Files.isRegularFile(testPeerDir.resolve("peer.mjs")))
+      throw new IllegalStateException("no peer.mjs in " + testPeerDir + HOW);
     if (!Files.isDirectory(testPeerDir.resolve("node_modules/@livekit/rtc-node"))) {
-      throw new IllegalStateException("the test peer's npm packages are not installed in " + testPeerDir + HOW);
+      throw new IllegalStateException(
+          "the test peer's npm packages are not installed in " + testPeerDir + HOW);
     }
     requireInsideNamespace();
   }
 
-  /** The environment, checked once per JVM; throws {@link IllegalStateException} (every time) when it is wrong. */
+  /**
+   * The environment, checked once per JVM; throws {@link IllegalStateException} (every time) when
+   * it is wrong.
+   */
   public static synchronized TestEnvironment get() {
     if (failure != null) throw new IllegalStateException(failure.getMessage(), failure);
     if (instance == null) {
@@ -86,7 +94,10 @@ public final class TestEnvironment {
     return node;
   }
 
-  /** A directory {@code target/test-output/NAME} (relative to the module) for logs and recordings, created if needed. */
+  /**
+   * A directory {@code target/test-output/NAME} (relative to the module) for logs and recordings,
+   * created if needed.
+   */
   public static Path outputDir(String name) {
     Path dir = Path.of("target", "test-output", name);
     try {
@@ -99,16 +110,20 @@ public final class TestEnvironment {
 
   private static String require(String name) {
     String value = System.getenv(name);
-    if (value == null || value.isBlank()) throw new IllegalStateException("environment variable " + name + " is not set" + HOW);
+    if (value == null || value.isBlank())
+      throw new IllegalStateException("environment variable " + name + " is not set" + HOW);
     return value;
   }
 
-  /** Media must never leave the namespace: refuse to run where another interface or address exists. */
+  /**
+   * Media must never leave the namespace: refuse to run where another interface or address exists.
+   */
   private void requireInsideNamespace() {
     byte[] node;
     try {
       InetAddress parsed = InetAddress.getByName(nodeIp);
-      if (!(parsed instanceof Inet4Address)) throw new IllegalStateException("LKB_NODE_IP must be an IPv4 address, not " + nodeIp + HOW);
+      if (!(parsed instanceof Inet4Address))
+        throw new IllegalStateException("LKB_NODE_IP must be an IPv4 address, not " + nodeIp + HOW);
       node = parsed.getAddress();
     } catch (UnknownHostException e) {
       throw new IllegalStateException("LKB_NODE_IP is not an address: " + nodeIp + HOW, e);
@@ -131,10 +146,21 @@ public final class TestEnvironment {
       throw new IllegalStateException("cannot list network interfaces", e);
     }
     if (!foreign.isEmpty()) {
-      throw new IllegalStateException("this JVM is not inside the test network namespace " + netns + ": found " + foreign + HOW);
+      throw new IllegalStateException(
+          "this JVM is not inside the test network namespace "
+              + netns
+              + ": found "
+              + foreign
+              + HOW);
     }
     if (!nodeIpFound) {
-      throw new IllegalStateException("no interface carries LKB_NODE_IP " + nodeIp + " (namespace " + netns + " missing or torn down?)" + HOW);
+      throw new IllegalStateException(
+          "no interface carries LKB_NODE_IP "
+              + nodeIp
+              + " (namespace "
+              + netns
+              + " missing or torn down?)"
+              + HOW);
     }
   }
 }

@@ -11,11 +11,11 @@ import java.util.function.Predicate;
 
 /**
  * The independent participant: {@code test-peer/peer.mjs} on LiveKit's own Node SDK
- * ({@code @livekit/rtc-node}), driven over JSON lines on its stdin/stdout (protocol in
- * {@code test-peer/README.md}). Every call waits with a timeout and throws
- * {@link IllegalStateException} on an error reply, a timeout or a dead process. Events are kept
- * in a bounded buffer (the oldest are dropped beyond {@value #MAX_EVENTS}, see
- * {@link #droppedEvents()}). The peer's stderr goes to {@link #logFile()}.
+ * ({@code @livekit/rtc-node}), driven over JSON lines on its stdin/stdout (protocol in {@code
+ * test-peer/README.md}). Every call waits with a timeout and throws {@link IllegalStateException}
+ * on an error reply, a timeout or a dead process. Events are kept in a bounded buffer (the oldest
+ * are dropped beyond {@value #MAX_EVENTS}, see {@link #droppedEvents()}). The peer's stderr goes to
+ * {@link #logFile()}.
  *
  * <p>Thread-safe: calls may come from several threads and run concurrently in the peer. Owns the
  * Node process; {@link #close()} ends it (killing it after 5 s) and is idempotent.
@@ -23,18 +23,21 @@ import java.util.function.Predicate;
 public final class TestPeer implements AutoCloseable {
   /** How many events the buffer keeps. */
   public static final int MAX_EVENTS = 100_000;
+
   /** The wait of every call that takes no explicit timeout. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
 
   /** A data packet the peer received; {@code kind} is "reliable" or "lossy". */
-  public record ReceivedData(String from, String topic, String kind, byte[] payload, long receivedAtMs) {
+  public record ReceivedData(
+      String from, String topic, String kind, byte[] payload, long receivedAtMs) {
     public boolean reliable() {
       return "reliable".equals(kind);
     }
   }
 
   /** A data packet for the peer to send; empty {@code destinations} means everyone. */
-  public record OutgoingData(byte[] payload, boolean reliable, String topic, List<String> destinations) {
+  public record OutgoingData(
+      byte[] payload, boolean reliable, String topic, List<String> destinations) {
     public OutgoingData {
       destinations = destinations == null ? List.of() : List.copyOf(destinations);
     }
@@ -49,14 +52,23 @@ public final class TestPeer implements AutoCloseable {
   }
 
   /**
-   * What {@link #stopRecording()} reports. {@code samples} counts interleaved samples (frames
-   * times channels). The *AtMs fields are the peer's wall clock (ms since the epoch, 0 if never)
-   * when frames arrived: the first frame, and the first and last frames louder than -40 dBFS.
-   * {@code gapFilledMs} is silence written for time between two recorded tracks, when no track
-   * delivered frames. {@code loudRuns}: each sound's arrival and end (see {@link LoudRun}).
+   * What {@link #stopRecording()} reports. {@code samples} counts interleaved samples (frames times
+   * channels). The *AtMs fields are the peer's wall clock (ms since the epoch, 0 if never) when
+   * frames arrived: the first frame, and the first and last frames louder than -40 dBFS. {@code
+   * gapFilledMs} is silence written for time between two recorded tracks, when no track delivered
+   * frames. {@code loudRuns}: each sound's arrival and end (see {@link LoudRun}).
    */
-  public record Recording(Path path, long samples, int sampleRate, long firstFrameAtMs, long firstLoudAtMs, long lastLoudAtMs,
-      int channels, String identity, long gapFilledMs, List<LoudRun> loudRuns) {
+  public record Recording(
+      Path path,
+      long samples,
+      int sampleRate,
+      long firstFrameAtMs,
+      long firstLoudAtMs,
+      long lastLoudAtMs,
+      int channels,
+      String identity,
+      long gapFilledMs,
+      List<LoudRun> loudRuns) {
     /** The recorded audio. */
     public Wav.Audio read() {
       try {
@@ -68,9 +80,10 @@ public final class TestPeer implements AutoCloseable {
   }
 
   /**
-   * A run of frames above -40 dBFS, separated from the next by at least 300 ms of recorded audio: one sound as the
-   * peer received it. {@code *AtMs}: the peer's wall clock when its first and last loud frames
-   * arrived; {@code *Sample}: where they are in the recording (interleaved samples, end exclusive).
+   * A run of frames above -40 dBFS, separated from the next by at least 300 ms of recorded audio:
+   * one sound as the peer received it. {@code *AtMs}: the peer's wall clock when its first and last
+   * loud frames arrived; {@code *Sample}: where they are in the recording (interleaved samples, end
+   * exclusive).
    */
   public record LoudRun(long startAtMs, long endAtMs, long startSample, long endSample) {}
 
@@ -80,8 +93,12 @@ public final class TestPeer implements AutoCloseable {
   /** A remote participant as the peer sees it. */
   public record RemoteParticipant(String identity, String sid, List<RemoteTrack> tracks) {}
 
-  /** A remote track publication: kind "audio"/"video", source "microphone", "screen_share_audio", ... */
-  public record RemoteTrack(String sid, String name, String kind, String source, boolean muted, boolean subscribed) {}
+  /**
+   * A remote track publication: kind "audio"/"video", source "microphone", "screen_share_audio",
+   * ...
+   */
+  public record RemoteTrack(
+      String sid, String name, String kind, String source, boolean muted, boolean subscribed) {}
 
   private final String name;
   private final Path log;
@@ -90,7 +107,9 @@ public final class TestPeer implements AutoCloseable {
 
   private TestPeer(String name) {
     this.name = name;
-    this.log = TestEnvironment.outputDir("peers").resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + System.nanoTime() + ".log");
+    this.log =
+        TestEnvironment.outputDir("peers")
+            .resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + System.nanoTime() + ".log");
     this.process = new PeerProcess(name, log, MAX_EVENTS);
     try {
       awaitEvent("ready", e -> true, Duration.ofSeconds(20));
@@ -110,7 +129,10 @@ public final class TestPeer implements AutoCloseable {
     return join(name, url, token, true);
   }
 
-  /** Starts a peer and joins; without auto-subscribe it decodes no one's audio (cheap in load tests). */
+  /**
+   * Starts a peer and joins; without auto-subscribe it decodes no one's audio (cheap in load
+   * tests).
+   */
   public static TestPeer join(String name, String url, String token, boolean autoSubscribe) {
     TestPeer peer = start(name);
     try {
@@ -124,7 +146,11 @@ public final class TestPeer implements AutoCloseable {
 
   /** Joins a room (once per peer). */
   public Joined joinRoom(String url, String token, boolean autoSubscribe) {
-    JsonNode r = call("join", Map.of("url", url, "token", token, "autoSubscribe", autoSubscribe), DEFAULT_TIMEOUT);
+    JsonNode r =
+        call(
+            "join",
+            Map.of("url", url, "token", token, "autoSubscribe", autoSubscribe),
+            DEFAULT_TIMEOUT);
     Joined j = PeerJson.joined(r);
     joined = j;
     return j;
@@ -178,15 +204,17 @@ public final class TestPeer implements AutoCloseable {
     return sendData(packets, 0);
   }
 
-  /** Sends packets in order, {@code intervalMs} apart, and returns when all were handed to the SDK. */
+  /**
+   * Sends packets in order, {@code intervalMs} apart, and returns when all were handed to the SDK.
+   */
   public int sendData(List<OutgoingData> packets, int intervalMs) {
     return sendData(packets, intervalMs, -1);
   }
 
   /**
    * Like {@link #sendData(List, int)}, and the peer writes each packet's send time into it just
-   * before sending: microseconds since the epoch, int64 big-endian at byte {@code stampAt} (-1:
-   * no stamp). Receivers on this machine read it with {@link #sentAtMicros(byte[], int)}.
+   * before sending: microseconds since the epoch, int64 big-endian at byte {@code stampAt} (-1: no
+   * stamp). Receivers on this machine read it with {@link #sentAtMicros(byte[], int)}.
    */
   public int sendData(List<OutgoingData> packets, int intervalMs, int stampAt) {
     ObjectNode args = PeerJson.sendDataArgs(packets, intervalMs, stampAt);
@@ -194,7 +222,9 @@ public final class TestPeer implements AutoCloseable {
     return call("sendData", args, Duration.ofMillis(budget)).path("count").asInt();
   }
 
-  /** The send time the peer stamped into {@code payload} (see {@link #sendData(List, int, int)}). */
+  /**
+   * The send time the peer stamped into {@code payload} (see {@link #sendData(List, int, int)}).
+   */
   public static long sentAtMicros(byte[] payload, int stampAt) {
     return java.nio.ByteBuffer.wrap(payload, stampAt, 8).getLong();
   }
@@ -211,13 +241,17 @@ public final class TestPeer implements AutoCloseable {
   }
 
   /**
-   * Publishes a WAV file (16-bit PCM, any rate that is a multiple of 100 Hz, any channel count)
-   * in real time, 10 ms frames; returns the track sid once published. Event {@code publishDone}
+   * Publishes a WAV file (16-bit PCM, any rate that is a multiple of 100 Hz, any channel count) in
+   * real time, 10 ms frames; returns the track sid once published. Event {@code publishDone}
    * follows when the file has played out. {@code source}: "microphone", "screen_share_audio", ...
    */
   public String publishWav(Path wav, String trackName, String source) {
-    return call("publishWav", Map.of("path", wav.toAbsolutePath().toString(), "name", trackName, "source", source), DEFAULT_TIMEOUT)
-        .get("trackSid").asText();
+    return call(
+            "publishWav",
+            Map.of("path", wav.toAbsolutePath().toString(), "name", trackName, "source", source),
+            DEFAULT_TIMEOUT)
+        .get("trackSid")
+        .asText();
   }
 
   /** Publishes a generated mono sine tone in real time; returns the track sid. */
@@ -225,20 +259,55 @@ public final class TestPeer implements AutoCloseable {
     return publishTone(frequency, sampleRate, 1, amplitude, durationMs);
   }
 
-  /** Publishes a generated sine tone (same on every channel) in real time as "peer-tone"; returns the track sid. */
-  public String publishTone(double frequency, int sampleRate, int channels, int amplitude, long durationMs) {
-    return call("publishTone", Map.of("frequency", frequency, "sampleRate", sampleRate, "channels", channels,
-        "amplitude", amplitude, "durationMs", durationMs, "name", "peer-tone"), DEFAULT_TIMEOUT).get("trackSid").asText();
+  /**
+   * Publishes a generated sine tone (same on every channel) in real time as "peer-tone"; returns
+   * the track sid.
+   */
+  public String publishTone(
+      double frequency, int sampleRate, int channels, int amplitude, long durationMs) {
+    return call(
+            "publishTone",
+            Map.of(
+                "frequency",
+                frequency,
+                "sampleRate",
+                sampleRate,
+                "channels",
+                channels,
+                "amplitude",
+                amplitude,
+                "durationMs",
+                durationMs,
+                "name",
+                "peer-tone"),
+            DEFAULT_TIMEOUT)
+        .get("trackSid")
+        .asText();
   }
 
   /**
-   * Feeds more tone into {@code trackSid}, a track published earlier whose audio ran out (the
-   * same sample rate as it was published with): the track's audio pauses and resumes on the same
+   * Feeds more tone into {@code trackSid}, a track published earlier whose audio ran out (the same
+   * sample rate as it was published with): the track's audio pauses and resumes on the same
    * publication.
    */
-  public void feedTone(String trackSid, double frequency, int sampleRate, int amplitude, long durationMs) {
-    call("feedTone", Map.of("trackSid", trackSid, "frequency", frequency, "sampleRate", sampleRate, "channels", 1,
-        "amplitude", amplitude, "durationMs", durationMs), DEFAULT_TIMEOUT);
+  public void feedTone(
+      String trackSid, double frequency, int sampleRate, int amplitude, long durationMs) {
+    call(
+        "feedTone",
+        Map.of(
+            "trackSid",
+            trackSid,
+            "frequency",
+            frequency,
+            "sampleRate",
+            sampleRate,
+            "channels",
+            1,
+            "amplitude",
+            amplitude,
+            "durationMs",
+            durationMs),
+        DEFAULT_TIMEOUT);
   }
 
   /** Waits until the published file or tone of {@code trackSid} has played out. */
@@ -256,15 +325,18 @@ public final class TestPeer implements AutoCloseable {
     call("unpublish", Map.of("trackSid", trackSid), DEFAULT_TIMEOUT);
   }
 
-  /** Records the first (or {@code identity}'s) remote audio track to {@code wav}, mono, now or once subscribed. */
+  /**
+   * Records the first (or {@code identity}'s) remote audio track to {@code wav}, mono, now or once
+   * subscribed.
+   */
   public void record(String identity, Path wav, int sampleRate) {
     record(identity, wav, sampleRate, 1);
   }
 
   /**
-   * Records the first (or {@code identity}'s, when not null) remote audio track to {@code wav},
-   * now or once it is subscribed (subscribing to it if the peer joined without auto-subscribe).
-   * Frames are written as they arrive; if the track ends, the next matching track is recorded.
+   * Records the first (or {@code identity}'s, when not null) remote audio track to {@code wav}, now
+   * or once it is subscribed (subscribing to it if the peer joined without auto-subscribe). Frames
+   * are written as they arrive; if the track ends, the next matching track is recorded.
    */
   public void record(String identity, Path wav, int sampleRate, int channels) {
     ObjectNode args = PeerProcess.JSON.createObjectNode();
@@ -287,22 +359,38 @@ public final class TestPeer implements AutoCloseable {
 
   /** Data packets received so far (of those still buffered), in arrival order. */
   public List<ReceivedData> receivedData() {
-    return process.events.awaitMatching(Integer.MAX_VALUE, PeerJson::receivedData, d -> true, Duration.ZERO); // no wait: what is buffered now
+    return process.events.awaitMatching(
+        Integer.MAX_VALUE,
+        PeerJson::receivedData,
+        d -> true,
+        Duration.ZERO); // no wait: what is buffered now
   }
 
-  /** Waits until {@code count} data packets have arrived; returns what arrived by then (maybe fewer). */
+  /**
+   * Waits until {@code count} data packets have arrived; returns what arrived by then (maybe
+   * fewer).
+   */
   public List<ReceivedData> awaitData(int count, Duration timeout) {
     return awaitData(count, d -> true, timeout);
   }
 
-  /** Waits until {@code count} data packets matching {@code filter} have arrived; returns those (maybe fewer). */
+  /**
+   * Waits until {@code count} data packets matching {@code filter} have arrived; returns those
+   * (maybe fewer).
+   */
   public List<ReceivedData> awaitData(int count, Predicate<ReceivedData> filter, Duration timeout) {
     return process.events.awaitMatching(count, PeerJson::receivedData, filter, timeout);
   }
 
-  /** Waits for an event named {@code type} matching {@code filter} (already buffered or new); throws on timeout. */
+  /**
+   * Waits for an event named {@code type} matching {@code filter} (already buffered or new); throws
+   * on timeout.
+   */
   public JsonNode awaitEvent(String type, Predicate<JsonNode> filter, Duration timeout) {
-    return process.events.await(e -> type.equals(e.path("event").asText()) && filter.test(e), timeout, "'" + type + "' event");
+    return process.events.await(
+        e -> type.equals(e.path("event").asText()) && filter.test(e),
+        timeout,
+        "'" + type + "' event");
   }
 
   /** Waits for any event matching {@code filter} (already buffered or new); throws on timeout. */
@@ -326,14 +414,17 @@ public final class TestPeer implements AutoCloseable {
   }
 
   /**
-   * Sends a raw command ({@code args} is anything Jackson turns into a JSON object) and returns
-   * the ok reply; for commands without a typed method.
+   * Sends a raw command ({@code args} is anything Jackson turns into a JSON object) and returns the
+   * ok reply; for commands without a typed method.
    */
   public JsonNode call(String cmd, Object args, Duration timeout) {
     return process.call(cmd, args, timeout);
   }
 
-  /** Closes the peer's stdin (it leaves and exits), kills it if it is still running after 5 s. Idempotent. */
+  /**
+   * Closes the peer's stdin (it leaves and exits), kills it if it is still running after 5 s.
+   * Idempotent.
+   */
   @Override
   public void close() {
     process.close();
@@ -344,5 +435,4 @@ public final class TestPeer implements AutoCloseable {
     if (j == null) throw new IllegalStateException("peer " + name + " has not joined");
     return j;
   }
-
 }

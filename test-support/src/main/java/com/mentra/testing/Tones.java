@@ -11,11 +11,17 @@ public final class Tones {
     return sine(frequency, sampleRate, amplitude, 0, (int) (sampleRate * durationMs / 1000));
   }
 
-  /** {@code count} samples of a mono sine starting at sample index {@code start} (for continuous chunks). */
-  public static short[] sine(double frequency, int sampleRate, int amplitude, long start, int count) {
+  /**
+   * {@code count} samples of a mono sine starting at sample index {@code start} (for continuous
+   * chunks).
+   */
+  public static short[] sine(
+      double frequency, int sampleRate, int amplitude, long start, int count) {
     short[] out = new short[count];
     for (int i = 0; i < count; i++) {
-      out[i] = (short) Math.round(amplitude * Math.sin(2 * Math.PI * frequency * (start + i) / sampleRate));
+      out[i] =
+          (short)
+              Math.round(amplitude * Math.sin(2 * Math.PI * frequency * (start + i) / sampleRate));
     }
     return out;
   }
@@ -41,7 +47,8 @@ public final class Tones {
   /** The mono signal copied to every one of {@code channels} (interleaved). */
   public static short[] interleave(short[] mono, int channels) {
     short[] out = new short[mono.length * channels];
-    for (int i = 0; i < mono.length; i++) for (int c = 0; c < channels; c++) out[i * channels + c] = mono[i];
+    for (int i = 0; i < mono.length; i++)
+      for (int c = 0; c < channels; c++) out[i * channels + c] = mono[i];
     return out;
   }
 

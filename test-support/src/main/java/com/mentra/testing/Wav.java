@@ -12,7 +12,9 @@ public final class Wav {
   /** Interleaved samples with their format. The array is shared, not copied. */
   public record Audio(short[] samples, int sampleRate, int channels) {
     public Audio {
-      if (sampleRate <= 0 || channels <= 0) throw new IllegalArgumentException("bad format: " + sampleRate + " Hz, " + channels + " channels");
+      if (sampleRate <= 0 || channels <= 0)
+        throw new IllegalArgumentException(
+            "bad format: " + sampleRate + " Hz, " + channels + " channels");
     }
 
     /** Samples per channel. */
@@ -26,7 +28,8 @@ public final class Wav {
 
     /** Channel {@code c} alone. */
     public short[] channel(int c) {
-      if (c < 0 || c >= channels) throw new IndexOutOfBoundsException("channel " + c + " of " + channels);
+      if (c < 0 || c >= channels)
+        throw new IndexOutOfBoundsException("channel " + c + " of " + channels);
       short[] out = new short[frames()];
       for (int i = 0; i < out.length; i++) out[i] = samples[i * channels + c];
       return out;
@@ -47,7 +50,10 @@ public final class Wav {
 
   private Wav() {}
 
-  /** Reads a 16-bit PCM WAV file (plain or WAVE_FORMAT_EXTENSIBLE); a truncated data chunk is read as far as it goes. */
+  /**
+   * Reads a 16-bit PCM WAV file (plain or WAVE_FORMAT_EXTENSIBLE); a truncated data chunk is read
+   * as far as it goes.
+   */
   public static Audio read(Path path) throws IOException {
     return read(Files.readAllBytes(path), path.toString());
   }
@@ -55,7 +61,8 @@ public final class Wav {
   /** Parses WAV bytes; {@code name} is for error messages. */
   public static Audio read(byte[] bytes, String name) throws IOException {
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    if (buf.limit() < 12 || buf.getInt(0) != 0x46464952 || buf.getInt(8) != 0x45564157) throw new IOException(name + " is not a WAV file");
+    if (buf.limit() < 12 || buf.getInt(0) != 0x46464952 || buf.getInt(8) != 0x45564157)
+      throw new IOException(name + " is not a WAV file");
     int offset = 12;
     int format = 0;
     int rate = 0;
@@ -71,10 +78,19 @@ public final class Wav {
         channels = buf.getShort(body + 2) & 0xffff;
         rate = buf.getInt(body + 4);
         bits = buf.getShort(body + 14) & 0xffff;
-        if (format == 0xfffe && size >= 26 && body + 26 <= buf.limit()) format = buf.getShort(body + 24) & 0xffff;
+        if (format == 0xfffe && size >= 26 && body + 26 <= buf.limit())
+          format = buf.getShort(body + 24) & 0xffff;
       } else if (id == 0x61746164) { // "data"
-        if (format != 1 || bits != 16) throw new IOException(name + ": only 16-bit PCM is supported, got format " + format + ", " + bits + " bits");
-        if (channels < 1 || rate < 1) throw new IOException(name + ": bad format, " + rate + " Hz, " + channels + " channels");
+        if (format != 1 || bits != 16)
+          throw new IOException(
+              name
+                  + ": only 16-bit PCM is supported, got format "
+                  + format
+                  + ", "
+                  + bits
+                  + " bits");
+        if (channels < 1 || rate < 1)
+          throw new IOException(name + ": bad format, " + rate + " Hz, " + channels + " channels");
         int end = (int) Math.min(buf.limit(), body + size);
         return new Audio(Pcm16.decode(buf.slice(body, end - body)), rate, channels);
       }
@@ -90,7 +106,8 @@ public final class Wav {
   }
 
   /** Writes interleaved {@code samples}. */
-  public static void write(Path path, short[] samples, int sampleRate, int channels) throws IOException {
+  public static void write(Path path, short[] samples, int sampleRate, int channels)
+      throws IOException {
     write(path, new Audio(samples, sampleRate, channels));
   }
 
@@ -99,9 +116,14 @@ public final class Wav {
     int dataBytes = audio.samples().length * 2;
     ByteBuffer buf = ByteBuffer.allocate(44 + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
     buf.putInt(0x46464952).putInt(36 + dataBytes).putInt(0x45564157);
-    buf.putInt(0x20746d66).putInt(16).putShort((short) 1).putShort((short) audio.channels())
-        .putInt(audio.sampleRate()).putInt(audio.sampleRate() * audio.channels() * 2)
-        .putShort((short) (audio.channels() * 2)).putShort((short) 16);
+    buf.putInt(0x20746d66)
+        .putInt(16)
+        .putShort((short) 1)
+        .putShort((short) audio.channels())
+        .putInt(audio.sampleRate())
+        .putInt(audio.sampleRate() * audio.channels() * 2)
+        .putShort((short) (audio.channels() * 2))
+        .putShort((short) 16);
     buf.putInt(0x61746164).putInt(dataBytes);
     Pcm16.put(buf, audio.samples());
     return buf.array();

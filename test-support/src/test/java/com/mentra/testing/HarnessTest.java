@@ -16,7 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The harness against itself: a real livekit-server and two rtc-node peers in the test namespace. */
+/**
+ * The harness against itself: a real livekit-server and two rtc-node peers in the test namespace.
+ */
 class HarnessTest {
   private static LiveKitServerProcess server;
 
@@ -36,12 +38,18 @@ class HarnessTest {
         TestPeer b = TestPeer.join("see-b", server.wsUrl(), server.token("see", "bob"))) {
       assertThat(a.identity()).isEqualTo("alice");
       assertThat(b.sid()).startsWith("PA_");
-      a.awaitEvent("participantConnected", e -> e.path("identity").asText().equals("bob"), Duration.ofSeconds(10));
+      a.awaitEvent(
+          "participantConnected",
+          e -> e.path("identity").asText().equals("bob"),
+          Duration.ofSeconds(10));
       assertThat(a.participantIdentities()).containsExactly("bob");
       assertThat(server.listParticipantIdentities("see")).containsExactlyInAnyOrder("alice", "bob");
       assertThat(server.listParticipantIdentities("no-such-room")).isEmpty();
       b.leave();
-      a.awaitEvent("participantDisconnected", e -> e.path("identity").asText().equals("bob"), Duration.ofSeconds(10));
+      a.awaitEvent(
+          "participantDisconnected",
+          e -> e.path("identity").asText().equals("bob"),
+          Duration.ofSeconds(10));
     }
   }
 
@@ -49,16 +57,21 @@ class HarnessTest {
   void dataFromOnePeerArrivesAtTheOtherInOrder() {
     try (TestPeer a = TestPeer.join("data-a", server.wsUrl(), server.token("data", "alice"));
         TestPeer b = TestPeer.join("data-b", server.wsUrl(), server.token("data", "bob"))) {
-      a.awaitEvent("participantConnected", e -> e.path("identity").asText().equals("bob"), Duration.ofSeconds(10));
+      a.awaitEvent(
+          "participantConnected",
+          e -> e.path("identity").asText().equals("bob"),
+          Duration.ofSeconds(10));
       List<OutgoingData> packets = new ArrayList<>();
-      for (int i = 0; i < 50; i++) packets.add(OutgoingData.reliable(("reliable " + i).getBytes(StandardCharsets.UTF_8), "t"));
+      for (int i = 0; i < 50; i++)
+        packets.add(OutgoingData.reliable(("reliable " + i).getBytes(StandardCharsets.UTF_8), "t"));
       packets.add(new OutgoingData(new byte[15_000], true, "big", List.of("bob")));
       assertThat(a.sendData(packets)).isEqualTo(51);
 
       List<ReceivedData> got = b.awaitData(51, Duration.ofSeconds(10));
       assertThat(got).hasSize(51);
       for (int i = 0; i < 50; i++) {
-        assertThat(new String(got.get(i).payload(), StandardCharsets.UTF_8)).isEqualTo("reliable " + i);
+        assertThat(new String(got.get(i).payload(), StandardCharsets.UTF_8))
+            .isEqualTo("reliable " + i);
         assertThat(got.get(i).from()).isEqualTo("alice");
         assertThat(got.get(i).topic()).isEqualTo("t");
         assertThat(got.get(i).reliable()).isTrue();
@@ -67,7 +80,8 @@ class HarnessTest {
       assertThat(got.get(50).topic()).isEqualTo("big");
 
       a.sendData(List.of(OutgoingData.lossy("lossy".getBytes(StandardCharsets.UTF_8), "l")), 0);
-      ReceivedData lossy = b.awaitData(1, d -> d.topic().equals("l"), Duration.ofSeconds(5)).getFirst();
+      ReceivedData lossy =
+          b.awaitData(1, d -> d.topic().equals("l"), Duration.ofSeconds(5)).getFirst();
       assertThat(lossy.kind()).isEqualTo("lossy");
       assertThat(lossy.receivedAtMs()).isPositive();
     }
@@ -83,16 +97,23 @@ class HarnessTest {
         TestPeer b = TestPeer.join("tone-b", server.wsUrl(), server.token("tone", "bob"))) {
       b.record("alice", recording, 48_000);
       String sid = a.publishWav(wav, "tone");
-      b.awaitEvent("trackSubscribed", e -> e.path("trackSid").asText().equals(sid), Duration.ofSeconds(10));
-      assertThat(b.remoteParticipants()).singleElement().satisfies(p -> {
-        assertThat(p.identity()).isEqualTo("alice");
-        assertThat(p.tracks()).singleElement().satisfies(t -> {
-          assertThat(t.sid()).isEqualTo(sid);
-          assertThat(t.kind()).isEqualTo("audio");
-          assertThat(t.source()).isEqualTo("microphone");
-          assertThat(t.name()).isEqualTo("tone");
-        });
-      });
+      b.awaitEvent(
+          "trackSubscribed", e -> e.path("trackSid").asText().equals(sid), Duration.ofSeconds(10));
+      assertThat(b.remoteParticipants())
+          .singleElement()
+          .satisfies(
+              p -> {
+                assertThat(p.identity()).isEqualTo("alice");
+                assertThat(p.tracks())
+                    .singleElement()
+                    .satisfies(
+                        t -> {
+                          assertThat(t.sid()).isEqualTo(sid);
+                          assertThat(t.kind()).isEqualTo("audio");
+                          assertThat(t.source()).isEqualTo("microphone");
+                          assertThat(t.name()).isEqualTo("tone");
+                        });
+              });
       a.awaitPublishDone(sid, Duration.ofSeconds(15));
       Thread.sleep(300);
       TestPeer.Recording heard = b.stopRecording();
@@ -102,7 +123,9 @@ class HarnessTest {
       short[] samples = heard.read().samples();
       int start = Spectrum.firstSoundIndex(samples, 48_000, -40);
       assertThat(start).as("sound in the recording").isNotNegative();
-      short[] steady = Spectrum.slice(samples, start + 4_800, start + 4_800 + 96_000); // 2 s after the first 100 ms
+      short[] steady =
+          Spectrum.slice(
+              samples, start + 4_800, start + 4_800 + 96_000); // 2 s after the first 100 ms
       assertThat(Spectrum.dominantFrequency(steady, 48_000)).isCloseTo(440, within(2.0));
       assertThat(Spectrum.rmsDbfs(steady)).isBetween(-20.0, -10.0); // 8000/32768 sine is -15.3 dBFS
       assertThat(Spectrum.longestGapMs(steady, 48_000, -40)).isLessThan(50);
@@ -114,9 +137,11 @@ class HarnessTest {
     try (TestPeer a = TestPeer.join("unpub-a", server.wsUrl(), server.token("unpub", "alice"));
         TestPeer b = TestPeer.join("unpub-b", server.wsUrl(), server.token("unpub", "bob"))) {
       String sid = a.publishTone(1000, 48_000, 2, 8000, 10_000);
-      b.awaitEvent("trackPublished", e -> e.path("trackSid").asText().equals(sid), Duration.ofSeconds(10));
+      b.awaitEvent(
+          "trackPublished", e -> e.path("trackSid").asText().equals(sid), Duration.ofSeconds(10));
       a.unpublish();
-      b.awaitEvent("trackUnpublished", e -> e.path("trackSid").asText().equals(sid), Duration.ofSeconds(10));
+      b.awaitEvent(
+          "trackUnpublished", e -> e.path("trackSid").asText().equals(sid), Duration.ofSeconds(10));
       assertThat(a.hasEvent("publishDone", e -> true)).isFalse();
     }
   }
@@ -124,10 +149,15 @@ class HarnessTest {
   @Test
   void badRequestsAnswerErrorsAndThePeerLivesOn() {
     try (TestPeer a = TestPeer.start("bad")) {
-      assertThatThrownBy(() -> a.call("noSuchCommand", Map.of(), Duration.ofSeconds(5))).hasMessageContaining("unknown command 'noSuchCommand'");
-      assertThatThrownBy(() -> a.sendData(List.of(OutgoingData.reliable(new byte[1], "x")))).hasMessageContaining("not connected");
+      assertThatThrownBy(() -> a.call("noSuchCommand", Map.of(), Duration.ofSeconds(5)))
+          .hasMessageContaining("unknown command 'noSuchCommand'");
+      assertThatThrownBy(() -> a.sendData(List.of(OutgoingData.reliable(new byte[1], "x"))))
+          .hasMessageContaining("not connected");
       assertThatThrownBy(() -> a.stopRecording()).hasMessageContaining("not recording");
-      assertThatThrownBy(() -> a.joinRoom(server.wsUrl(), server.token("bad", "late", Duration.ofMinutes(-5)), true))
+      assertThatThrownBy(
+              () ->
+                  a.joinRoom(
+                      server.wsUrl(), server.token("bad", "late", Duration.ofMinutes(-5)), true))
           .hasMessageContaining("join failed");
       assertThat(a.call("ping", Map.of(), Duration.ofSeconds(5)).path("pong").asBoolean()).isTrue();
       assertThat(a.isAlive()).isTrue();
@@ -143,10 +173,12 @@ class HarnessTest {
         assertThat(own.isRunning()).isFalse();
         own.restart();
         assertThat(own.wsUrl()).isEqualTo(url);
-        a.awaitEvent(e -> {
-          String type = e.path("event").asText();
-          return type.equals("disconnected") || type.equals("reconnected");
-        }, Duration.ofSeconds(30));
+        a.awaitEvent(
+            e -> {
+              String type = e.path("event").asText();
+              return type.equals("disconnected") || type.equals("reconnected");
+            },
+            Duration.ofSeconds(30));
       }
       try (TestPeer again = TestPeer.join("restart-b", url, own.token("restart", "bob"))) {
         assertThat(own.listParticipantIdentities("restart")).contains(again.identity());

@@ -17,7 +17,9 @@ class SignalToolsTest {
     for (double f : new double[] {440, 440.37, 1000, 3333.3}) {
       for (int rate : new int[] {16_000, 48_000}) {
         short[] tone = Tones.sine(f, rate, 8000, 500);
-        assertThat(Spectrum.dominantFrequency(tone, rate)).as("%s Hz at %d Hz", f, rate).isCloseTo(f, within(0.05));
+        assertThat(Spectrum.dominantFrequency(tone, rate))
+            .as("%s Hz at %d Hz", f, rate)
+            .isCloseTo(f, within(0.05));
       }
     }
   }
@@ -41,12 +43,21 @@ class SignalToolsTest {
 
   @Test
   void levelsAndGaps() {
-    assertThat(Spectrum.rmsDbfs(Tones.sine(440, 48_000, 32_767, 1000))).isCloseTo(-3.01, within(0.05));
+    assertThat(Spectrum.rmsDbfs(Tones.sine(440, 48_000, 32_767, 1000)))
+        .isCloseTo(-3.01, within(0.05));
     assertThat(Spectrum.rmsDbfs(new short[480])).isEqualTo(Double.NEGATIVE_INFINITY);
-    short[] withGap = Tones.concat(Tones.sine(440, 48_000, 8000, 300), Tones.silence(48_000, 200), Tones.sine(440, 48_000, 8000, 300));
+    short[] withGap =
+        Tones.concat(
+            Tones.sine(440, 48_000, 8000, 300),
+            Tones.silence(48_000, 200),
+            Tones.sine(440, 48_000, 8000, 300));
     assertThat(Spectrum.longestGapMs(withGap, 48_000, -50)).isBetween(195.0, 205.0);
     assertThat(Spectrum.longestGapMs(Tones.sine(440, 48_000, 8000, 500), 48_000, -50)).isZero();
-    assertThat(Spectrum.firstSoundIndex(Tones.concat(Tones.silence(48_000, 100), Tones.sine(440, 48_000, 8000, 100)), 48_000, -40))
+    assertThat(
+            Spectrum.firstSoundIndex(
+                Tones.concat(Tones.silence(48_000, 100), Tones.sine(440, 48_000, 8000, 100)),
+                48_000,
+                -40))
         .isBetween(4560, 4800);
   }
 
@@ -74,9 +85,13 @@ class SignalToolsTest {
   void wavRejectsWhatItCannotRead(@TempDir Path dir) throws IOException {
     Path notWav = dir.resolve("x.wav");
     Files.writeString(notWav, "hello, not a wav file");
-    assertThatThrownBy(() -> Wav.read(notWav)).isInstanceOf(IOException.class).hasMessageContaining("not a WAV");
+    assertThatThrownBy(() -> Wav.read(notWav))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("not a WAV");
     byte[] eightBit = Wav.bytes(new Wav.Audio(new short[10], 8000, 1));
     eightBit[34] = 8;
-    assertThatThrownBy(() -> Wav.read(eightBit, "8-bit")).isInstanceOf(IOException.class).hasMessageContaining("16-bit");
+    assertThatThrownBy(() -> Wav.read(eightBit, "8-bit"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("16-bit");
   }
 }

@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
 /**
- * What one published track sends on each 10 ms clock tick. Every tick gets exactly one frame,
- * the sound that is waiting or silence, so the track's RTP timestamps follow the wall clock across
+ * What one published track sends on each 10 ms clock tick. Every tick gets exactly one frame, the
+ * sound that is waiting or silence, so the track's RTP timestamps follow the wall clock across
  * pauses: a receiver's jitter buffer then sees no late packets after a pause (libwebrtc's NetEq
  * remembers 2 s of arrivals and grows its target delay after a shorter stall) and a sound ends in
  * silence instead of a concealment tail. Idle silence stays cheap: Opus DTX (LiveKit negotiates
@@ -17,14 +17,15 @@ import java.util.function.BooleanSupplier;
  *
  * <ul>
  *   <li>A freshly published track sends silence until its first listener is attached ({@code
- *       listenerReady}), at most {@code maxHoldMs}. A listener whose decoder starts in the middle of
- *       a sound hears it 10-15 dB low for 100-200 ms: Opus codes each packet's band energies
+ *       listenerReady}), at most {@code maxHoldMs}. A listener whose decoder starts in the middle
+ *       of a sound hears it 10-15 dB low for 100-200 ms: Opus codes each packet's band energies
  *       relative to the previous packet's, and a decoder that missed those converges only
  *       gradually. Without the hold every first sound of a new track started that way, because
  *       listeners subscribe 70-250 ms after the track is published.
- *   <li>A sound after {@value #DTX_AFTER_MS} ms of silence (Opus has switched to DTX) is preceded by
- *       {@value #PRE_ROLL_MS} ms of noise at about -60 dBFS, which takes encoder and receiver out
- *       of DTX; without it the sound's first 10 ms arrive ~8 dB low and the next 100 ms ~3 dB low.
+ *   <li>A sound after {@value #DTX_AFTER_MS} ms of silence (Opus has switched to DTX) is preceded
+ *       by {@value #PRE_ROLL_MS} ms of noise at about -60 dBFS, which takes encoder and receiver
+ *       out of DTX; without it the sound's first 10 ms arrive ~8 dB low and the next 100 ms ~3 dB
+ *       low.
  * </ul>
  *
  * <p>Use: call {@link #admit} (or {@link #sound}) once per tick, then send the sound frame if it
@@ -33,9 +34,14 @@ import java.util.function.BooleanSupplier;
 public final class TrackCadence {
   /** Silence after which Opus is in DTX (libopus: 10 frames of 20 ms without activity). */
   public static final int DTX_AFTER_MS = 180;
+
   /** Noise sent before a sound that follows DTX silence. */
   public static final int PRE_ROLL_MS = 30;
-  /** Standard deviation of the pre-roll noise in 16-bit steps: about -61 dBFS, far below hearing at any normal volume. */
+
+  /**
+   * Standard deviation of the pre-roll noise in 16-bit steps: about -61 dBFS, far below hearing at
+   * any normal volume.
+   */
   private static final double PRE_ROLL_SIGMA = 30;
 
   private final BooleanSupplier listenerReady;
@@ -59,7 +65,9 @@ public final class TrackCadence {
     this.maxHoldTicks = Math.max(0, maxHoldMs / 10);
   }
 
-  /** Same as {@link #admit(boolean, boolean)} for a caller that only knows whether a frame is ready. */
+  /**
+   * Same as {@link #admit(boolean, boolean)} for a caller that only knows whether a frame is ready.
+   */
   public boolean admit(boolean soundReady) {
     return admit(soundReady, soundReady);
   }
@@ -68,8 +76,8 @@ public final class TrackCadence {
    * One tick: whether the caller should send its next sound frame now ({@code soundReady}: it has
    * one). When not, the caller sends {@link #fill} and the sound waits. {@code soundComing}: a
    * sound is on its way but has no frame yet (a playback still fetching, a jitter buffer still
-   * prebuffering); the pre-roll runs meanwhile, so it costs the sound no time when the wait is
-   * at least as long.
+   * prebuffering); the pre-roll runs meanwhile, so it costs the sound no time when the wait is at
+   * least as long.
    */
   public boolean admit(boolean soundReady, boolean soundComing) {
     ticks++;
@@ -104,7 +112,10 @@ public final class TrackCadence {
     return true;
   }
 
-  /** One tick on which the caller sends a sound frame without asking (a fade-out that must not wait). */
+  /**
+   * One tick on which the caller sends a sound frame without asking (a fade-out that must not
+   * wait).
+   */
   public void sound() {
     ticks++;
     noiseNext = false;
@@ -120,12 +131,14 @@ public final class TrackCadence {
 
   /**
    * The frame to send on a tick whose sound was not admitted: silence, or pre-roll noise right
-   * before a sound. {@code samples} interleaved samples; the silent frame is shared, do not modify it.
+   * before a sound. {@code samples} interleaved samples; the silent frame is shared, do not modify
+   * it.
    */
   public short[] fill(int samples) {
     if (!noiseNext) return silence.computeIfAbsent(samples, short[]::new);
     short[] frame = new short[samples];
-    for (int i = 0; i < samples; i++) frame[i] = (short) Math.round(noise.nextGaussian() * PRE_ROLL_SIGMA);
+    for (int i = 0; i < samples; i++)
+      frame[i] = (short) Math.round(noise.nextGaussian() * PRE_ROLL_SIGMA);
     return frame;
   }
 }

@@ -20,7 +20,9 @@ class TrackCadenceTest {
       assertThat(silent(cadence.fill(480))).isTrue();
     }
     listening.set(true);
-    assertThat(cadence.admit(true)).as("listener attached after 120 ms: no DTX yet, no pre-roll").isTrue();
+    assertThat(cadence.admit(true))
+        .as("listener attached after 120 ms: no DTX yet, no pre-roll")
+        .isTrue();
     assertThat(cadence.holding()).isFalse();
   }
 
@@ -41,7 +43,9 @@ class TrackCadenceTest {
       assertThat(cadence.admit(false)).isFalse();
       assertThat(silent(cadence.fill(480))).isTrue();
     }
-    assertThat(cadence.admit(true)).as("silence just under the DTX threshold: the sound goes at once").isTrue();
+    assertThat(cadence.admit(true))
+        .as("silence just under the DTX threshold: the sound goes at once")
+        .isTrue();
     for (int tick = 0; tick < TrackCadence.DTX_AFTER_MS / 10; tick++) cadence.admit(false);
     for (int tick = 0; tick < TrackCadence.PRE_ROLL_MS / 10; tick++) {
       assertThat(cadence.admit(true)).isFalse();
@@ -64,7 +68,9 @@ class TrackCadenceTest {
       assertThat(silent(cadence.fill(480))).as("pre-roll while fetching").isFalse();
     }
     assertThat(cadence.admit(false, true)).isFalse();
-    assertThat(silent(cadence.fill(480))).as("codec awake: silence while the sound is still coming").isTrue();
+    assertThat(silent(cadence.fill(480)))
+        .as("codec awake: silence while the sound is still coming")
+        .isTrue();
     assertThat(cadence.admit(true, true)).as("the sound goes out as soon as it is ready").isTrue();
   }
 

@@ -9,24 +9,25 @@ import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.X509TrustManager;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
-import java.security.cert.Certificate;
 
 /**
- * Admits a call to the bridge API only with a credential: a bearer token from the configured set
- * in the {@code authorization} metadata (several at once, for rotation), and, when mutual TLS is
- * on, a client certificate that the configured CA signed and that is valid now. Anything else is
+ * Admits a call to the bridge API only with a credential: a bearer token from the configured set in
+ * the {@code authorization} metadata (several at once, for rotation), and, when mutual TLS is on, a
+ * client certificate that the configured CA signed and that is valid now. Anything else is
  * UNAUTHENTICATED before the service sees it. Tokens are compared through their SHA-256 digests
  * with {@link MessageDigest#isEqual}, so neither content nor length leaks through timing.
  * Thread-safe (immutable).
  */
 final class BearerTokenInterceptor implements ServerInterceptor {
-  private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final List<byte[]> tokenDigests;
   private final X509TrustManager clientCertificates;
@@ -41,7 +42,8 @@ final class BearerTokenInterceptor implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String problem = problem(call, headers);
     if (problem != null) {
       call.close(Status.UNAUTHENTICATED.withDescription(problem), new Metadata());
@@ -68,10 +70,12 @@ final class BearerTokenInterceptor implements ServerInterceptor {
     }
     if (tokenDigests.isEmpty()) return null;
     String header = headers.get(AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) return "a bearer token is required (authorization: Bearer <token>)";
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7))
+      return "a bearer token is required (authorization: Bearer <token>)";
     byte[] presented = digest(header.substring(7).trim());
     boolean match = false;
-    for (byte[] accepted : tokenDigests) match |= MessageDigest.isEqual(presented, accepted); // no early exit
+    for (byte[] accepted : tokenDigests)
+      match |= MessageDigest.isEqual(presented, accepted); // no early exit
     return match ? null : "the bearer token is not accepted";
   }
 

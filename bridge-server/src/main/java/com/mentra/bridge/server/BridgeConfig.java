@@ -20,7 +20,8 @@ import java.util.Map;
  * @param roomNamePattern a JoinRoom's room_name must match it (a regular expression); empty: any
  * @param sessionIdleSeconds a session with no open StreamAudio call and no call for this long
  *     leaves its room; 0: never
- * @param rtcStatsSampleSeconds how often every session's round trip, jitter and loss are sampled into /metrics
+ * @param rtcStatsSampleSeconds how often every session's round trip, jitter and loss are sampled
+ *     into /metrics
  * @param identityPrefix prefixed to user_id for the identity of a token the bridge mints itself
  *     (the phone joins as user_id, so the bridge must not)
  */
@@ -71,63 +72,75 @@ public record BridgeConfig(
     String apiKey = string(env, "LIVEKIT_API_KEY", "");
     String apiSecret = string(env, "LIVEKIT_API_SECRET", "");
     if (apiKey.isEmpty() != apiSecret.isEmpty()) {
-      throw new ConfigException("LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set together (only one is set)");
+      throw new ConfigException(
+          "LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set together (only one is set)");
     }
     String url = string(env, "LIVEKIT_URL", "");
     if (!url.isEmpty() && !url.matches("(?i)(wss?|https?)://[^\\s/]+.*")) {
-      throw new ConfigException("LIVEKIT_URL must be a ws://, wss://, http:// or https:// URL, got '" + url + "'");
+      throw new ConfigException(
+          "LIVEKIT_URL must be a ws://, wss://, http:// or https:// URL, got '" + url + "'");
     }
     String level = string(env, "LOG_LEVEL", "INFO").toUpperCase(java.util.Locale.ROOT);
     if (!level.matches("TRACE|DEBUG|INFO|WARN|ERROR|OFF")) {
-      throw new ConfigException("LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF, got '" + level + "'");
+      throw new ConfigException(
+          "LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF, got '" + level + "'");
     }
     int prebuffer = integer(env, "UPLINK_PREBUFFER_MS", 60, 0, 1_000);
     return new BridgeConfig(
-        integer(env, "PORT", 9090, 1, 65_535),
-        string(env, "BIND_ADDRESS", "0.0.0.0"),
-        level,
-        url,
-        apiKey,
-        apiSecret,
-        integer(env, "MAX_SESSIONS", 500, 1, 100_000),
-        integer(env, "DOWNLINK_QUEUE_CHUNKS", 200, 1, 10_000),
-        integer(env, "UPLINK_BUFFER_MS", 2_000, prebuffer + 20, 60_000),
-        prebuffer,
-        integer(env, "SHUTDOWN_GRACE_SECONDS", 10, 1, 300),
-        bool(env, "AUDIO_URL_ALLOW_PRIVATE", false),
-        integer(env, "MAX_AUDIO_BYTES", 50 * 1024 * 1024, 1_024, Integer.MAX_VALUE),
-        integer(env, "MAX_AUDIO_SECONDS", 900, 1, 86_400),
-        integer(env, "METRICS_PORT", 9091, 0, 65_535),
-        socketPath(env),
-        identityPrefix(env),
-        integer(env, "RTC_STATS_SAMPLE_SECONDS", 30, 1, 3_600),
-        tokens(env),
-        string(env, "TLS_CERT_FILE", ""),
-        string(env, "TLS_KEY_FILE", ""),
-        string(env, "TLS_CLIENT_CA_FILE", ""),
-        bool(env, "BRIDGE_ALLOW_INSECURE", false),
-        pattern(env),
-        integer(env, "SESSION_IDLE_SECONDS", 60, 0, 86_400)).checked();
+            integer(env, "PORT", 9090, 1, 65_535),
+            string(env, "BIND_ADDRESS", "0.0.0.0"),
+            level,
+            url,
+            apiKey,
+            apiSecret,
+            integer(env, "MAX_SESSIONS", 500, 1, 100_000),
+            integer(env, "DOWNLINK_QUEUE_CHUNKS", 200, 1, 10_000),
+            integer(env, "UPLINK_BUFFER_MS", 2_000, prebuffer + 20, 60_000),
+            prebuffer,
+            integer(env, "SHUTDOWN_GRACE_SECONDS", 10, 1, 300),
+            bool(env, "AUDIO_URL_ALLOW_PRIVATE", false),
+            integer(env, "MAX_AUDIO_BYTES", 50 * 1024 * 1024, 1_024, Integer.MAX_VALUE),
+            integer(env, "MAX_AUDIO_SECONDS", 900, 1, 86_400),
+            integer(env, "METRICS_PORT", 9091, 0, 65_535),
+            socketPath(env),
+            identityPrefix(env),
+            integer(env, "RTC_STATS_SAMPLE_SECONDS", 30, 1, 3_600),
+            tokens(env),
+            string(env, "TLS_CERT_FILE", ""),
+            string(env, "TLS_KEY_FILE", ""),
+            string(env, "TLS_CLIENT_CA_FILE", ""),
+            bool(env, "BRIDGE_ALLOW_INSECURE", false),
+            pattern(env),
+            integer(env, "SESSION_IDLE_SECONDS", 60, 0, 86_400))
+        .checked();
   }
 
   /** Refuses combinations that cannot work or would expose the bridge without saying so. */
   private BridgeConfig checked() {
     if (tlsCertFile.isEmpty() != tlsKeyFile.isEmpty()) {
-      throw new ConfigException("TLS_CERT_FILE and TLS_KEY_FILE must be set together (only one is set)");
+      throw new ConfigException(
+          "TLS_CERT_FILE and TLS_KEY_FILE must be set together (only one is set)");
     }
     if (!tlsClientCaFile.isEmpty() && tlsCertFile.isEmpty()) {
-      throw new ConfigException("TLS_CLIENT_CA_FILE (mutual TLS) needs TLS_CERT_FILE and TLS_KEY_FILE");
+      throw new ConfigException(
+          "TLS_CLIENT_CA_FILE (mutual TLS) needs TLS_CERT_FILE and TLS_KEY_FILE");
     }
     for (String file : new String[] {tlsCertFile, tlsKeyFile, tlsClientCaFile}) {
       if (!file.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
-        throw new ConfigException("cannot read " + file + " (TLS_CERT_FILE / TLS_KEY_FILE / TLS_CLIENT_CA_FILE)");
+        throw new ConfigException(
+            "cannot read " + file + " (TLS_CERT_FILE / TLS_KEY_FILE / TLS_CLIENT_CA_FILE)");
       }
     }
     boolean credentialed = !authTokens.isEmpty() || !tlsClientCaFile.isEmpty();
     if (grpcSocket.isEmpty() && !credentialed && !allowInsecure && !isLoopback(bindAddress)) {
-      throw new ConfigException("refusing to serve " + bindAddress + ":" + port + " without credentials: anyone who reaches it could "
-          + "make the bridge join any room with its LiveKit key. Set BRIDGE_AUTH_TOKENS (and/or TLS_CLIENT_CA_FILE), bind a loopback "
-          + "address, listen on LIVEKIT_GRPC_SOCKET, or set BRIDGE_ALLOW_INSECURE=true to accept the risk");
+      throw new ConfigException(
+          "refusing to serve "
+              + bindAddress
+              + ":"
+              + port
+              + " without credentials: anyone who reaches it could "
+              + "make the bridge join any room with its LiveKit key. Set BRIDGE_AUTH_TOKENS (and/or TLS_CLIENT_CA_FILE), bind a loopback "
+              + "address, listen on LIVEKIT_GRPC_SOCKET, or set BRIDGE_ALLOW_INSECURE=true to accept the risk");
     }
     return this;
   }
@@ -145,7 +158,9 @@ public record BridgeConfig(
     for (String t : string(env, "BRIDGE_AUTH_TOKENS", "").split(",")) {
       String token = t.trim();
       if (token.isEmpty()) continue;
-      if (token.length() < 16) throw new ConfigException("BRIDGE_AUTH_TOKENS: each token must have at least 16 characters");
+      if (token.length() < 16)
+        throw new ConfigException(
+            "BRIDGE_AUTH_TOKENS: each token must have at least 16 characters");
       tokens.add(token);
     }
     return java.util.List.copyOf(tokens);
@@ -156,7 +171,8 @@ public record BridgeConfig(
     try {
       if (!p.isEmpty()) java.util.regex.Pattern.compile(p);
     } catch (java.util.regex.PatternSyntaxException e) {
-      throw new ConfigException("ROOM_NAME_PATTERN is not a regular expression: " + e.getDescription());
+      throw new ConfigException(
+          "ROOM_NAME_PATTERN is not a regular expression: " + e.getDescription());
     }
     return p;
   }
@@ -191,7 +207,8 @@ public record BridgeConfig(
     if (v == null || v.isBlank()) return fallback;
     try {
       int n = Integer.parseInt(v.trim());
-      if (n < min || n > max) throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + n);
+      if (n < min || n > max)
+        throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + n);
       return n;
     } catch (NumberFormatException e) {
       throw new ConfigException(name + " must be an integer, got '" + v + "'");

@@ -28,14 +28,22 @@ public final class BridgeMain {
     com.mentra.livekit.rtc.internal.WebRtcRuntime.disposeAtExitByCaller();
     BridgeServer server = new BridgeServer(config).start();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.shutdown();
-      com.mentra.livekit.rtc.internal.WebRtcRuntime.disposeShared();
-      LogSetup.flush();
-      stopped.countDown();
-    }, "bridge-shutdown"));
-    System.out.println("LiveKit bridge ready on " + server.target()
-        + (config.livekitUrl().isEmpty() ? "" : " (default LiveKit " + config.livekitUrl() + ")"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.shutdown();
+                  com.mentra.livekit.rtc.internal.WebRtcRuntime.disposeShared();
+                  LogSetup.flush();
+                  stopped.countDown();
+                },
+                "bridge-shutdown"));
+    System.out.println(
+        "LiveKit bridge ready on "
+            + server.target()
+            + (config.livekitUrl().isEmpty()
+                ? ""
+                : " (default LiveKit " + config.livekitUrl() + ")"));
     stopped.await();
   }
 }

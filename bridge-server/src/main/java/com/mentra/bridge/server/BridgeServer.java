@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running bridge: the gRPC server (the bridge API, grpc.health.v1 and reflection), the
- * session registry and the shared audio clock. {@link #shutdown()} is idempotent: it stops
- * accepting calls, leaves every room, ends every stream and waits at most the grace period.
+ * The running bridge: the gRPC server (the bridge API, grpc.health.v1 and reflection), the session
+ * registry and the shared audio clock. {@link #shutdown()} is idempotent: it stops accepting calls,
+ * leaves every room, ends every stream and waits at most the grace period.
  */
 public final class BridgeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BridgeServer.class);
@@ -24,7 +24,8 @@ public final class BridgeServer implements AutoCloseable {
 
   private final BridgeConfig config;
   private final AudioClock clock = new AudioClock();
-  private final ExecutorService blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("bridge-blocking-", 0).factory());
+  private final ExecutorService blocking =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("bridge-blocking-", 0).factory());
   private final HealthStatusManager health = new HealthStatusManager();
   private final BridgeMetrics metrics = new BridgeMetrics();
   private final SessionRegistry sessions;
@@ -32,9 +33,15 @@ public final class BridgeServer implements AutoCloseable {
   private final Server server;
   private final GrpcListener listener;
   private boolean stopped;
-  /** Samples every session's transport figures into /metrics; one thread, whatever the session count. */
-  private final java.util.concurrent.ScheduledExecutorService statsSampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-      Thread.ofPlatform().name("bridge-rtc-stats").daemon().factory());
+
+  /**
+   * Samples every session's transport figures into /metrics; one thread, whatever the session
+   * count.
+   */
+  private final java.util.concurrent.ScheduledExecutorService statsSampler =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("bridge-rtc-stats").daemon().factory());
+
   private volatile int metricsPort;
 
   public BridgeServer(BridgeConfig config) {
@@ -45,18 +52,24 @@ public final class BridgeServer implements AutoCloseable {
     metrics.observe(sessions::sessionCount, sessions::streamCount, service::malformedChunks);
     clock.observeLateness(metrics::tickLateness);
     this.listener = GrpcListener.forConfig(config);
-    this.server = listener.serverBuilder()
-        .maxInboundMessageSize(BridgeConfig.MAX_MESSAGE_BYTES)
-        // Only the bridge API needs a credential; grpc.health.v1 stays open for probes.
-        .addService(ServerInterceptors.intercept(service, new UserIdInterceptor(),
-            new BearerTokenInterceptor(config.authTokens(), TlsSetup.clientVerifier(config))))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        // v1alpha too: older grpcurl builds and tools only speak it.
-        .addService(legacyReflection())
-        .permitKeepAliveTime(10, TimeUnit.SECONDS)
-        .permitKeepAliveWithoutCalls(true)
-        .build();
+    this.server =
+        listener
+            .serverBuilder()
+            .maxInboundMessageSize(BridgeConfig.MAX_MESSAGE_BYTES)
+            // Only the bridge API needs a credential; grpc.health.v1 stays open for probes.
+            .addService(
+                ServerInterceptors.intercept(
+                    service,
+                    new UserIdInterceptor(),
+                    new BearerTokenInterceptor(
+                        config.authTokens(), TlsSetup.clientVerifier(config))))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            // v1alpha too: older grpcurl builds and tools only speak it.
+            .addService(legacyReflection())
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .build();
   }
 
   @SuppressWarnings("deprecation")
@@ -68,27 +81,41 @@ public final class BridgeServer implements AutoCloseable {
     listener.prepare();
     server.start();
     listener.started();
-    statsSampler.scheduleWithFixedDelay(this::sampleRtcStats, config.rtcStatsSampleSeconds(), config.rtcStatsSampleSeconds(), TimeUnit.SECONDS);
+    statsSampler.scheduleWithFixedDelay(
+        this::sampleRtcStats,
+        config.rtcStatsSampleSeconds(),
+        config.rtcStatsSampleSeconds(),
+        TimeUnit.SECONDS);
     if (config.sessionIdleSeconds() > 0) {
       // Expiry runs on the blocking executor: leaving a room can take a moment.
-      statsSampler.scheduleWithFixedDelay(() -> blocking.execute(this::expireIdleSessions), 1, 1, TimeUnit.SECONDS);
+      statsSampler.scheduleWithFixedDelay(
+          () -> blocking.execute(this::expireIdleSessions), 1, 1, TimeUnit.SECONDS);
     }
     health.setStatus(SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     log.info("bridge listening on {}", listener.describe(server));
     if (config.metricsPort() > 0) {
       try {
-        metricsPort = metrics.serve(InetAddress.getByName(config.bindAddress()), config.metricsPort());
+        metricsPort =
+            metrics.serve(InetAddress.getByName(config.bindAddress()), config.metricsPort());
       } catch (IOException e) {
         shutdown();
-        throw new IOException("cannot serve metrics on " + config.bindAddress() + ":" + config.metricsPort() + ": " + e.getMessage(), e);
+        throw new IOException(
+            "cannot serve metrics on "
+                + config.bindAddress()
+                + ":"
+                + config.metricsPort()
+                + ": "
+                + e.getMessage(),
+            e);
       }
       log.info("metrics on http://{}:{}/metrics", config.bindAddress(), metricsPort);
     }
     return this;
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean expiring = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean expiring =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private void expireIdleSessions() {
     if (!expiring.compareAndSet(false, true)) return; // the previous sweep is still running
@@ -143,7 +170,8 @@ public final class BridgeServer implements AutoCloseable {
   public synchronized void shutdown() {
     if (stopped) return;
     stopped = true;
-    log.info("shutting down: {} sessions, {} streams", sessions.sessionCount(), sessions.streamCount());
+    log.info(
+        "shutting down: {} sessions, {} streams", sessions.sessionCount(), sessions.streamCount());
     service.stopServing();
     health.enterTerminalState();
     server.shutdown();

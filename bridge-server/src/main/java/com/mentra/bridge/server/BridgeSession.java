@@ -33,6 +33,7 @@ import org.slf4j.MDC;
 final class BridgeSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BridgeSession.class);
   static final int DOWNLINK_RATE = 16_000;
+
   /** Microphone audio is forwarded in 100 ms chunks, the size the phone's data packets have. */
   private static final int MIC_CHUNK_SAMPLES = DOWNLINK_RATE / 10;
 
@@ -45,8 +46,10 @@ final class BridgeSession implements AutoCloseable {
   private final AtomicLong chunksFromClient = new AtomicLong();
   private final AtomicLong bytesFromClient = new AtomicLong();
   private final long startedAtMillis = System.currentTimeMillis();
+
   /** Last call or stream event for this user ({@link System#nanoTime()}): the idle lease. */
   private volatile long lastActivityNanos = System.nanoTime();
+
   private volatile Room room;
   private volatile ConnectionState state = ConnectionState.CONNECTING;
   private final BridgeMetrics metrics;
@@ -62,18 +65,36 @@ final class BridgeSession implements AutoCloseable {
   private int micFill;
   private boolean closed;
 
-  private BridgeSession(String userId, String roomName, String targetIdentity, int downlinkCapacity, BridgeMetrics metrics) {
+  private BridgeSession(
+      String userId,
+      String roomName,
+      String targetIdentity,
+      int downlinkCapacity,
+      BridgeMetrics metrics) {
     this.userId = userId;
     this.roomName = roomName;
     this.targetIdentity = targetIdentity == null ? "" : targetIdentity;
     this.metrics = metrics;
-    this.downlink = new DownlinkQueue(downlinkCapacity, metrics::downlinkDropped, metrics::downlinkLatency);
+    this.downlink =
+        new DownlinkQueue(downlinkCapacity, metrics::downlinkDropped, metrics::downlinkLatency);
   }
 
   /** Joins the room; blocks up to the connect timeout. */
-  static BridgeSession join(JoinParams params, BridgeConfig config, AudioClock clock, Executor blocking,
-      PlayAudioHandlerFactory playAudioFactory, BridgeMetrics metrics) throws RoomConnectException, InterruptedException {
-    BridgeSession session = new BridgeSession(params.userId(), params.roomName(), params.targetIdentity(), config.downlinkQueueChunks(), metrics);
+  static BridgeSession join(
+      JoinParams params,
+      BridgeConfig config,
+      AudioClock clock,
+      Executor blocking,
+      PlayAudioHandlerFactory playAudioFactory,
+      BridgeMetrics metrics)
+      throws RoomConnectException, InterruptedException {
+    BridgeSession session =
+        new BridgeSession(
+            params.userId(),
+            params.roomName(),
+            params.targetIdentity(),
+            config.downlinkQueueChunks(),
+            metrics);
     RoomOptions.Builder options = RoomOptions.builder();
     if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
       options.audioSubscriptions(Set.of(session.targetIdentity));
@@ -90,7 +111,9 @@ final class BridgeSession implements AutoCloseable {
         session.config = config;
         session.playAudio = playAudioFactory.create(session, room);
         if (params.subscribeTargetAudio() && !session.targetIdentity.isEmpty()) {
-          session.microphone = room.receiveAudio(session.targetIdentity, DOWNLINK_RATE, 1, session::onMicrophoneFrame);
+          session.microphone =
+              room.receiveAudio(
+                  session.targetIdentity, DOWNLINK_RATE, 1, session::onMicrophoneFrame);
         }
       }
       return session;
@@ -101,7 +124,13 @@ final class BridgeSession implements AutoCloseable {
   }
 
   /** What JoinRoom asked for, with URL and token already resolved. */
-  record JoinParams(String userId, String roomName, String url, String token, String targetIdentity, boolean subscribeTargetAudio) {}
+  record JoinParams(
+      String userId,
+      String roomName,
+      String url,
+      String token,
+      String targetIdentity,
+      boolean subscribeTargetAudio) {}
 
   DownlinkQueue downlink() {
     return downlink;
@@ -113,8 +142,17 @@ final class BridgeSession implements AutoCloseable {
    */
   synchronized UplinkPublisher uplink(int trackId) {
     if (closed || room == null) return null;
-    return uplinks.computeIfAbsent(trackId, id -> new UplinkPublisher(room, TrackNames.uplink(id), clock, blocking,
-        config.uplinkBufferMs(), config.uplinkPrebufferMs(), metrics::uplinkLatency));
+    return uplinks.computeIfAbsent(
+        trackId,
+        id ->
+            new UplinkPublisher(
+                room,
+                TrackNames.uplink(id),
+                clock,
+                blocking,
+                config.uplinkBufferMs(),
+                config.uplinkPrebufferMs(),
+                metrics::uplinkLatency));
   }
 
   /** Restarts the idle lease (any call or stream event of the user). */
@@ -205,7 +243,8 @@ final class BridgeSession implements AutoCloseable {
       p = playAudio;
       r = room;
     }
-    try (var ignored = MDC.putCloseable("user_id", userId); var ignored2 = MDC.putCloseable("room", roomName)) {
+    try (var ignored = MDC.putCloseable("user_id", userId);
+        var ignored2 = MDC.putCloseable("room", roomName)) {
       if (p != null) p.close();
       if (mic != null) mic.close();
       for (UplinkPublisher publisher : u) publisher.close();
@@ -227,12 +266,16 @@ final class BridgeSession implements AutoCloseable {
         byte[] bytes = new byte[MIC_CHUNK_SAMPLES * Pcm16.BYTES];
         Pcm16.encode(micChunk, 0, MIC_CHUNK_SAMPLES, bytes, 0);
         micFill = 0;
-        downlink.offer(chunk(UnsafeByteOperations.unsafeWrap(bytes), AudioChunk.Source.MICROPHONE), System.nanoTime());
+        downlink.offer(
+            chunk(UnsafeByteOperations.unsafeWrap(bytes), AudioChunk.Source.MICROPHONE),
+            System.nanoTime());
       }
     }
   }
 
-  /** @param pcm never changed afterwards: the chunk shares it (no copy per packet) */
+  /**
+   * @param pcm never changed afterwards: the chunk shares it (no copy per packet)
+   */
   private AudioChunk chunk(ByteString pcm, AudioChunk.Source source) {
     return AudioChunk.newBuilder()
         .setPcmData(pcm)
@@ -264,9 +307,12 @@ final class BridgeSession implements AutoCloseable {
       state = newState;
       // A failed join's DISCONNECTED is a join failure, and a leave's is no loss: neither counts.
       if (newState == ConnectionState.RECONNECTING) metrics.roomConnectionEvent("reconnecting");
-      else if (newState == ConnectionState.CONNECTED && previous == ConnectionState.RECONNECTING) metrics.roomConnectionEvent("recovered");
-      else if (newState == ConnectionState.DISCONNECTED && room != null && !closed()) metrics.roomConnectionEvent("lost");
-      try (var ignored = MDC.putCloseable("user_id", userId); var ignored2 = MDC.putCloseable("room", roomName)) {
+      else if (newState == ConnectionState.CONNECTED && previous == ConnectionState.RECONNECTING)
+        metrics.roomConnectionEvent("recovered");
+      else if (newState == ConnectionState.DISCONNECTED && room != null && !closed())
+        metrics.roomConnectionEvent("lost");
+      try (var ignored = MDC.putCloseable("user_id", userId);
+          var ignored2 = MDC.putCloseable("room", roomName)) {
         if (newState == ConnectionState.RECONNECTING || newState == ConnectionState.DISCONNECTED) {
           lastDisconnectAt = System.currentTimeMillis();
           lastDisconnectReason = reason;

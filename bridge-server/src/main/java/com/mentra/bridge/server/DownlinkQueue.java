@@ -9,11 +9,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * Room-to-client audio for one session: a bounded queue in front of the client's StreamAudio
  * response stream. Offering never blocks: when the queue is full the oldest chunk is dropped and
  * counted. Chunks go out only while gRPC flow control says the client is ready, and the queue
- * drains again when the call reports it is ready ({@link #drain()}). With no stream attached, chunks wait (bounded).
- * Thread-safe; all calls into the stream are serialized on this object's lock.
+ * drains again when the call reports it is ready ({@link #drain()}). With no stream attached,
+ * chunks wait (bounded). Thread-safe; all calls into the stream are serialized on this object's
+ * lock.
  */
 final class DownlinkQueue {
   private final int capacity;
+
   /** A chunk and when its audio reached the bridge ({@link System#nanoTime()}). */
   private record Queued(AudioChunk chunk, long arrivedNanos) {}
 
@@ -41,7 +43,9 @@ final class DownlinkQueue {
     this.latency = latency;
   }
 
-  /** @param arrivedNanos when the chunk's audio reached the bridge ({@link System#nanoTime()}) */
+  /**
+   * @param arrivedNanos when the chunk's audio reached the bridge ({@link System#nanoTime()})
+   */
   void offer(AudioChunk chunk, long arrivedNanos) {
     synchronized (this) {
       if (queue.size() >= capacity) {
@@ -128,9 +132,9 @@ final class DownlinkQueue {
         sentBytes.addAndGet(next.chunk().getPcmData().size());
       }
     } catch (RuntimeException e) {
-      // The call ended underneath us (cancelled by the client); the session notices through onCancel.
+      // The call ended underneath us (cancelled by the client); the session notices through
+      // onCancel.
       stream = null;
     }
   }
-
 }

@@ -14,15 +14,17 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Where the gRPC server listens: TCP on the bind address and port, or, when LIVEKIT_GRPC_SOCKET
- * is set, a Unix domain socket (the cloud's production transport: cloud and bridge share a
- * container and the cloud dials {@code unix:<path>}). For a socket, a stale file is removed, the
- * directory created and the socket made 0666 as upstream did; the file's permissions (and the
- * directory's) are then the access boundary. Not thread-safe; used by {@link BridgeServer} only.
+ * Where the gRPC server listens: TCP on the bind address and port, or, when LIVEKIT_GRPC_SOCKET is
+ * set, a Unix domain socket (the cloud's production transport: cloud and bridge share a container
+ * and the cloud dials {@code unix:<path>}). For a socket, a stale file is removed, the directory
+ * created and the socket made 0666 as upstream did; the file's permissions (and the directory's)
+ * are then the access boundary. Not thread-safe; used by {@link BridgeServer} only.
  */
 abstract class GrpcListener implements AutoCloseable {
   static GrpcListener forConfig(BridgeConfig config) {
-    return config.grpcSocket().isEmpty() ? new Tcp(config) : new UnixSocket(Path.of(config.grpcSocket()));
+    return config.grpcSocket().isEmpty()
+        ? new Tcp(config)
+        : new UnixSocket(Path.of(config.grpcSocket()));
   }
 
   abstract NettyServerBuilder serverBuilder();
@@ -49,12 +51,14 @@ abstract class GrpcListener implements AutoCloseable {
 
     @Override
     NettyServerBuilder serverBuilder() {
-      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()));
+      NettyServerBuilder builder =
+          NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.port()));
       if (!config.tlsCertFile().isEmpty()) {
         try {
           builder.sslContext(TlsSetup.serverContext(config));
         } catch (java.io.IOException | IllegalArgumentException e) {
-          throw new BridgeConfig.ConfigException("cannot serve TLS from TLS_CERT_FILE/TLS_KEY_FILE: " + e.getMessage());
+          throw new BridgeConfig.ConfigException(
+              "cannot serve TLS from TLS_CERT_FILE/TLS_KEY_FILE: " + e.getMessage());
         }
       }
       return builder;
@@ -62,8 +66,12 @@ abstract class GrpcListener implements AutoCloseable {
 
     @Override
     String describe(Server server) {
-      return config.bindAddress() + ":" + server.getPort() + (config.tlsCertFile().isEmpty() ? " (plaintext)"
-          : config.tlsClientCaFile().isEmpty() ? " (TLS)" : " (mutual TLS)")
+      return config.bindAddress()
+          + ":"
+          + server.getPort()
+          + (config.tlsCertFile().isEmpty()
+              ? " (plaintext)"
+              : config.tlsClientCaFile().isEmpty() ? " (TLS)" : " (mutual TLS)")
           + (config.authTokens().isEmpty() ? "" : ", bearer token required");
     }
 
@@ -85,8 +93,9 @@ abstract class GrpcListener implements AutoCloseable {
     @Override
     NettyServerBuilder serverBuilder() {
       if (!Epoll.isAvailable()) {
-        throw new IllegalStateException("LIVEKIT_GRPC_SOCKET needs Netty's epoll transport, which is unavailable here: "
-            + Epoll.unavailabilityCause());
+        throw new IllegalStateException(
+            "LIVEKIT_GRPC_SOCKET needs Netty's epoll transport, which is unavailable here: "
+                + Epoll.unavailabilityCause());
       }
       boss = new EpollEventLoopGroup(1);
       workers = new EpollEventLoopGroup(0);
@@ -100,7 +109,8 @@ abstract class GrpcListener implements AutoCloseable {
     void prepare() throws IOException {
       Path dir = path.toAbsolutePath().getParent();
       if (dir != null) Files.createDirectories(dir);
-      if (Files.exists(path) && !Files.isDirectory(path)) Files.delete(path); // a stale socket of an earlier run
+      if (Files.exists(path) && !Files.isDirectory(path))
+        Files.delete(path); // a stale socket of an earlier run
     }
 
     @Override

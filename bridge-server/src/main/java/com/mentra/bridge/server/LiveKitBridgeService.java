@@ -35,10 +35,9 @@ import org.slf4j.MDC;
 
 /**
  * The gRPC API. Malformed calls get a status ({@link RequestValidator}: INVALID_ARGUMENT, or
- * PERMISSION_DENIED for a room outside ROOM_NAME_PATTERN);
- * expected failures (unknown user, bad URL, join refused) get success=false and an error text, as
- * the existing client expects. Blocking work (joining a room) runs on virtual threads, never on a
- * gRPC thread. Thread-safe.
+ * PERMISSION_DENIED for a room outside ROOM_NAME_PATTERN); expected failures (unknown user, bad
+ * URL, join refused) get success=false and an error text, as the existing client expects. Blocking
+ * work (joining a room) runs on virtual threads, never on a gRPC thread. Thread-safe.
  */
 final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase {
   private static final Logger log = LoggerFactory.getLogger(LiveKitBridgeService.class);
@@ -52,7 +51,8 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
   private volatile boolean serving = true;
   private final RequestValidator validator;
 
-  LiveKitBridgeService(BridgeConfig config, SessionRegistry sessions, Executor blocking, BridgeMetrics metrics) {
+  LiveKitBridgeService(
+      BridgeConfig config, SessionRegistry sessions, Executor blocking, BridgeMetrics metrics) {
     this.config = config;
     this.sessions = sessions;
     this.blocking = blocking;
@@ -80,7 +80,9 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
     String token = request.getToken();
     if (token.isBlank()) {
       if (!config.canMintTokens()) {
-        refuseJoin(responses, "no token in the request and LIVEKIT_API_KEY/LIVEKIT_API_SECRET are not configured");
+        refuseJoin(
+            responses,
+            "no token in the request and LIVEKIT_API_KEY/LIVEKIT_API_SECRET are not configured");
         return;
       }
       try {
@@ -94,54 +96,67 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
         return;
       }
     }
-    BridgeSession.JoinParams params = new BridgeSession.JoinParams(request.getUserId(), request.getRoomName(), url, token,
-        request.getTargetIdentity(), request.getSubscribeTargetAudio());
+    BridgeSession.JoinParams params =
+        new BridgeSession.JoinParams(
+            request.getUserId(),
+            request.getRoomName(),
+            url,
+            token,
+            request.getTargetIdentity(),
+            request.getSubscribeTargetAudio());
     io.grpc.Context call = io.grpc.Context.current();
-    blocking.execute(() -> {
-      try (var u = MDC.putCloseable("user_id", params.userId()); var r = MDC.putCloseable("room", params.roomName())) {
-        JoinRoomResponse response;
-        try {
-          BridgeSession session = sessions.join(params);
-          if (call.isCancelled()) {
-            // The client gave up (e.g. disposed its session) while we joined: it will never use
-            // this session, so it must not stay in the room.
-            log.info("join cancelled by the client; leaving again");
-            sessions.leaveIfCurrent(session);
-            return;
+    blocking.execute(
+        () -> {
+          try (var u = MDC.putCloseable("user_id", params.userId());
+              var r = MDC.putCloseable("room", params.roomName())) {
+            JoinRoomResponse response;
+            try {
+              BridgeSession session = sessions.join(params);
+              if (call.isCancelled()) {
+                // The client gave up (e.g. disposed its session) while we joined: it will never use
+                // this session, so it must not stay in the room.
+                log.info("join cancelled by the client; leaving again");
+                sessions.leaveIfCurrent(session);
+                return;
+              }
+              log.info(
+                  "joined as {} ({}; target '{}', mic audio {})",
+                  session.identity(),
+                  session.room().localSid(),
+                  params.targetIdentity(),
+                  params.subscribeTargetAudio());
+              response =
+                  JoinRoomResponse.newBuilder()
+                      .setSuccess(true)
+                      .setParticipantId(session.identity())
+                      .setParticipantCount(session.participantCount())
+                      .putMetadata("participant_sid", session.room().localSid())
+                      .putMetadata("livekit_server_version", session.room().serverVersion())
+                      .putMetadata("bridge_version", BridgeVersion.VALUE)
+                      .build();
+            } catch (RoomConnectException e) {
+              log.warn("join failed ({}): {}", e.reason(), e.getMessage());
+              response = failedJoin(e.reason() + ": " + e.getMessage());
+            } catch (SessionRegistry.RefusedException e) {
+              response = failedJoin(e.getMessage());
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              response = failedJoin("interrupted");
+            } catch (RuntimeException | LinkageError e) {
+              // LinkageError: a broken deployment (e.g. webrtc-java's native library cannot load)
+              // must still answer, not leave the caller waiting for its deadline.
+              log.error("join failed unexpectedly", e);
+              response = failedJoin("internal error: " + e);
+            }
+            metrics.joinFinished(response.getSuccess(), System.nanoTime() - startedNanos);
+            try {
+              responses.onNext(response);
+              responses.onCompleted();
+            } catch (RuntimeException e) {
+              log.debug("client went away before the join answer: {}", e.toString());
+            }
           }
-          log.info("joined as {} ({}; target '{}', mic audio {})", session.identity(), session.room().localSid(),
-              params.targetIdentity(), params.subscribeTargetAudio());
-          response = JoinRoomResponse.newBuilder()
-              .setSuccess(true)
-              .setParticipantId(session.identity())
-              .setParticipantCount(session.participantCount())
-              .putMetadata("participant_sid", session.room().localSid())
-              .putMetadata("livekit_server_version", session.room().serverVersion())
-              .putMetadata("bridge_version", BridgeVersion.VALUE)
-              .build();
-        } catch (RoomConnectException e) {
-          log.warn("join failed ({}): {}", e.reason(), e.getMessage());
-          response = failedJoin(e.reason() + ": " + e.getMessage());
-        } catch (SessionRegistry.RefusedException e) {
-          response = failedJoin(e.getMessage());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          response = failedJoin("interrupted");
-        } catch (RuntimeException | LinkageError e) {
-          // LinkageError: a broken deployment (e.g. webrtc-java's native library cannot load)
-          // must still answer, not leave the caller waiting for its deadline.
-          log.error("join failed unexpectedly", e);
-          response = failedJoin("internal error: " + e);
-        }
-        metrics.joinFinished(response.getSuccess(), System.nanoTime() - startedNanos);
-        try {
-          responses.onNext(response);
-          responses.onCompleted();
-        } catch (RuntimeException e) {
-          log.debug("client went away before the join answer: {}", e.toString());
-        }
-      }
-    });
+        });
   }
 
   private void refuseJoin(StreamObserver<JoinRoomResponse> responses, String error) {
@@ -159,32 +174,49 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
     token.setIdentity(identity);
     token.setName(identity);
     token.setTtl(6 * 3_600_000L);
-    token.addGrants(new RoomJoin(true), new RoomName(room), new CanPublish(true), new CanSubscribe(true), new CanPublishData(true));
+    token.addGrants(
+        new RoomJoin(true),
+        new RoomName(room),
+        new CanPublish(true),
+        new CanSubscribe(true),
+        new CanPublishData(true));
     return token.toJwt();
   }
 
   @Override
   public void leaveRoom(LeaveRoomRequest request, StreamObserver<LeaveRoomResponse> responses) {
     if (RequestValidator.refused(validator.leaveRoom(request), responses)) return;
-    blocking.execute(() -> {
-      LeaveRoomResponse response;
-      try (var u = MDC.putCloseable("user_id", request.getUserId())) {
-        log.info("leave requested{}", request.getReason().isBlank() ? "" : " (" + request.getReason() + ")");
-        response = sessions.leave(request.getUserId())
-            ? LeaveRoomResponse.newBuilder().setSuccess(true).build()
-            : LeaveRoomResponse.newBuilder().setSuccess(false).setError("no session for user '" + request.getUserId() + "'").build();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        response = LeaveRoomResponse.newBuilder().setSuccess(false).setError("interrupted").build();
-      }
-      responses.onNext(response);
-      responses.onCompleted();
-    });
+    blocking.execute(
+        () -> {
+          LeaveRoomResponse response;
+          try (var u = MDC.putCloseable("user_id", request.getUserId())) {
+            log.info(
+                "leave requested{}",
+                request.getReason().isBlank() ? "" : " (" + request.getReason() + ")");
+            response =
+                sessions.leave(request.getUserId())
+                    ? LeaveRoomResponse.newBuilder().setSuccess(true).build()
+                    : LeaveRoomResponse.newBuilder()
+                        .setSuccess(false)
+                        .setError("no session for user '" + request.getUserId() + "'")
+                        .build();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            response =
+                LeaveRoomResponse.newBuilder().setSuccess(false).setError("interrupted").build();
+          }
+          responses.onNext(response);
+          responses.onCompleted();
+        });
   }
 
   @Override
   public StreamObserver<AudioChunk> streamAudio(StreamObserver<AudioChunk> responses) {
-    return new StreamAudioCall(sessions, (ServerCallStreamObserver<AudioChunk>) responses, UserIdInterceptor.USER_ID.get(), malformedChunks);
+    return new StreamAudioCall(
+        sessions,
+        (ServerCallStreamObserver<AudioChunk>) responses,
+        UserIdInterceptor.USER_ID.get(),
+        malformedChunks);
   }
 
   @Override
@@ -193,8 +225,12 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
     sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
-      events.onNext(PlayAudioEvent.newBuilder().setType(PlayAudioEvent.EventType.FAILED).setRequestId(request.getRequestId())
-          .setError("no session for user '" + request.getUserId() + "'; call JoinRoom first").build());
+      events.onNext(
+          PlayAudioEvent.newBuilder()
+              .setType(PlayAudioEvent.EventType.FAILED)
+              .setRequestId(request.getRequestId())
+              .setError("no session for user '" + request.getUserId() + "'; call JoinRoom first")
+              .build());
       events.onCompleted();
       return;
     }
@@ -207,73 +243,109 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
     sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
-      responses.onNext(StopAudioResponse.newBuilder().setSuccess(false).setError("no session for user '" + request.getUserId() + "'").build());
+      responses.onNext(
+          StopAudioResponse.newBuilder()
+              .setSuccess(false)
+              .setError("no session for user '" + request.getUserId() + "'")
+              .build());
     } else {
-      // request_id names the cloud's stop request, not a playback (upstream ignored it too): logged only.
+      // request_id names the cloud's stop request, not a playback (upstream ignored it too): logged
+      // only.
       List<String> stopped = session.playAudio().stop(request.getTrackId());
-      try (var u = MDC.putCloseable("user_id", request.getUserId()); var q = MDC.putCloseable("request_id", request.getRequestId())) {
-        log.info("stop track {}{}: stopped {}", request.getTrackId() == -1 ? "all" : request.getTrackId(),
-            request.getReason().isBlank() ? "" : " (" + request.getReason() + ")", stopped.isEmpty() ? "nothing" : stopped);
+      try (var u = MDC.putCloseable("user_id", request.getUserId());
+          var q = MDC.putCloseable("request_id", request.getRequestId())) {
+        log.info(
+            "stop track {}{}: stopped {}",
+            request.getTrackId() == -1 ? "all" : request.getTrackId(),
+            request.getReason().isBlank() ? "" : " (" + request.getReason() + ")",
+            stopped.isEmpty() ? "nothing" : stopped);
       }
-      responses.onNext(StopAudioResponse.newBuilder().setSuccess(true).setStoppedRequestId(String.join(",", stopped)).build());
+      responses.onNext(
+          StopAudioResponse.newBuilder()
+              .setSuccess(true)
+              .setStoppedRequestId(String.join(",", stopped))
+              .build());
     }
     responses.onCompleted();
   }
 
   @Override
-  public void healthCheck(HealthCheckRequest request, StreamObserver<HealthCheckResponse> responses) {
+  public void healthCheck(
+      HealthCheckRequest request, StreamObserver<HealthCheckResponse> responses) {
     // `service` may name anything (upstream ignored it); the bridge answers for itself.
     Map<ConnectionState, Integer> byState = sessions.countByState();
-    HealthCheckResponse.Builder health = HealthCheckResponse.newBuilder()
-        .setStatus(serving ? HealthCheckResponse.ServingStatus.SERVING : HealthCheckResponse.ServingStatus.NOT_SERVING)
-        .setActiveSessions(sessions.sessionCount())
-        // Upstream counted sessions with a room here; open StreamAudio calls are in metadata.
-        .setActiveStreams(sessions.sessionCount() - byState.getOrDefault(ConnectionState.DISCONNECTED, 0))
-        .setUptimeSeconds((System.currentTimeMillis() - startedAt) / 1000)
-        .putMetadata("version", BridgeVersion.VALUE)
-        .putMetadata("stream_calls", String.valueOf(sessions.streamCount()));
+    HealthCheckResponse.Builder health =
+        HealthCheckResponse.newBuilder()
+            .setStatus(
+                serving
+                    ? HealthCheckResponse.ServingStatus.SERVING
+                    : HealthCheckResponse.ServingStatus.NOT_SERVING)
+            .setActiveSessions(sessions.sessionCount())
+            // Upstream counted sessions with a room here; open StreamAudio calls are in metadata.
+            .setActiveStreams(
+                sessions.sessionCount() - byState.getOrDefault(ConnectionState.DISCONNECTED, 0))
+            .setUptimeSeconds((System.currentTimeMillis() - startedAt) / 1000)
+            .putMetadata("version", BridgeVersion.VALUE)
+            .putMetadata("stream_calls", String.valueOf(sessions.streamCount()));
     for (ConnectionState state : ConnectionState.values()) {
-      health.putMetadata("sessions_" + state.name().toLowerCase(java.util.Locale.ROOT), String.valueOf(byState.getOrDefault(state, 0)));
+      health.putMetadata(
+          "sessions_" + state.name().toLowerCase(java.util.Locale.ROOT),
+          String.valueOf(byState.getOrDefault(state, 0)));
     }
     responses.onNext(health.build());
     responses.onCompleted();
   }
 
   @Override
-  public void getStatus(BridgeStatusRequest request, StreamObserver<BridgeStatusResponse> responses) {
+  public void getStatus(
+      BridgeStatusRequest request, StreamObserver<BridgeStatusResponse> responses) {
     if (RequestValidator.refused(validator.getStatus(request), responses)) return;
     sessions.touch(request.getUserId());
     BridgeSession session = sessions.get(request.getUserId());
     if (session == null) {
       // The cloud asks on every reconnect check: no session is an answer, not an error.
-      responses.onNext(BridgeStatusResponse.newBuilder().setConnected(false).setServerVersion(BridgeVersion.VALUE).build());
+      responses.onNext(
+          BridgeStatusResponse.newBuilder()
+              .setConnected(false)
+              .setServerVersion(BridgeVersion.VALUE)
+              .build());
       responses.onCompleted();
       return;
     }
     ConnectionState state = session.state();
-    BridgeStatusResponse.Builder status = BridgeStatusResponse.newBuilder()
-        .setConnected(state == ConnectionState.CONNECTED)
-        .setParticipantId(session.identity())
-        .setParticipantCount(session.participantCount())
-        .setLastDisconnectAt(session.lastDisconnectAt())
-        .setLastDisconnectReason(session.lastDisconnectReason())
-        .setServerVersion(BridgeVersion.VALUE)
-        .setConnectionState(state.name())
-        .setDroppedChunks(session.downlink().dropped())
-        .setPhonePacketsLost(session.phonePacketsLost())
-        .setStats(session.stats())
-        .setLivekitServerVersion(session.room().serverVersion());
+    BridgeStatusResponse.Builder status =
+        BridgeStatusResponse.newBuilder()
+            .setConnected(state == ConnectionState.CONNECTED)
+            .setParticipantId(session.identity())
+            .setParticipantCount(session.participantCount())
+            .setLastDisconnectAt(session.lastDisconnectAt())
+            .setLastDisconnectReason(session.lastDisconnectReason())
+            .setServerVersion(BridgeVersion.VALUE)
+            .setConnectionState(state.name())
+            .setDroppedChunks(session.downlink().dropped())
+            .setPhonePacketsLost(session.phonePacketsLost())
+            .setStats(session.stats())
+            .setLivekitServerVersion(session.room().serverVersion());
     // libwebrtc's stats arrive asynchronously (bounded at 2 s); the answer goes out then.
-    session.room().rtcStats().whenComplete((rtc, error) -> {
-      RtcStats figures = rtc == null ? RtcStats.UNKNOWN : rtc;
-      try {
-        responses.onNext(status.setRoundTripMs(figures.roundTripMs()).setInboundJitterMs(figures.inboundJitterMs())
-            .setInboundLossRatio(figures.inboundPackets() > 0 ? figures.inboundLossRatio() : -1)
-            .setOutboundFractionLost(figures.outboundFractionLost()).build());
-        responses.onCompleted();
-      } catch (RuntimeException e) {
-        log.debug("GetStatus caller went away: {}", e.toString());
-      }
-    });
+    session
+        .room()
+        .rtcStats()
+        .whenComplete(
+            (rtc, error) -> {
+              RtcStats figures = rtc == null ? RtcStats.UNKNOWN : rtc;
+              try {
+                responses.onNext(
+                    status
+                        .setRoundTripMs(figures.roundTripMs())
+                        .setInboundJitterMs(figures.inboundJitterMs())
+                        .setInboundLossRatio(
+                            figures.inboundPackets() > 0 ? figures.inboundLossRatio() : -1)
+                        .setOutboundFractionLost(figures.outboundFractionLost())
+                        .build());
+                responses.onCompleted();
+              } catch (RuntimeException e) {
+                log.debug("GetStatus caller went away: {}", e.toString());
+              }
+            });
   }
 }

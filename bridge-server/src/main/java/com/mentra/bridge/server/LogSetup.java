@@ -16,17 +16,27 @@ import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logging as the environment asks, on top of logback.xml's text console: LOG_FORMAT=json writes
- * one JSON object per line with the field names the replaced service's operators search on
- * ({@code userId}, {@code requestId}, {@code trackId}, {@code trackName}, {@code roomName},
- * {@code feature}, {@code env}, {@code server}, {@code region}, {@code service}); with
+ * Logging as the environment asks, on top of logback.xml's text console: LOG_FORMAT=json writes one
+ * JSON object per line with the field names the replaced service's operators search on ({@code
+ * userId}, {@code requestId}, {@code trackId}, {@code trackName}, {@code roomName}, {@code
+ * feature}, {@code env}, {@code server}, {@code region}, {@code service}); with
  * BETTERSTACK_SOURCE_TOKEN and BETTERSTACK_INGESTING_HOST set, lines are also shipped to Better
  * Stack in batches by its own appender.
  */
 final class LogSetup {
   /** MDC keys the code uses, and the names operators search on. */
-  static final Map<String, String> FIELD_NAMES = Map.of(
-      "user_id", "userId", "request_id", "requestId", "room", "roomName", "track_id", "trackId", "track_name", "trackName");
+  static final Map<String, String> FIELD_NAMES =
+      Map.of(
+          "user_id",
+          "userId",
+          "request_id",
+          "requestId",
+          "room",
+          "roomName",
+          "track_id",
+          "trackId",
+          "track_name",
+          "trackName");
 
   private static Appender<ILoggingEvent> detachedText;
 
@@ -58,13 +68,16 @@ final class LogSetup {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(level));
-    String format = env.getOrDefault("LOG_FORMAT", "text").trim().toLowerCase(java.util.Locale.ROOT);
+    String format =
+        env.getOrDefault("LOG_FORMAT", "text").trim().toLowerCase(java.util.Locale.ROOT);
     if (!format.equals("text") && !format.equals("json") && !format.isEmpty()) {
-      throw new BridgeConfig.ConfigException("LOG_FORMAT must be text or json, got '" + format + "'");
+      throw new BridgeConfig.ConfigException(
+          "LOG_FORMAT must be text or json, got '" + format + "'");
     }
     Map<String, String> staticFields = staticFields(env);
     if (format.equals("json")) {
-      OutputStreamAppender<ILoggingEvent> json = console == System.out ? new ConsoleAppender<>() : new OutputStreamAppender<>();
+      OutputStreamAppender<ILoggingEvent> json =
+          console == System.out ? new ConsoleAppender<>() : new OutputStreamAppender<>();
       json.setContext(context);
       json.setName("JSON");
       json.setEncoder(jsonEncoder(context, staticFields));
@@ -89,13 +102,16 @@ final class LogSetup {
       betterStack.setSourceToken(token);
       // The appender pairs each MDC field with a type, position by position.
       betterStack.setMdcFields(String.join(",", FIELD_NAMES.keySet()));
-      betterStack.setMdcTypes(String.join(",", java.util.Collections.nCopies(FIELD_NAMES.size(), "string")));
+      betterStack.setMdcTypes(
+          String.join(",", java.util.Collections.nCopies(FIELD_NAMES.size(), "string")));
       betterStack.setBatchSize(Integer.parseInt(env.getOrDefault("BETTERSTACK_BATCH_SIZE", "100")));
-      betterStack.setBatchInterval(Integer.parseInt(env.getOrDefault("BETTERSTACK_BATCH_INTERVAL_MS", "3000")));
+      betterStack.setBatchInterval(
+          Integer.parseInt(env.getOrDefault("BETTERSTACK_BATCH_INTERVAL_MS", "3000")));
       betterStack.start();
       root.addAppender(betterStack);
     } else if (!token.isEmpty() || !host.isEmpty()) {
-      throw new BridgeConfig.ConfigException("BETTERSTACK_SOURCE_TOKEN and BETTERSTACK_INGESTING_HOST must be set together");
+      throw new BridgeConfig.ConfigException(
+          "BETTERSTACK_SOURCE_TOKEN and BETTERSTACK_INGESTING_HOST must be set together");
     }
   }
 
@@ -125,7 +141,8 @@ final class LogSetup {
   /** Stops the Better Stack appender so queued lines are sent (shutdown). */
   static void flush() {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    Appender<ILoggingEvent> shipping = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("BETTERSTACK");
+    Appender<ILoggingEvent> shipping =
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("BETTERSTACK");
     if (shipping != null) shipping.stop();
   }
 }

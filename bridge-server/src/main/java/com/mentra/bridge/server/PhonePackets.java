@@ -4,11 +4,11 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 
 /**
- * Turns the phone's PCM data packets into PCM. Current mobile apps prepend a 1-byte sequence
- * number (mod 256) to each PCM16 frame, so an odd-length packet is header + PCM; older apps send
- * headerless, even-length PCM. As in the replaced bridge, the first byte of an odd-length packet
- * is dropped. The sequence numbers also reveal lost packets (the phone sends them lossy): each
- * gap is counted. Not thread-safe: one room's data callbacks arrive one at a time.
+ * Turns the phone's PCM data packets into PCM. Current mobile apps prepend a 1-byte sequence number
+ * (mod 256) to each PCM16 frame, so an odd-length packet is header + PCM; older apps send
+ * headerless, even-length PCM. As in the replaced bridge, the first byte of an odd-length packet is
+ * dropped. The sequence numbers also reveal lost packets (the phone sends them lossy): each gap is
+ * counted. Not thread-safe: one room's data callbacks arrive one at a time.
  */
 final class PhonePackets {
   private int lastSequence = -1;
@@ -17,8 +17,8 @@ final class PhonePackets {
 
   /**
    * The packet's PCM (whole samples only), empty when it carries none: a view of {@code packet},
-   * not a copy, so the caller must own the array and never change it (a received
-   * {@link com.mentra.livekit.rtc.DataPacket}'s payload is the receiver's).
+   * not a copy, so the caller must own the array and never change it (a received {@link
+   * com.mentra.livekit.rtc.DataPacket}'s payload is the receiver's).
    */
   ByteString pcm(byte[] packet) {
     int from = 0;

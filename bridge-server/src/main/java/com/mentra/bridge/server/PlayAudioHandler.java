@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One session's PlayAudio and StopAudio calls, carried out by the session's {@link Player}: turns
- * a validated PlayAudioRequest into a {@link PlayRequest}, its events into the call's stream
- * ({@link PlayAudioEvents}), and a cancelled call into a cancelled playback. Made by {@link
+ * One session's PlayAudio and StopAudio calls, carried out by the session's {@link Player}: turns a
+ * validated PlayAudioRequest into a {@link PlayRequest}, its events into the call's stream ({@link
+ * PlayAudioEvents}), and a cancelled call into a cancelled playback. Made by {@link
  * PlayAudioHandlerFactory} when the session joins. Thread-safe (the player is); never blocks.
  */
 final class PlayAudioHandler implements AutoCloseable {
@@ -47,11 +47,21 @@ final class PlayAudioHandler implements AutoCloseable {
       listener.refuse("malformed audio_url: " + e.getMessage());
       return;
     }
-    try (var u = MDC.putCloseable("user_id", session.userId); var r = MDC.putCloseable("room", session.roomName);
+    try (var u = MDC.putCloseable("user_id", session.userId);
+        var r = MDC.putCloseable("room", session.roomName);
         var q = MDC.putCloseable("request_id", requestId)) {
-      log.info("play {} on track {} (volume {}, stop_other {})", uri, request.getTrackId(), request.getVolume(), request.getStopOther());
+      log.info(
+          "play {} on track {} (volume {}, stop_other {})",
+          uri,
+          request.getTrackId(),
+          request.getVolume(),
+          request.getStopOther());
     }
-    PlaybackHandle handle = player.play(new PlayRequest(requestId, uri, request.getVolume(), request.getTrackId(), request.getStopOther()), listener);
+    PlaybackHandle handle =
+        player.play(
+            new PlayRequest(
+                requestId, uri, request.getVolume(), request.getTrackId(), request.getStopOther()),
+            listener);
     // A caller that cancels its PlayAudio call (or passes its deadline) no longer wants the
     // sound: end this playback, and only this one.
     if (events instanceof ServerCallStreamObserver<PlayAudioEvent> call) {
@@ -60,7 +70,10 @@ final class PlayAudioHandler implements AutoCloseable {
     }
   }
 
-  /** Stops what plays on {@code trackId}, or everything for -1; returns the request ids that were playing. */
+  /**
+   * Stops what plays on {@code trackId}, or everything for -1; returns the request ids that were
+   * playing.
+   */
   List<String> stop(int trackId) {
     return player.stop(trackId);
   }

@@ -19,10 +19,14 @@ final class PlayAudioHandlerFactory {
   private final BridgeMetrics metrics;
 
   PlayAudioHandlerFactory(BridgeConfig config, AudioClock clock, BridgeMetrics metrics) {
-    FetchPolicy fetch = FetchPolicy.defaults()
-        .withAllowPrivateAddresses(config.allowPrivateAudioUrls())
-        .withMaxBytes(config.maxAudioBytes());
-    PlaybackConfig playback = PlaybackConfig.defaults().withFetch(fetch).withMaxDuration(Duration.ofSeconds(config.maxAudioSeconds()));
+    FetchPolicy fetch =
+        FetchPolicy.defaults()
+            .withAllowPrivateAddresses(config.allowPrivateAudioUrls())
+            .withMaxBytes(config.maxAudioBytes());
+    PlaybackConfig playback =
+        PlaybackConfig.defaults()
+            .withFetch(fetch)
+            .withMaxDuration(Duration.ofSeconds(config.maxAudioSeconds()));
     this.engine = new PlaybackEngine(playback, clock);
     this.outputRate = playback.outputRate();
     this.metrics = metrics;
@@ -30,6 +34,9 @@ final class PlayAudioHandlerFactory {
 
   /** The handler for {@code session}, once its {@code room} is joined. */
   PlayAudioHandler create(BridgeSession session, Room room) {
-    return new PlayAudioHandler(session, engine.newPlayer(trackId -> PublishedTrackOutput.open(room, trackId, outputRate)), metrics);
+    return new PlayAudioHandler(
+        session,
+        engine.newPlayer(trackId -> PublishedTrackOutput.open(room, trackId, outputRate)),
+        metrics);
   }
 }

@@ -26,7 +26,9 @@ final class PublishedTrackOutput implements PcmOutput {
    * sampleRate} (the playback engine's output rate); blocks until it is published.
    */
   static PublishedTrackOutput open(Room room, int trackId, int sampleRate) throws Exception {
-    LocalAudioTrack track = room.publishAudio(new LocalAudioTrackOptions(TrackNames.playback(trackId), TrackSource.MICROPHONE));
+    LocalAudioTrack track =
+        room.publishAudio(
+            new LocalAudioTrackOptions(TrackNames.playback(trackId), TrackSource.MICROPHONE));
     return new PublishedTrackOutput(track, sampleRate);
   }
 

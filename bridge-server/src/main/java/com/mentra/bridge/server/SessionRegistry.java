@@ -12,11 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sessions, keyed by user id. Joining for a user who has a session replaces it: the old one
- * is closed first, so exactly one participant per user is in a room. Operations for one user are
- * serialized by that user's own lock ({@link UserLocks}); different users never wait on each
- * other. At most MAX_SESSIONS sessions and joins in flight are admitted, however many joins run at
- * once. Thread-safe.
+ * The sessions, keyed by user id. Joining for a user who has a session replaces it: the old one is
+ * closed first, so exactly one participant per user is in a room. Operations for one user are
+ * serialized by that user's own lock ({@link UserLocks}); different users never wait on each other.
+ * At most MAX_SESSIONS sessions and joins in flight are admitted, however many joins run at once.
+ * Thread-safe.
  */
 final class SessionRegistry {
   private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
@@ -38,17 +38,27 @@ final class SessionRegistry {
   private final ConcurrentHashMap<String, BridgeSession> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, StreamAudioCall> streams = new ConcurrentHashMap<>();
   private final UserLocks userLocks = new UserLocks();
-  /** Sessions plus joins in flight: admission counts both, so concurrent joins cannot exceed the limit. */
-  private final AtomicInteger admitted = new AtomicInteger();
+
   /**
-   * Orders the final "still open?" check and the insertion of a joined session against
-   * {@link #closeAll()}: shared by joins for that short step, exclusive while shutting down, so no
-   * session can be inserted after shutdown has collected the sessions to close.
+   * Sessions plus joins in flight: admission counts both, so concurrent joins cannot exceed the
+   * limit.
+   */
+  private final AtomicInteger admitted = new AtomicInteger();
+
+  /**
+   * Orders the final "still open?" check and the insertion of a joined session against {@link
+   * #closeAll()}: shared by joins for that short step, exclusive while shutting down, so no session
+   * can be inserted after shutdown has collected the sessions to close.
    */
   private final ReentrantReadWriteLock shutdownGate = new ReentrantReadWriteLock();
+
   private boolean shuttingDown; // guarded by shutdownGate
 
-  SessionRegistry(BridgeConfig config, AudioClock clock, Executor blocking, PlayAudioHandlerFactory playAudioFactory,
+  SessionRegistry(
+      BridgeConfig config,
+      AudioClock clock,
+      Executor blocking,
+      PlayAudioHandlerFactory playAudioFactory,
       BridgeMetrics metrics) {
     this.config = config;
     this.metrics = metrics;
@@ -62,7 +72,8 @@ final class SessionRegistry {
 
   private UserLocks.Held lockUser(String userId) throws InterruptedException, RefusedException {
     UserLocks.Held held = userLocks.acquire(userId, USER_LOCK_WAIT_MS);
-    if (held == null) throw new RefusedException("another operation for user '" + userId + "' is still running");
+    if (held == null)
+      throw new RefusedException("another operation for user '" + userId + "' is still running");
     return held;
   }
 
@@ -76,7 +87,8 @@ final class SessionRegistry {
   }
 
   /** Closes any session of the user, then joins; blocks up to the connect timeout. */
-  BridgeSession join(BridgeSession.JoinParams params) throws RefusedException, RoomConnectException, InterruptedException {
+  BridgeSession join(BridgeSession.JoinParams params)
+      throws RefusedException, RoomConnectException, InterruptedException {
     try (UserLocks.Held ignored = lockUser(params.userId())) {
       if (isShuttingDown()) throw new RefusedException("the bridge is shutting down");
       BridgeSession previous = sessions.remove(params.userId());
@@ -85,7 +97,8 @@ final class SessionRegistry {
         previous.close();
         admitted.decrementAndGet();
       }
-      if (!admit()) throw new RefusedException("session limit reached (" + config.maxSessions() + " sessions)");
+      if (!admit())
+        throw new RefusedException("session limit reached (" + config.maxSessions() + " sessions)");
       BridgeSession session;
       try {
         session = BridgeSession.join(params, config, clock, blocking, playAudioFactory, metrics);
@@ -134,7 +147,10 @@ final class SessionRegistry {
     }
   }
 
-  /** Closes {@code session} if it is still its user's current one (a newer join may have replaced it). */
+  /**
+   * Closes {@code session} if it is still its user's current one (a newer join may have replaced
+   * it).
+   */
   void leaveIfCurrent(BridgeSession session) throws InterruptedException {
     try (UserLocks.Held ignored = lockUser(session.userId)) {
       if (sessions.remove(session.userId, session)) {
@@ -167,8 +183,11 @@ final class SessionRegistry {
     int expired = 0;
     for (BridgeSession s : sessions()) {
       if (streams.containsKey(s.userId) || s.idleNanos() < idleSeconds * 1_000_000_000L) continue;
-      try (var u = org.slf4j.MDC.putCloseable("user_id", s.userId); var r = org.slf4j.MDC.putCloseable("room", s.roomName)) {
-        log.warn("leaving the room: no StreamAudio call and no call for {} s (SESSION_IDLE_SECONDS); the backend is gone", idleSeconds);
+      try (var u = org.slf4j.MDC.putCloseable("user_id", s.userId);
+          var r = org.slf4j.MDC.putCloseable("room", s.roomName)) {
+        log.warn(
+            "leaving the room: no StreamAudio call and no call for {} s (SESSION_IDLE_SECONDS); the backend is gone",
+            idleSeconds);
         leaveIfCurrent(s);
         expired++;
       } catch (InterruptedException e) {
@@ -190,7 +209,8 @@ final class SessionRegistry {
 
   /** Sessions per connection state. */
   java.util.Map<com.mentra.livekit.rtc.ConnectionState, Integer> countByState() {
-    java.util.EnumMap<com.mentra.livekit.rtc.ConnectionState, Integer> counts = new java.util.EnumMap<>(com.mentra.livekit.rtc.ConnectionState.class);
+    java.util.EnumMap<com.mentra.livekit.rtc.ConnectionState, Integer> counts =
+        new java.util.EnumMap<>(com.mentra.livekit.rtc.ConnectionState.class);
     for (BridgeSession s : sessions.values()) counts.merge(s.state(), 1, Integer::sum);
     return counts;
   }
@@ -199,7 +219,9 @@ final class SessionRegistry {
     return streams.size();
   }
 
-  /** Registers the user's StreamAudio call (replacing an older one) and attaches it to the session. */
+  /**
+   * Registers the user's StreamAudio call (replacing an older one) and attaches it to the session.
+   */
   void openStream(String userId, StreamAudioCall call) {
     StreamAudioCall old = streams.put(userId, call);
     if (old != null && old != call) old.superseded();

@@ -11,13 +11,13 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One StreamAudio call. The first message names the user (its user_id, or the call's
- * {@code user-id} metadata); PCM in later messages goes to that user's session's uplink, and the
- * session's room audio goes out on this call's responses. The call outlives session replacement:
- * a re-join attaches the new session to it. Inbound messages arrive one at a time (gRPC
- * guarantees it); attach and end may come from other threads and are synchronized. Every call
- * into the response observer (here and in {@link DownlinkQueue}) holds the observer's own monitor,
- * the one lock that serializes them (gRPC's observers are not thread-safe).
+ * One StreamAudio call. The first message names the user (its user_id, or the call's {@code
+ * user-id} metadata); PCM in later messages goes to that user's session's uplink, and the session's
+ * room audio goes out on this call's responses. The call outlives session replacement: a re-join
+ * attaches the new session to it. Inbound messages arrive one at a time (gRPC guarantees it);
+ * attach and end may come from other threads and are synchronized. Every call into the response
+ * observer (here and in {@link DownlinkQueue}) holds the observer's own monitor, the one lock that
+ * serializes them (gRPC's observers are not thread-safe).
  */
 final class StreamAudioCall implements StreamObserver<AudioChunk> {
   private static final Logger log = LoggerFactory.getLogger(StreamAudioCall.class);
@@ -29,21 +29,29 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
   private String userId;
   private BridgeSession session;
   private boolean ended;
+
   /** A newer call for this user took over; this one stays open but is no longer used. */
   private boolean superseded;
+
   private boolean warnedMalformed; // inbound thread only
 
-  StreamAudioCall(SessionRegistry registry, ServerCallStreamObserver<AudioChunk> responses, String metadataUserId, AtomicLong malformedChunks) {
+  StreamAudioCall(
+      SessionRegistry registry,
+      ServerCallStreamObserver<AudioChunk> responses,
+      String metadataUserId,
+      AtomicLong malformedChunks) {
     this.registry = registry;
     this.responses = responses;
     this.metadataUserId = metadataUserId == null ? "" : metadataUserId;
     this.malformedChunks = malformedChunks;
     responses.setOnCancelHandler(this::onCancelled);
-    // Handlers can only be set before the service returns; route readiness to whichever session is attached.
-    responses.setOnReadyHandler(() -> {
-      BridgeSession s = currentSession();
-      if (s != null) s.downlink().drain();
-    });
+    // Handlers can only be set before the service returns; route readiness to whichever session is
+    // attached.
+    responses.setOnReadyHandler(
+        () -> {
+          BridgeSession s = currentSession();
+          if (s != null) s.downlink().drain();
+        });
   }
 
   @Override
@@ -78,7 +86,8 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
     current.countFromClient(chunk.getPcmData().size());
     int rate = chunk.getSampleRate() == 0 ? 16_000 : chunk.getSampleRate();
     int channels = chunk.getChannels() == 0 ? 1 : chunk.getChannels();
-    String problem = UplinkChunks.problem(chunk.getPcmData().size(), rate, channels, chunk.getTrackId());
+    String problem =
+        UplinkChunks.problem(chunk.getPcmData().size(), rate, channels, chunk.getTrackId());
     if (problem != null) {
       // One policy for bad uplink chunks: drop the chunk whole, count it, warn once per call.
       // The call stays open, so the user's room-to-client audio is never cut by a bad chunk.
@@ -138,8 +147,8 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
   }
 
   /**
-   * A newer StreamAudio call for the same user took over: this call stops receiving room audio
-   * but is not ended, as upstream did (the cloud treats an error as a reason to reconnect).
+   * A newer StreamAudio call for the same user took over: this call stops receiving room audio but
+   * is not ended, as upstream did (the cloud treats an error as a reason to reconnect).
    */
   void superseded() {
     BridgeSession s;

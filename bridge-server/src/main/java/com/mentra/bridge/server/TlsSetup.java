@@ -28,7 +28,8 @@ final class TlsSetup {
   private TlsSetup() {}
 
   static SslContext serverContext(BridgeConfig config) throws IOException {
-    SslContextBuilder builder = GrpcSslContexts.forServer(new File(config.tlsCertFile()), new File(config.tlsKeyFile()));
+    SslContextBuilder builder =
+        GrpcSslContexts.forServer(new File(config.tlsCertFile()), new File(config.tlsKeyFile()));
     if (!config.tlsClientCaFile().isEmpty()) {
       builder.trustManager(InsecureTrustManagerFactory.INSTANCE).clientAuth(ClientAuth.OPTIONAL);
     }
@@ -42,16 +43,21 @@ final class TlsSetup {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
       int i = 0;
-      for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) store.setCertificateEntry("ca-" + i++, ca);
-      if (i == 0) throw new BridgeConfig.ConfigException("TLS_CLIENT_CA_FILE " + config.tlsClientCaFile() + " holds no certificate");
-      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in))
+        store.setCertificateEntry("ca-" + i++, ca);
+      if (i == 0)
+        throw new BridgeConfig.ConfigException(
+            "TLS_CLIENT_CA_FILE " + config.tlsClientCaFile() + " holds no certificate");
+      TrustManagerFactory factory =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       factory.init(store);
       for (TrustManager tm : factory.getTrustManagers()) {
         if (tm instanceof X509TrustManager x509) return x509;
       }
       throw new IllegalStateException("no X.509 trust manager");
     } catch (IOException | GeneralSecurityException e) {
-      throw new BridgeConfig.ConfigException("cannot load TLS_CLIENT_CA_FILE " + config.tlsClientCaFile() + ": " + e.getMessage());
+      throw new BridgeConfig.ConfigException(
+          "cannot load TLS_CLIENT_CA_FILE " + config.tlsClientCaFile() + ": " + e.getMessage());
     }
   }
 }

@@ -1,9 +1,9 @@
 package com.mentra.bridge.server;
 
+import com.mentra.bridge.audio.TrackCadence;
 import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.bridge.dsp.PacedPcmBuffer;
 import com.mentra.bridge.dsp.Resampler;
-import com.mentra.bridge.audio.TrackCadence;
 import com.mentra.livekit.rtc.LocalAudioTrack;
 import com.mentra.livekit.rtc.LocalAudioTrackOptions;
 import com.mentra.livekit.rtc.Room;
@@ -13,21 +13,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Client-to-room audio for one session: PCM from StreamAudio, at whatever rate and channel count
- * each chunk declares, goes through a bounded jitter buffer and is pushed into a published track
- * in real time by the shared {@link AudioClock}. The track is published on the first audio; from
- * then on it gets a frame on every tick, silence when the buffer has none, so its timestamps
- * follow the wall clock through the client's pauses, and each talk spurt starts cleanly (see
- * {@link TrackCadence}). Rates whose 10 ms is not a whole number of samples (22.05, 11.025 kHz)
- * are resampled to 48 kHz. A backlog above the prebuffer plus {@value #CATCH_UP_SLACK_MS} ms
- * drains through the stream's quiet frames (see {@code skipQuietBacklog}).
- * Thread-safe: one writer (the stream's inbound thread) and the clock thread.
+ * each chunk declares, goes through a bounded jitter buffer and is pushed into a published track in
+ * real time by the shared {@link AudioClock}. The track is published on the first audio; from then
+ * on it gets a frame on every tick, silence when the buffer has none, so its timestamps follow the
+ * wall clock through the client's pauses, and each talk spurt starts cleanly (see {@link
+ * TrackCadence}). Rates whose 10 ms is not a whole number of samples (22.05, 11.025 kHz) are
+ * resampled to 48 kHz. A backlog above the prebuffer plus {@value #CATCH_UP_SLACK_MS} ms drains
+ * through the stream's quiet frames (see {@code skipQuietBacklog}). Thread-safe: one writer (the
+ * stream's inbound thread) and the clock thread.
  */
 final class UplinkPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UplinkPublisher.class);
+
   /** How long the fresh track holds the first audio for a listener to attach, at most. */
   static final int FRESH_TRACK_MAX_HOLD_MS = 500;
-  /** Backlog above the prebuffer that a continuous stream may keep before quiet frames are dropped (absorbs chunking jitter). */
+
+  /**
+   * Backlog above the prebuffer that a continuous stream may keep before quiet frames are dropped
+   * (absorbs chunking jitter).
+   */
   static final int CATCH_UP_SLACK_MS = 80;
+
   /** RMS, in 16-bit steps, at or below which a frame counts as quiet: about -55 dBFS. */
   private static final int QUIET_RMS = 58;
 
@@ -48,18 +54,35 @@ final class UplinkPublisher implements AutoCloseable {
   private boolean publishing;
   private boolean closed;
   private long droppedBefore;
+
   /** When each written chunk arrived, by its first sample's position in the buffer's stream. */
   private final java.util.ArrayDeque<long[]> arrivals = new java.util.ArrayDeque<>();
-  private long written;  // samples offered to the current buffer
+
+  private long written; // samples offered to the current buffer
   private long consumed; // samples polled from it
   private final java.util.function.LongConsumer latency;
 
-  UplinkPublisher(Room room, String trackName, AudioClock clock, Executor blocking, int bufferMs, int prebufferMs) {
+  UplinkPublisher(
+      Room room,
+      String trackName,
+      AudioClock clock,
+      Executor blocking,
+      int bufferMs,
+      int prebufferMs) {
     this(room, trackName, clock, blocking, bufferMs, prebufferMs, nanos -> {});
   }
 
-  /** @param latency told, for each chunk, the time from its arrival to its first sample's push into the track */
-  UplinkPublisher(Room room, String trackName, AudioClock clock, Executor blocking, int bufferMs, int prebufferMs,
+  /**
+   * @param latency told, for each chunk, the time from its arrival to its first sample's push into
+   *     the track
+   */
+  UplinkPublisher(
+      Room room,
+      String trackName,
+      AudioClock clock,
+      Executor blocking,
+      int bufferMs,
+      int prebufferMs,
       java.util.function.LongConsumer latency) {
     this.latency = latency;
     this.room = room;
@@ -72,8 +95,8 @@ final class UplinkPublisher implements AutoCloseable {
   }
 
   /**
-   * Buffers interleaved PCM; never blocks. One writer (the stream's inbound thread): the rate
-   * check below cannot race another write.
+   * Buffers interleaved PCM; never blocks. One writer (the stream's inbound thread): the rate check
+   * below cannot race another write.
    */
   void write(short[] samples, int sampleRate, int channels) {
     long arrivedNanos = System.nanoTime();
@@ -83,7 +106,8 @@ final class UplinkPublisher implements AutoCloseable {
       formatChanged = sampleRate != inRate || channels != inChannels;
     }
     // A new rate's resampler is built outside the lock the clock thread takes on every tick.
-    Resampler fresh = formatChanged && sampleRate % 100 != 0 ? new Resampler(sampleRate, 48_000, channels) : null;
+    Resampler fresh =
+        formatChanged && sampleRate % 100 != 0 ? new Resampler(sampleRate, 48_000, channels) : null;
     synchronized (this) {
       if (closed) return;
       if (formatChanged) {
@@ -91,12 +115,15 @@ final class UplinkPublisher implements AutoCloseable {
         inChannels = channels;
         resampler = fresh;
         if (buffer != null) droppedBefore += buffer.droppedSamples();
-        buffer = new PacedPcmBuffer(fresh == null ? sampleRate : 48_000, channels, bufferMs, prebufferMs);
+        buffer =
+            new PacedPcmBuffer(
+                fresh == null ? sampleRate : 48_000, channels, bufferMs, prebufferMs);
         arrivals.clear();
         written = 0;
         consumed = 0;
       }
-      short[] pcm = resampler == null ? samples : resampler.process(samples, 0, samples.length / channels);
+      short[] pcm =
+          resampler == null ? samples : resampler.process(samples, 0, samples.length / channels);
       if (pcm.length == 0) return;
       if (arrivals.size() >= 512) arrivals.poll(); // bounded: a client far ahead of real time
       arrivals.add(new long[] {written, arrivedNanos});
@@ -113,23 +140,24 @@ final class UplinkPublisher implements AutoCloseable {
 
   private void publish() {
     publishing = true;
-    blocking.execute(() -> {
-      LocalAudioTrack published = null;
-      try {
-        published = room.publishAudio(LocalAudioTrackOptions.microphone(trackName));
-      } catch (Exception e) {
-        log.warn("publishing the uplink track {} failed: {}", trackName, e.getMessage());
-      }
-      synchronized (this) {
-        publishing = false;
-        if (closed && published != null) {
-          published.unpublish();
-        } else if (published != null) {
-          cadence = new TrackCadence(published::listening, FRESH_TRACK_MAX_HOLD_MS);
-          track = published;
-        }
-      }
-    });
+    blocking.execute(
+        () -> {
+          LocalAudioTrack published = null;
+          try {
+            published = room.publishAudio(LocalAudioTrackOptions.microphone(trackName));
+          } catch (Exception e) {
+            log.warn("publishing the uplink track {} failed: {}", trackName, e.getMessage());
+          }
+          synchronized (this) {
+            publishing = false;
+            if (closed && published != null) {
+              published.unpublish();
+            } else if (published != null) {
+              cadence = new TrackCadence(published::listening, FRESH_TRACK_MAX_HOLD_MS);
+              track = published;
+            }
+          }
+        });
   }
 
   private long lastTick = -1; // clock thread only
@@ -156,7 +184,8 @@ final class UplinkPublisher implements AutoCloseable {
           observeArrivals(consumed + buffer.droppedSamples());
         }
       } else {
-        // Not ready: let the buffer note the underrun (it prebuffers again). Ready but held: the audio waits.
+        // Not ready: let the buffer note the underrun (it prebuffers again). Ready but held: the
+        // audio waits.
         if (!ready) buffer.poll10ms();
         frame = cadence.fill(rate / 100 * channels);
       }
@@ -168,9 +197,9 @@ final class UplinkPublisher implements AutoCloseable {
    * Catch-up: while more than {@code catchUpAboveMs} is buffered, quiet frames are dropped instead
    * of sent. A client that streams continuously (silence between utterances, as a live microphone
    * or a TTS stream does) otherwise keeps for good whatever backlog it built up, because at
-   * real-time pace the buffer never drains: the audio queued while the track was published and
-   * held for its first listener (0.2-0.7 s), or what the client sent ahead of real time. Only
-   * quiet frames go, so no speech is lost; pauses get shorter until the backlog is back at target.
+   * real-time pace the buffer never drains: the audio queued while the track was published and held
+   * for its first listener (0.2-0.7 s), or what the client sent ahead of real time. Only quiet
+   * frames go, so no speech is lost; pauses get shorter until the backlog is back at target.
    * Returns the frame to send: {@code frame} or the first non-quiet (or last) one after it.
    */
   private short[] skipQuietBacklog(short[] frame) {
@@ -214,7 +243,8 @@ final class UplinkPublisher implements AutoCloseable {
   /** Chunks whose first sample was pushed by now (or dropped): their time in the bridge. */
   private void observeArrivals(long position) {
     long now = System.nanoTime();
-    while (!arrivals.isEmpty() && arrivals.peek()[0] < position) latency.accept(now - arrivals.poll()[1]);
+    while (!arrivals.isEmpty() && arrivals.peek()[0] < position)
+      latency.accept(now - arrivals.poll()[1]);
   }
 
   @Override

@@ -13,7 +13,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Admission under concurrency: the session limit holds however many joins race, and shutdown leaves nobody behind. */
+/**
+ * Admission under concurrency: the session limit holds however many joins race, and shutdown leaves
+ * nobody behind.
+ */
 class AdmissionTest {
   @Test
   void fiftyConcurrentJoinsOfDistinctUsersAdmitExactlyTheLimit() throws Exception {
@@ -25,20 +28,31 @@ class AdmissionTest {
       CountDownLatch start = new CountDownLatch(1);
       for (int i = 0; i < 50; i++) {
         String user = "crowd-" + i;
-        joins.add(Thread.ofVirtual().start(() -> {
-          try {
-            start.await();
-          } catch (InterruptedException e) {
-            return;
-          }
-          JoinRoomResponse r = h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId(user).setRoomName("room-" + user).build());
-          if (r.getSuccess()) admitted.incrementAndGet();
-          else if (r.getError().contains("session limit")) refused.incrementAndGet();
-        }));
+        joins.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        start.await();
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                      JoinRoomResponse r =
+                          h.stub()
+                              .joinRoom(
+                                  JoinRoomRequest.newBuilder()
+                                      .setUserId(user)
+                                      .setRoomName("room-" + user)
+                                      .build());
+                      if (r.getSuccess()) admitted.incrementAndGet();
+                      else if (r.getError().contains("session limit")) refused.incrementAndGet();
+                    }));
       }
       start.countDown();
       for (Thread t : joins) t.join(60_000);
-      System.out.printf("50 concurrent joins, MAX_SESSIONS=20: %d admitted, %d refused%n", admitted.get(), refused.get());
+      System.out.printf(
+          "50 concurrent joins, MAX_SESSIONS=20: %d admitted, %d refused%n",
+          admitted.get(), refused.get());
       assertThat(admitted.get()).isEqualTo(20);
       assertThat(refused.get()).isEqualTo(30);
       assertThat(h.health().getActiveSessions()).isEqualTo(20);
@@ -55,19 +69,29 @@ class AdmissionTest {
       for (int i = 0; i < 15; i++) {
         String user = "late-" + i;
         rooms.add("room-" + user);
-        joins.add(Thread.ofVirtual().start(() -> {
-          try {
-            h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId(user).setRoomName("room-" + user).build());
-          } catch (RuntimeException e) {
-            // The bridge went away mid-call: expected for some.
-          }
-        }));
+        joins.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        h.stub()
+                            .joinRoom(
+                                JoinRoomRequest.newBuilder()
+                                    .setUserId(user)
+                                    .setRoomName("room-" + user)
+                                    .build());
+                      } catch (RuntimeException e) {
+                        // The bridge went away mid-call: expected for some.
+                      }
+                    }));
       }
       Thread.sleep(150); // some joins done, some connecting
       h.bridge.shutdown();
       for (Thread t : joins) t.join(30_000);
-      Poll.until(() -> rooms.stream().allMatch(r -> h.livekit.participantIdentities(r).isEmpty()),
-          Duration.ofSeconds(10), "every room empty after shutdown");
+      Poll.until(
+          () -> rooms.stream().allMatch(r -> h.livekit.participantIdentities(r).isEmpty()),
+          Duration.ofSeconds(10),
+          "every room empty after shutdown");
       assertThat(h.bridge.sessionCount()).isZero();
     } finally {
       h.close();

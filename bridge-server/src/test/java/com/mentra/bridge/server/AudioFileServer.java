@@ -42,58 +42,69 @@ final class AudioFileServer implements AutoCloseable {
     new Random(7).nextBytes(random);
     random[0] = 0x12; // no accidental frame sync at the start
     serve("/random.mp3", "audio/mpeg", random);
-    server.createContext("/status/", ex -> {
-      int code = Integer.parseInt(ex.getRequestURI().getPath().substring("/status/".length()));
-      ex.sendResponseHeaders(code, -1);
-      ex.close();
-    });
-    server.createContext("/loop", ex -> {
-      ex.getResponseHeaders().add("Location", "/loop");
-      ex.sendResponseHeaders(302, -1);
-      ex.close();
-    });
-    server.createContext("/big-streamed.wav", ex -> {
-      // The same without a length: refused when the limit is crossed while streaming.
-      ex.getResponseHeaders().add("Content-Type", "audio/wav");
-      ex.sendResponseHeaders(200, 0);
-      try (OutputStream out = ex.getResponseBody()) {
-        byte[] header = java.util.Arrays.copyOf(wav10s, 44);
-        java.util.Arrays.fill(header, 40, 44, (byte) 0xff);
-        out.write(header);
-        byte[] block = new byte[64 * 1024];
-        for (int i = 0; i < 1_000; i++) out.write(block);
-      } catch (IOException closedByClient) {
-        // expected
-      }
-    });
-    server.createContext("/slow.wav", ex -> {
-      // Headers and a WAV header, then nothing: the bridge's read timeout must end it.
-      ex.getResponseHeaders().add("Content-Type", "audio/wav");
-      ex.sendResponseHeaders(200, 0);
-      OutputStream out = ex.getResponseBody();
-      out.write(wav2s, 0, 44);
-      out.flush();
-      try {
-        Thread.sleep(60_000);
-      } catch (InterruptedException ignored) {
-        // server stopping
-      }
-      ex.close();
-    });
-    server.createContext("/big.wav", ex -> {
-      // A 64 MB file that says so: refused up front.
-      ex.getResponseHeaders().add("Content-Type", "audio/wav");
-      ex.sendResponseHeaders(200, 44 + 1_000L * 64 * 1024);
-      try (OutputStream out = ex.getResponseBody()) {
-        byte[] header = java.util.Arrays.copyOf(wav10s, 44);
-        java.util.Arrays.fill(header, 40, 44, (byte) 0xff); // a data chunk "as long as it takes"
-        out.write(header);
-        byte[] block = new byte[64 * 1024];
-        for (int i = 0; i < 1_000; i++) out.write(block); // 64 MB of silence
-      } catch (IOException closedByClient) {
-        // expected: the bridge gives up at its size limit
-      }
-    });
+    server.createContext(
+        "/status/",
+        ex -> {
+          int code = Integer.parseInt(ex.getRequestURI().getPath().substring("/status/".length()));
+          ex.sendResponseHeaders(code, -1);
+          ex.close();
+        });
+    server.createContext(
+        "/loop",
+        ex -> {
+          ex.getResponseHeaders().add("Location", "/loop");
+          ex.sendResponseHeaders(302, -1);
+          ex.close();
+        });
+    server.createContext(
+        "/big-streamed.wav",
+        ex -> {
+          // The same without a length: refused when the limit is crossed while streaming.
+          ex.getResponseHeaders().add("Content-Type", "audio/wav");
+          ex.sendResponseHeaders(200, 0);
+          try (OutputStream out = ex.getResponseBody()) {
+            byte[] header = java.util.Arrays.copyOf(wav10s, 44);
+            java.util.Arrays.fill(header, 40, 44, (byte) 0xff);
+            out.write(header);
+            byte[] block = new byte[64 * 1024];
+            for (int i = 0; i < 1_000; i++) out.write(block);
+          } catch (IOException closedByClient) {
+            // expected
+          }
+        });
+    server.createContext(
+        "/slow.wav",
+        ex -> {
+          // Headers and a WAV header, then nothing: the bridge's read timeout must end it.
+          ex.getResponseHeaders().add("Content-Type", "audio/wav");
+          ex.sendResponseHeaders(200, 0);
+          OutputStream out = ex.getResponseBody();
+          out.write(wav2s, 0, 44);
+          out.flush();
+          try {
+            Thread.sleep(60_000);
+          } catch (InterruptedException ignored) {
+            // server stopping
+          }
+          ex.close();
+        });
+    server.createContext(
+        "/big.wav",
+        ex -> {
+          // A 64 MB file that says so: refused up front.
+          ex.getResponseHeaders().add("Content-Type", "audio/wav");
+          ex.sendResponseHeaders(200, 44 + 1_000L * 64 * 1024);
+          try (OutputStream out = ex.getResponseBody()) {
+            byte[] header = java.util.Arrays.copyOf(wav10s, 44);
+            java.util.Arrays.fill(
+                header, 40, 44, (byte) 0xff); // a data chunk "as long as it takes"
+            out.write(header);
+            byte[] block = new byte[64 * 1024];
+            for (int i = 0; i < 1_000; i++) out.write(block); // 64 MB of silence
+          } catch (IOException closedByClient) {
+            // expected: the bridge gives up at its size limit
+          }
+        });
     server.start();
   }
 
@@ -105,15 +116,17 @@ final class AudioFileServer implements AutoCloseable {
   }
 
   void serve(String path, String type, byte[] body) {
-    server.createContext(path, (HttpExchange ex) -> {
-      ex.getResponseHeaders().add("Content-Type", type);
-      ex.sendResponseHeaders(200, body.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      } catch (IOException closedByClient) {
-        // a stopped playback closes early
-      }
-    });
+    server.createContext(
+        path,
+        (HttpExchange ex) -> {
+          ex.getResponseHeaders().add("Content-Type", type);
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+          } catch (IOException closedByClient) {
+            // a stopped playback closes early
+          }
+        });
   }
 
   String url(String path) {

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The two audio directions through the bridge, against a real LiveKit server and an rtc-node peer. */
+/**
+ * The two audio directions through the bridge, against a real LiveKit server and an rtc-node peer.
+ */
 class BridgeAudioPathTest {
   private static BridgeHarness h;
 
@@ -53,7 +55,8 @@ class BridgeAudioPathTest {
       Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "stream registered");
 
       List<OutgoingData> fromOther = new ArrayList<>();
-      for (int i = 0; i < 20; i++) fromOther.add(OutgoingData.reliable(pcmPacket(10_000 + i), "pcm"));
+      for (int i = 0; i < 20; i++)
+        fromOther.add(OutgoingData.reliable(pcmPacket(10_000 + i), "pcm"));
       Thread otherSender = Thread.ofVirtual().start(() -> other.sendData(fromOther, 100));
       List<OutgoingData> packets = new ArrayList<>();
       for (int i = 0; i < 100; i++) packets.add(OutgoingData.reliable(pcmPacket(i), "pcm"));
@@ -71,7 +74,11 @@ class BridgeAudioPathTest {
         assertThat(chunk.getChannels()).isEqualTo(1);
         assertThat(chunk.getUserId()).isEqualTo("user-1");
       }
-      assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-1").build()).getSuccess()).isTrue();
+      assertThat(
+              h.stub()
+                  .leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-1").build())
+                  .getSuccess())
+          .isTrue();
       stream.finish();
     }
   }
@@ -79,7 +86,8 @@ class BridgeAudioPathTest {
   @Test
   void aPhoneThatPrependsASequenceByteIsHeardCleanlyAndItsGapsCounted() throws Exception {
     String room = "seq-header";
-    try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "seq-user"))) {
+    try (TestPeer phone =
+        TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "seq-user"))) {
       // No token: the bridge mints cloud-agent:seq-user, and the phone (identity seq-user) stays.
       var joined = h.join("seq-user", room, "seq-user");
       assertThat(joined.getSuccess()).isTrue();
@@ -113,23 +121,38 @@ class BridgeAudioPathTest {
       java.io.ByteArrayOutputStream heard = new java.io.ByteArrayOutputStream();
       for (int i = 0; i < 35; i++) {
         AudioChunk chunk = stream.received.get(i);
-        assertThat(chunk.getPcmData().toByteArray()).as("chunk %d is the packet minus its first byte", i).isEqualTo(expected.get(i));
+        assertThat(chunk.getPcmData().toByteArray())
+            .as("chunk %d is the packet minus its first byte", i)
+            .isEqualTo(expected.get(i));
         assertThat(chunk.getSource()).isEqualTo(AudioChunk.Source.DATA_PACKET);
         if (i < 30) heard.writeBytes(chunk.getPcmData().toByteArray());
       }
       short[] samples = Tones.fromBytes(heard.toByteArray());
       double hz = Spectrum.dominantFrequency(samples, 16_000);
       double level = Spectrum.rmsDbfs(samples);
-      System.out.printf("sequence-byte packets: %.2f Hz at %.2f dBFS (sent %.2f dBFS)%n", hz, level, Spectrum.rmsDbfs(tone));
+      System.out.printf(
+          "sequence-byte packets: %.2f Hz at %.2f dBFS (sent %.2f dBFS)%n",
+          hz, level, Spectrum.rmsDbfs(tone));
       assertThat(hz).isCloseTo(1000, within(2.0));
       assertThat(level).isCloseTo(Spectrum.rmsDbfs(tone), within(0.1));
-      var status = h.stub().getStatus(com.mentra.bridge.api.BridgeStatusRequest.newBuilder().setUserId("seq-user").build());
+      var status =
+          h.stub()
+              .getStatus(
+                  com.mentra.bridge.api.BridgeStatusRequest.newBuilder()
+                      .setUserId("seq-user")
+                      .build());
       assertThat(status.getPhonePacketsLost()).isEqualTo(3);
       assertThat(status.getStats().getAudioFramesSent()).isEqualTo(35);
-      // LiveKit disconnects the older of two participants with one identity: the phone must still be here.
-      assertThat(h.livekit.participantIdentities(room)).containsExactlyInAnyOrder("seq-user", "cloud-agent:seq-user");
+      // LiveKit disconnects the older of two participants with one identity: the phone must still
+      // be here.
+      assertThat(h.livekit.participantIdentities(room))
+          .containsExactlyInAnyOrder("seq-user", "cloud-agent:seq-user");
       assertThat(phone.isAlive()).isTrue();
-      assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("seq-user").build()).getSuccess()).isTrue();
+      assertThat(
+              h.stub()
+                  .leaveRoom(LeaveRoomRequest.newBuilder().setUserId("seq-user").build())
+                  .getSuccess())
+          .isTrue();
       stream.finish();
     }
   }
@@ -147,7 +170,8 @@ class BridgeAudioPathTest {
       for (int burst = 0; burst < 10; burst++) {
         for (int c = 0; c < 4; c++) {
           int index = burst * 4 + c;
-          stream.send(Tones.toBytes(Tones.sine(440, 16_000, 8_000, index * 1600L, 1600)), 16_000, 1);
+          stream.send(
+              Tones.toBytes(Tones.sine(440, 16_000, 8_000, index * 1600L, 1600)), 16_000, 1);
         }
         long due = start + (burst + 1) * 400_000_000L;
         long wait = due - System.nanoTime();
@@ -159,10 +183,16 @@ class BridgeAudioPathTest {
       int first = Spectrum.firstSoundIndex(audio.samples(), audio.sampleRate(), -40);
       assertThat(first).as("the peer heard the uplink").isGreaterThanOrEqualTo(0);
       // From 500 ms after the sound started until the 4 s of audio ended.
-      short[] steady = Spectrum.slice(audio.samples(), first + audio.sampleRate() / 2, first + audio.sampleRate() * 39 / 10);
+      short[] steady =
+          Spectrum.slice(
+              audio.samples(),
+              first + audio.sampleRate() / 2,
+              first + audio.sampleRate() * 39 / 10);
       double frequency = Spectrum.dominantFrequency(steady, audio.sampleRate());
       double gap = Spectrum.longestGapMs(steady, audio.sampleRate(), -40);
-      System.out.printf("uplink: %.2f Hz, longest gap %.0f ms over %d ms%n", frequency, gap, steady.length * 1000L / audio.sampleRate());
+      System.out.printf(
+          "uplink: %.2f Hz, longest gap %.0f ms over %d ms%n",
+          frequency, gap, steady.length * 1000L / audio.sampleRate());
       assertThat(frequency).isCloseTo(440, within(2.0));
       assertThat(gap).isLessThanOrEqualTo(40);
       stream.finish();
@@ -175,10 +205,20 @@ class BridgeAudioPathTest {
     String room = "mic";
     try (TestPeer phone = h.livekit.joinPeer(room, "phone")) {
       phone.publishTone(1000, 48_000, 8_000, 4_000);
-      assertThat(h.stub().joinRoom(com.mentra.bridge.api.JoinRoomRequest.newBuilder().setUserId("user-3").setRoomName(room)
-          .setTargetIdentity("phone").setSubscribeTargetAudio(true).build()).getSuccess()).isTrue();
+      assertThat(
+              h.stub()
+                  .joinRoom(
+                      com.mentra.bridge.api.JoinRoomRequest.newBuilder()
+                          .setUserId("user-3")
+                          .setRoomName(room)
+                          .setTargetIdentity("phone")
+                          .setSubscribeTargetAudio(true)
+                          .build())
+                  .getSuccess())
+          .isTrue();
       BridgeHarness.AudioStream stream = h.openStream("user-3");
-      Poll.until(() -> stream.received.size() >= 20, Duration.ofSeconds(10), "2 s of microphone audio");
+      Poll.until(
+          () -> stream.received.size() >= 20, Duration.ofSeconds(10), "2 s of microphone audio");
       List<AudioChunk> chunks = new ArrayList<>(stream.received);
       java.io.ByteArrayOutputStream pcm = new java.io.ByteArrayOutputStream();
       for (AudioChunk c : chunks) {
@@ -189,8 +229,11 @@ class BridgeAudioPathTest {
       }
       short[] samples = Tones.fromBytes(pcm.toByteArray());
       int first = Spectrum.firstSoundIndex(samples, 16_000, -40);
-      double frequency = Spectrum.dominantFrequency(Spectrum.slice(samples, first + 1_600, samples.length), 16_000);
-      System.out.printf("microphone track: %d chunks of 100 ms, %.2f Hz%n", chunks.size(), frequency);
+      double frequency =
+          Spectrum.dominantFrequency(
+              Spectrum.slice(samples, first + 1_600, samples.length), 16_000);
+      System.out.printf(
+          "microphone track: %d chunks of 100 ms, %.2f Hz%n", chunks.size(), frequency);
       assertThat(frequency).isCloseTo(1000, within(2.0));
       stream.finish();
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-3").build());

@@ -12,15 +12,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
-/** A real bridge (in this JVM, inside the test namespace) on a real LiveKit server, plus a client. */
+/**
+ * A real bridge (in this JVM, inside the test namespace) on a real LiveKit server, plus a client.
+ */
 final class BridgeHarness implements AutoCloseable {
   final LiveKitServerProcess livekit;
   final BridgeServer bridge;
@@ -36,8 +36,11 @@ final class BridgeHarness implements AutoCloseable {
     env.put("LIVEKIT_API_KEY", livekit.apiKey());
     env.put("LIVEKIT_API_SECRET", livekit.apiSecret());
     env.put("AUDIO_URL_ALLOW_PRIVATE", "true");
-    env.put("METRICS_PORT", "0"); // several bridges share this JVM; a test that scrapes picks a port
-    env.put("BRIDGE_AUTH_TOKENS", TOKEN); // the harness's channel presents it; tests of unauthenticated callers override
+    env.put(
+        "METRICS_PORT", "0"); // several bridges share this JVM; a test that scrapes picks a port
+    env.put(
+        "BRIDGE_AUTH_TOKENS",
+        TOKEN); // the harness's channel presents it; tests of unauthenticated callers override
     env.putAll(extraEnv);
     env.put("PORT", String.valueOf(freePort()));
     bridge = new BridgeServer(BridgeConfig.from(env)).start();
@@ -51,7 +54,8 @@ final class BridgeHarness implements AutoCloseable {
 
   /** Adds {@code authorization: Bearer <token>} to every call. */
   static io.grpc.ClientInterceptor bearer(String token) {
-    io.grpc.Metadata.Key<String> key = io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    io.grpc.Metadata.Key<String> key =
+        io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
     io.grpc.Metadata headers = new io.grpc.Metadata();
     headers.put(key, "Bearer " + token);
     return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
@@ -61,25 +65,33 @@ final class BridgeHarness implements AutoCloseable {
   static ManagedChannel channelTo(BridgeServer bridge) {
     String target = bridge.target();
     if (target.startsWith("unix:")) {
-      return NettyChannelBuilder.forAddress(new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(target.substring(5)))
+      return NettyChannelBuilder.forAddress(
+              new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(
+                  target.substring(5)))
           .eventLoopGroup(UNIX_CLIENT_LOOP)
           .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel.class)
           .usePlaintext()
           .intercept(bearer(TOKEN))
           .build();
     }
-    return NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), bridge.port()).usePlaintext().intercept(bearer(TOKEN)).build();
+    return NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), bridge.port())
+        .usePlaintext()
+        .intercept(bearer(TOKEN))
+        .build();
   }
 
   private static final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup UNIX_CLIENT_LOOP =
-      new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1, Thread.ofPlatform().daemon().factory());
+      new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(
+          1, Thread.ofPlatform().daemon().factory());
 
   BridgeHarness() throws Exception {
     this(Map.of());
   }
 
   static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(TestEnvironment.get().nodeIp()))) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(
+            0, 1, java.net.InetAddress.getByName(TestEnvironment.get().nodeIp()))) {
       return s.getLocalPort();
     }
   }
@@ -89,7 +101,13 @@ final class BridgeHarness implements AutoCloseable {
   }
 
   JoinRoomResponse join(String userId, String room, String target) {
-    return stub().joinRoom(JoinRoomRequest.newBuilder().setUserId(userId).setRoomName(room).setTargetIdentity(target).build());
+    return stub()
+        .joinRoom(
+            JoinRoomRequest.newBuilder()
+                .setUserId(userId)
+                .setRoomName(room)
+                .setTargetIdentity(target)
+                .build());
   }
 
   HealthCheckResponse health() {
@@ -99,8 +117,12 @@ final class BridgeHarness implements AutoCloseable {
   /** A StreamAudio call whose received chunks are collected; reading can be paused. */
   final class AudioStream implements ClientResponseObserver<AudioChunk, AudioChunk> {
     final List<AudioChunk> received = new CopyOnWriteArrayList<>();
-    /** Arrival wall-clock time of each received chunk (µs since the epoch, see TestPeer.nowMicros). */
+
+    /**
+     * Arrival wall-clock time of each received chunk (µs since the epoch, see TestPeer.nowMicros).
+     */
     final List<Long> receivedAtMicros = new CopyOnWriteArrayList<>();
+
     volatile Throwable error;
     volatile boolean completed;
     private ClientCallStreamObserver<AudioChunk> call;
@@ -123,7 +145,12 @@ final class BridgeHarness implements AutoCloseable {
     }
 
     void send(byte[] pcm, int rate, int channels) {
-      call.onNext(AudioChunk.newBuilder().setPcmData(com.google.protobuf.ByteString.copyFrom(pcm)).setSampleRate(rate).setChannels(channels).build());
+      call.onNext(
+          AudioChunk.newBuilder()
+              .setPcmData(com.google.protobuf.ByteString.copyFrom(pcm))
+              .setSampleRate(rate)
+              .setChannels(channels)
+              .build());
     }
 
     void send(AudioChunk chunk) {

@@ -38,10 +38,13 @@ class BridgeSessionTest {
   @AfterEach
   void noSessionLeaks() {
     // Every test leaves; the bridge must be back to zero sessions and streams.
-    Poll.forValue(() -> {
-      HealthCheckResponse health = h.health();
-      return health.getActiveSessions() == 0 && h.bridge.streamCount() == 0 ? true : null;
-    }, Duration.ofSeconds(5), "sessions and streams back to 0, now " + h.health());
+    Poll.forValue(
+        () -> {
+          HealthCheckResponse health = h.health();
+          return health.getActiveSessions() == 0 && h.bridge.streamCount() == 0 ? true : null;
+        },
+        Duration.ofSeconds(5),
+        "sessions and streams back to 0, now " + h.health());
   }
 
   private static Status.Code codeOf(Runnable call) {
@@ -57,13 +60,23 @@ class BridgeSessionTest {
     JoinRoomResponse second = h.join("twice", "replace-room", "");
     assertThat(first.getSuccess()).isTrue();
     assertThat(second.getSuccess()).isTrue();
-    // Without a token the bridge mints one for cloud-agent:{user_id}, as the cloud does; that is its participant_id.
+    // Without a token the bridge mints one for cloud-agent:{user_id}, as the cloud does; that is
+    // its participant_id.
     assertThat(first.getParticipantId()).isEqualTo("cloud-agent:twice");
     assertThat(second.getParticipantId()).isEqualTo("cloud-agent:twice");
-    assertThat(second.getMetadataMap().get("participant_sid")).startsWith("PA_").isNotEqualTo(first.getMetadataMap().get("participant_sid"));
-    Poll.until(() -> h.livekit.participantIdentities("replace-room").equals(java.util.List.of("cloud-agent:twice")),
-        Duration.ofSeconds(5), "exactly one 'cloud-agent:twice' in the room, seen " + h.livekit.participantIdentities("replace-room"));
-    BridgeStatusResponse status = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("twice").build());
+    assertThat(second.getMetadataMap().get("participant_sid"))
+        .startsWith("PA_")
+        .isNotEqualTo(first.getMetadataMap().get("participant_sid"));
+    Poll.until(
+        () ->
+            h.livekit
+                .participantIdentities("replace-room")
+                .equals(java.util.List.of("cloud-agent:twice")),
+        Duration.ofSeconds(5),
+        "exactly one 'cloud-agent:twice' in the room, seen "
+            + h.livekit.participantIdentities("replace-room"));
+    BridgeStatusResponse status =
+        h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("twice").build());
     assertThat(status.getConnected()).isTrue();
     assertThat(status.getParticipantId()).isEqualTo(second.getParticipantId());
     assertThat(status.getConnectionState()).isEqualTo("CONNECTED");
@@ -71,19 +84,53 @@ class BridgeSessionTest {
     assertThat(status.getLivekitServerVersion()).isEqualTo("1.13.5");
     assertThat(status.getStats().getRoomName()).isEqualTo("replace-room");
     assertThat(h.health().getActiveSessions()).isEqualTo(1);
-    assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("twice").build()).getSuccess()).isTrue();
-    Poll.until(() -> h.livekit.participantIdentities("replace-room").isEmpty(), Duration.ofSeconds(3), "room empty");
+    assertThat(
+            h.stub()
+                .leaveRoom(LeaveRoomRequest.newBuilder().setUserId("twice").build())
+                .getSuccess())
+        .isTrue();
+    Poll.until(
+        () -> h.livekit.participantIdentities("replace-room").isEmpty(),
+        Duration.ofSeconds(3),
+        "room empty");
   }
 
   @Test
   void malformedCallsGetStatusCodes() {
-    assertThat(codeOf(() -> h.stub().joinRoom(JoinRoomRequest.newBuilder().setRoomName("r").build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> h.stub().leaveRoom(LeaveRoomRequest.newBuilder().build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId("u").setTrackId(32).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> h.stub().playAudio(PlayAudioRequest.newBuilder().setUserId("u").build()).next())).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> h.stub().playAudio(PlayAudioRequest.newBuilder().setUserId("u").setAudioUrl("http://x/a.wav").setVolume(-1).build()).next()))
+    assertThat(
+            codeOf(() -> h.stub().joinRoom(JoinRoomRequest.newBuilder().setRoomName("r").build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().getStatus(BridgeStatusRequest.newBuilder().build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.stub().leaveRoom(LeaveRoomRequest.newBuilder().build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(
+            codeOf(
+                () ->
+                    h.stub()
+                        .stopAudio(
+                            StopAudioRequest.newBuilder().setUserId("u").setTrackId(32).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(
+            codeOf(
+                () ->
+                    h.stub()
+                        .playAudio(PlayAudioRequest.newBuilder().setUserId("u").build())
+                        .next()))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(
+            codeOf(
+                () ->
+                    h.stub()
+                        .playAudio(
+                            PlayAudioRequest.newBuilder()
+                                .setUserId("u")
+                                .setAudioUrl("http://x/a.wav")
+                                .setVolume(-1)
+                                .build())
+                        .next()))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
@@ -94,31 +141,62 @@ class BridgeSessionTest {
     assertThat(leave.getError()).contains("no session");
 
     // The cloud asks for status on every reconnect check: no session is an answer, not an error.
-    BridgeStatusResponse unknown = h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("nobody").build());
+    BridgeStatusResponse unknown =
+        h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("nobody").build());
     assertThat(unknown.getConnected()).isFalse();
     assertThat(unknown.getParticipantId()).isEmpty();
 
-    var stop = h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId("nobody").setTrackId(-1).build());
+    var stop =
+        h.stub()
+            .stopAudio(StopAudioRequest.newBuilder().setUserId("nobody").setTrackId(-1).build());
     assertThat(stop.getSuccess()).isFalse();
     assertThat(stop.getError()).contains("no session");
 
-    var play = h.stub().playAudio(PlayAudioRequest.newBuilder().setUserId("nobody").setRequestId("r1").setAudioUrl("http://x/a.wav").build()).next();
+    var play =
+        h.stub()
+            .playAudio(
+                PlayAudioRequest.newBuilder()
+                    .setUserId("nobody")
+                    .setRequestId("r1")
+                    .setAudioUrl("http://x/a.wav")
+                    .build())
+            .next();
     assertThat(play.getType()).isEqualTo(com.mentra.bridge.api.PlayAudioEvent.EventType.FAILED);
     assertThat(play.getError()).contains("no session");
 
-    JoinRoomResponse badToken = h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").setRoomName("r").setToken("garbage").build());
+    JoinRoomResponse badToken =
+        h.stub()
+            .joinRoom(
+                JoinRoomRequest.newBuilder()
+                    .setUserId("u")
+                    .setRoomName("r")
+                    .setToken("garbage")
+                    .build());
     System.out.println("malformed token -> " + badToken.getError());
     assertThat(badToken.getSuccess()).isFalse();
     assertThat(badToken.getError()).contains("UNAUTHORIZED");
 
     int port = BridgeHarness.freePort();
-    JoinRoomResponse nobody = h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").setRoomName("r")
-        .setLivekitUrl("ws://" + TestEnvironment.get().nodeIp() + ":" + port).build());
+    JoinRoomResponse nobody =
+        h.stub()
+            .joinRoom(
+                JoinRoomRequest.newBuilder()
+                    .setUserId("u")
+                    .setRoomName("r")
+                    .setLivekitUrl("ws://" + TestEnvironment.get().nodeIp() + ":" + port)
+                    .build());
     System.out.println("dead url -> " + nobody.getError());
     assertThat(nobody.getSuccess()).isFalse();
     assertThat(nobody.getError()).contains("UNREACHABLE");
 
-    JoinRoomResponse badUrl = h.stub().joinRoom(JoinRoomRequest.newBuilder().setUserId("u").setRoomName("r").setLivekitUrl("ftp://nowhere").build());
+    JoinRoomResponse badUrl =
+        h.stub()
+            .joinRoom(
+                JoinRoomRequest.newBuilder()
+                    .setUserId("u")
+                    .setRoomName("r")
+                    .setLivekitUrl("ftp://nowhere")
+                    .build());
     assertThat(badUrl.getSuccess()).isFalse();
     assertThat(badUrl.getError()).contains("INVALID_URL");
   }
@@ -135,12 +213,16 @@ class BridgeSessionTest {
     assertThat(stream.error).isNull();
     assertThat(h.bridge.streamCount()).isEqualTo(1);
 
-    // Unplayable chunks are dropped and counted; the call (and its room-to-client audio) stays open.
+    // Unplayable chunks are dropped and counted; the call (and its room-to-client audio) stays
+    // open.
     long malformedBefore = h.bridge.malformedChunks();
     stream.send(new byte[320], 96_000, 1);
     stream.send(new byte[320], 16_000, 3);
     stream.send(new byte[UplinkChunks.MAX_CHUNK_BYTES + 2], 16_000, 1);
-    Poll.until(() -> h.bridge.malformedChunks() >= malformedBefore + 3, Duration.ofSeconds(5), "bad chunks counted");
+    Poll.until(
+        () -> h.bridge.malformedChunks() >= malformedBefore + 3,
+        Duration.ofSeconds(5),
+        "bad chunks counted");
     assertThat(stream.error).isNull();
     assertThat(stream.completed).isFalse();
     stream.finish();
@@ -149,9 +231,14 @@ class BridgeSessionTest {
     Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "stream registered");
     vanishing.send(new byte[3200], 16_000, 1);
     vanishing.cancel();
-    Poll.until(() -> h.bridge.streamCount() == 0, Duration.ofSeconds(5), "stream released after cancel");
+    Poll.until(
+        () -> h.bridge.streamCount() == 0, Duration.ofSeconds(5), "stream released after cancel");
     assertThat(h.health().getActiveSessions()).isEqualTo(1);
-    assertThat(h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("garbage").build()).getSuccess()).isTrue();
+    assertThat(
+            h.stub()
+                .leaveRoom(LeaveRoomRequest.newBuilder().setUserId("garbage").build())
+                .getSuccess())
+        .isTrue();
   }
 
   @Test
@@ -159,11 +246,25 @@ class BridgeSessionTest {
     // The deadline expires while the bridge is still connecting: the signalling path is held for
     // 700 ms by a relay, so the join always outlasts the 300 ms deadline, then succeeds.
     h.health();
-    try (com.mentra.testing.SignalCutter slow = com.mentra.testing.SignalCutter.inFrontOf(h.livekit).delayNewConnections(Duration.ofMillis(700))) {
-      Status.Code code = codeOf(() -> h.blocking.withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS)
-          .joinRoom(JoinRoomRequest.newBuilder().setUserId("abandoned").setRoomName("abandon-room").setLivekitUrl(slow.wsUrl()).build()));
+    try (com.mentra.testing.SignalCutter slow =
+        com.mentra.testing.SignalCutter.inFrontOf(h.livekit)
+            .delayNewConnections(Duration.ofMillis(700))) {
+      Status.Code code =
+          codeOf(
+              () ->
+                  h.blocking
+                      .withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS)
+                      .joinRoom(
+                          JoinRoomRequest.newBuilder()
+                              .setUserId("abandoned")
+                              .setRoomName("abandon-room")
+                              .setLivekitUrl(slow.wsUrl())
+                              .build()));
       assertThat(code).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-      Poll.until(() -> slow.acceptedConnections() > 0, Duration.ofSeconds(5), "the bridge to start joining");
+      Poll.until(
+          () -> slow.acceptedConnections() > 0,
+          Duration.ofSeconds(5),
+          "the bridge to start joining");
       Thread.sleep(2_500);
       assertThat(h.health().getActiveSessions()).isZero();
       assertThat(h.livekit.participantIdentities("abandon-room")).isEmpty();
@@ -174,6 +275,7 @@ class BridgeSessionTest {
   void streamWithoutAUserIsRefused() throws Exception {
     BridgeHarness.AudioStream anonymous = h.openStream("");
     Poll.forValue(() -> anonymous.error, Duration.ofSeconds(5), "refusal");
-    assertThat(Status.fromThrowable(anonymous.error).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(Status.fromThrowable(anonymous.error).getCode())
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 }

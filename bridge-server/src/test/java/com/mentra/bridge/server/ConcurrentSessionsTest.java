@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConcurrentSessionsTest {
   private static final int SESSIONS = 20;
+
   /** Where the phone writes each packet's send time, for the latency figures. */
   private static final int LATENCY_STAMP_AT = 4;
 
@@ -34,7 +35,8 @@ class ConcurrentSessionsTest {
     int packets = seconds * 10;
     try (BridgeHarness h = new BridgeHarness(Map.of("DOWNLINK_QUEUE_CHUNKS", "50"))) {
       String room = "crowd";
-      try (TestPeer phone = TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "phone"), false)) {
+      try (TestPeer phone =
+          TestPeer.join("phone", h.livekit.wsUrl(), h.livekit.token(room, "phone"), false)) {
         Snapshot idle = Snapshot.take();
         List<BridgeHarness.AudioStream> streams = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {
@@ -49,24 +51,31 @@ class ConcurrentSessionsTest {
         List<Thread> uplinks = new ArrayList<>();
         for (int s = 0; s < SESSIONS; s++) {
           BridgeHarness.AudioStream stream = streams.get(s);
-          uplinks.add(Thread.ofVirtual().start(() -> {
-            long start = System.nanoTime();
-            for (int c = 0; c < packets; c++) {
-              stream.send(Tones.toBytes(Tones.sine(440, 16_000, 8_000, c * 1600L, 1600)), 16_000, 1);
-              long wait = start + (c + 1) * 100_000_000L - System.nanoTime();
-              if (wait > 0) {
-                try {
-                  Thread.sleep(wait / 1_000_000);
-                } catch (InterruptedException e) {
-                  return;
-                }
-              }
-            }
-          }));
+          uplinks.add(
+              Thread.ofVirtual()
+                  .start(
+                      () -> {
+                        long start = System.nanoTime();
+                        for (int c = 0; c < packets; c++) {
+                          stream.send(
+                              Tones.toBytes(Tones.sine(440, 16_000, 8_000, c * 1600L, 1600)),
+                              16_000,
+                              1);
+                          long wait = start + (c + 1) * 100_000_000L - System.nanoTime();
+                          if (wait > 0) {
+                            try {
+                              Thread.sleep(wait / 1_000_000);
+                            } catch (InterruptedException e) {
+                              return;
+                            }
+                          }
+                        }
+                      }));
         }
         // Downlink: the phone sends 3200-byte PCM packets at 10 per second.
         List<OutgoingData> data = new ArrayList<>();
-        for (int i = 0; i < packets; i++) data.add(OutgoingData.reliable(BridgeAudioPathTest.pcmPacket(i), "pcm"));
+        for (int i = 0; i < packets; i++)
+          data.add(OutgoingData.reliable(BridgeAudioPathTest.pcmPacket(i), "pcm"));
         Snapshot loadStart = Snapshot.take();
         phone.sendData(data, 100, LATENCY_STAMP_AT); // bytes 0-3 stay the sequence number
         for (Thread t : uplinks) t.join(60_000);
@@ -77,34 +86,61 @@ class ConcurrentSessionsTest {
         for (int s = 0; s < SESSIONS; s++) {
           var got = streams.get(s).received;
           for (int i = 0; i < got.size(); i++) {
-            latencyMicros.add(streams.get(s).receivedAtMicros.get(i) - TestPeer.sentAtMicros(got.get(i).getPcmData().toByteArray(), LATENCY_STAMP_AT));
+            latencyMicros.add(
+                streams.get(s).receivedAtMicros.get(i)
+                    - TestPeer.sentAtMicros(
+                        got.get(i).getPcmData().toByteArray(), LATENCY_STAMP_AT));
           }
           assertThat(got).as("session %d", s).hasSize(packets);
           for (int i = 0; i < packets; i++) {
-            assertThat(ByteBuffer.wrap(got.get(i).getPcmData().toByteArray()).getInt()).as("session %d chunk %d", s, i).isEqualTo(i);
+            assertThat(ByteBuffer.wrap(got.get(i).getPcmData().toByteArray()).getInt())
+                .as("session %d chunk %d", s, i)
+                .isEqualTo(i);
           }
-          assertThat(h.stub().getStatus(BridgeStatusRequest.newBuilder().setUserId("user-" + s).build()).getDroppedChunks()).isZero();
+          assertThat(
+                  h.stub()
+                      .getStatus(BridgeStatusRequest.newBuilder().setUserId("user-" + s).build())
+                      .getDroppedChunks())
+              .isZero();
         }
         double cpuSeconds = (loadEnd.cpuNanos - loadStart.cpuNanos) / 1e9;
         double wall = (loadEnd.atNanos - loadStart.atNanos) / 1e9;
-        System.out.printf("%d sessions, %d s of audio both ways (bridge, LiveKit server and peer share 2 cores)%n", SESSIONS, seconds);
-        System.out.printf("  bridge CPU: %.2f cores in total, %.3f cores per session%n", cpuSeconds / wall, cpuSeconds / wall / SESSIONS);
-        System.out.printf("  RSS: idle %d MB, joined %d MB (+%.1f MB per session), after load %d MB%n",
-            idle.rssKb / 1024, joined.rssKb / 1024, (joined.rssKb - idle.rssKb) / 1024.0 / SESSIONS, loadEnd.rssKb / 1024);
+        System.out.printf(
+            "%d sessions, %d s of audio both ways (bridge, LiveKit server and peer share 2 cores)%n",
+            SESSIONS, seconds);
+        System.out.printf(
+            "  bridge CPU: %.2f cores in total, %.3f cores per session%n",
+            cpuSeconds / wall, cpuSeconds / wall / SESSIONS);
+        System.out.printf(
+            "  RSS: idle %d MB, joined %d MB (+%.1f MB per session), after load %d MB%n",
+            idle.rssKb / 1024,
+            joined.rssKb / 1024,
+            (joined.rssKb - idle.rssKb) / 1024.0 / SESSIONS,
+            loadEnd.rssKb / 1024);
         latencyMicros.sort(null);
-        System.out.printf("  phone -> LiveKit -> bridge -> gRPC client latency over %d chunks: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-            latencyMicros.size(), percentile(latencyMicros, 50), percentile(latencyMicros, 95), percentile(latencyMicros, 99),
+        System.out.printf(
+            "  phone -> LiveKit -> bridge -> gRPC client latency over %d chunks: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+            latencyMicros.size(),
+            percentile(latencyMicros, 50),
+            percentile(latencyMicros, 95),
+            percentile(latencyMicros, 99),
             latencyMicros.get(latencyMicros.size() - 1) / 1000.0);
-        System.out.printf("  OS threads (JVM + native): idle %d, joined %d (+%.2f per session), during load %d%n",
-            idle.threads, joined.threads, (joined.threads - idle.threads) / (double) SESSIONS, loadEnd.threads);
-        for (int s = 0; s < SESSIONS; s++) h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-" + s).build());
+        System.out.printf(
+            "  OS threads (JVM + native): idle %d, joined %d (+%.2f per session), during load %d%n",
+            idle.threads,
+            joined.threads,
+            (joined.threads - idle.threads) / (double) SESSIONS,
+            loadEnd.threads);
+        for (int s = 0; s < SESSIONS; s++)
+          h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("user-" + s).build());
         assertThat(h.health().getActiveSessions()).isZero();
       }
     }
   }
 
   private static double percentile(List<Long> sortedMicros, int p) {
-    return sortedMicros.get(Math.min(sortedMicros.size() - 1, sortedMicros.size() * p / 100)) / 1000.0;
+    return sortedMicros.get(Math.min(sortedMicros.size() - 1, sortedMicros.size() * p / 100))
+        / 1000.0;
   }
 
   private record Snapshot(long cpuNanos, long rssKb, int threads, long atNanos) {
@@ -114,7 +150,10 @@ class ConcurrentSessionsTest {
       try (var tasks = Files.list(Path.of("/proc/self/task"))) {
         for (Path task : tasks.toList()) {
           try {
-            names.merge(Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "#"), 1, Integer::sum);
+            names.merge(
+                Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "#"),
+                1,
+                Integer::sum);
           } catch (java.io.IOException ended) {
             // the thread ended while we listed
           }
@@ -124,7 +163,8 @@ class ConcurrentSessionsTest {
     }
 
     static Snapshot take() throws Exception {
-      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      var os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       long rss = 0;
       int threads = 0;
       // OS-level counts: they include libwebrtc's native threads, which the JVM does not see.

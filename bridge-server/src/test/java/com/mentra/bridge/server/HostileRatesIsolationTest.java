@@ -20,15 +20,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One caller with odd rates must not stall everyone's audio (issue 11): while 5 healthy sessions
- * stream a tone up and listeners record two of them, another session sends chunks at 8,001 Hz
- * and 44,101 Hz and plays a WAV declaring 383,999 Hz. Before, building the resampler for such a
- * rate took ~450 ms inside a lock the shared clock takes (all five tracks went silent at once) and
- * the 383,999 Hz WAV grew the heap by ~190 MiB.
+ * stream a tone up and listeners record two of them, another session sends chunks at 8,001 Hz and
+ * 44,101 Hz and plays a WAV declaring 383,999 Hz. Before, building the resampler for such a rate
+ * took ~450 ms inside a lock the shared clock takes (all five tracks went silent at once) and the
+ * 383,999 Hz WAV grew the heap by ~190 MiB.
  */
 class HostileRatesIsolationTest {
   @Test
   void oddRatesOfOneSessionLeaveTheOthersUninterruptedAndMemoryFlat() throws Exception {
-    try (BridgeHarness h = new BridgeHarness(); AudioFileServer files = new AudioFileServer()) {
+    try (BridgeHarness h = new BridgeHarness();
+        AudioFileServer files = new AudioFileServer()) {
       files.serve("/odd-rate.wav", "audio/wav", wavDeclaring(383_999, 3));
       String room = "isolation";
       List<BridgeHarness.AudioStream> healthy = new ArrayList<>();
@@ -48,16 +49,23 @@ class HostileRatesIsolationTest {
         long rssBefore = 0;
         long start = System.nanoTime();
         for (int chunk = 0; chunk < 60; chunk++) { // 6 s of 100 ms chunks, paced in real time
-          for (BridgeHarness.AudioStream s : healthy) s.send(Tones.toBytes(Tones.sine(440, 16_000, 8_000, chunk * 1600L, 1600)), 16_000, 1);
+          for (BridgeHarness.AudioStream s : healthy)
+            s.send(Tones.toBytes(Tones.sine(440, 16_000, 8_000, chunk * 1600L, 1600)), 16_000, 1);
           if (chunk == 9) {
-            // The healthy sessions have run 1 s (tracks published, buffers and JIT warm): the baseline.
+            // The healthy sessions have run 1 s (tracks published, buffers and JIT warm): the
+            // baseline.
             System.gc();
             rssBefore = rssBytes();
           }
           if (chunk == 10) odd.send(Tones.toBytes(Tones.sine(440, 8_001, 8_000, 800)), 8_001, 1);
           if (chunk == 15) odd.send(Tones.toBytes(Tones.sine(440, 44_101, 8_000, 4410)), 44_101, 1);
           if (chunk == 20) {
-            h.async.playAudio(PlayAudioRequest.newBuilder().setUserId("odd").setRequestId("odd-wav").setAudioUrl(files.url("/odd-rate.wav")).build(),
+            h.async.playAudio(
+                PlayAudioRequest.newBuilder()
+                    .setUserId("odd")
+                    .setRequestId("odd-wav")
+                    .setAudioUrl(files.url("/odd-rate.wav"))
+                    .build(),
                 new PlaybackTest.Events());
           }
           if (chunk == 25) odd.send(Tones.toBytes(Tones.sine(440, 8_003, 8_000, 800)), 8_003, 1);
@@ -73,10 +81,15 @@ class HostileRatesIsolationTest {
           Wav.Audio audio = Wav.read(r.path());
           int first = Spectrum.firstSoundIndex(audio.samples(), audio.sampleRate(), -40);
           assertThat(first).as("the listener heard the healthy session").isGreaterThanOrEqualTo(0);
-          short[] steady = Spectrum.slice(audio.samples(), first + audio.sampleRate() / 2, first + audio.sampleRate() * 55 / 10);
+          short[] steady =
+              Spectrum.slice(
+                  audio.samples(),
+                  first + audio.sampleRate() / 2,
+                  first + audio.sampleRate() * 55 / 10);
           double gap = Spectrum.longestGapMs(steady, audio.sampleRate(), -40);
           double hz = Spectrum.dominantFrequency(steady, audio.sampleRate());
-          System.out.printf("healthy track %s while another session used 8,001/44,101/8,003 Hz and a 383,999 Hz WAV: %.2f Hz, longest gap %.0f ms%n",
+          System.out.printf(
+              "healthy track %s while another session used 8,001/44,101/8,003 Hz and a 383,999 Hz WAV: %.2f Hz, longest gap %.0f ms%n",
               r.identity(), hz, gap);
           assertThat(hz).isCloseTo(440, within(2.0));
           assertThat(gap).as("longest gap, ms").isLessThanOrEqualTo(20);
@@ -87,19 +100,34 @@ class HostileRatesIsolationTest {
         listener0.close();
         listener1.close();
       }
-      for (int i = 0; i < 5; i++) h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("healthy-" + i).build());
+      for (int i = 0; i < 5; i++)
+        h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("healthy-" + i).build());
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("odd").build());
     }
   }
 
-  /** A mono PCM16 WAV whose header declares {@code rate} Hz, with {@code seconds} of tone at that rate's sample count (capped). */
+  /**
+   * A mono PCM16 WAV whose header declares {@code rate} Hz, with {@code seconds} of tone at that
+   * rate's sample count (capped).
+   */
   static byte[] wavDeclaring(int rate, int seconds) {
     int frames = Math.min(rate * seconds, 2_000_000);
     ByteBuffer b = ByteBuffer.allocate(44 + frames * 2).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes()).putInt(36 + frames * 2).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
-        .putShort((short) 1).putShort((short) 1).putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
-        .put("data".getBytes()).putInt(frames * 2);
-    for (int i = 0; i < frames; i++) b.putShort((short) (6000 * Math.sin(2 * Math.PI * 440 * i / rate)));
+    b.put("RIFF".getBytes())
+        .putInt(36 + frames * 2)
+        .put("WAVE".getBytes())
+        .put("fmt ".getBytes())
+        .putInt(16)
+        .putShort((short) 1)
+        .putShort((short) 1)
+        .putInt(rate)
+        .putInt(rate * 2)
+        .putShort((short) 2)
+        .putShort((short) 16)
+        .put("data".getBytes())
+        .putInt(frames * 2);
+    for (int i = 0; i < frames; i++)
+      b.putShort((short) (6000 * Math.sin(2 * Math.PI * 440 * i / rate)));
     return b.array();
   }
 
@@ -109,5 +137,4 @@ class HostileRatesIsolationTest {
     }
     throw new IllegalStateException("no VmRSS");
   }
-
 }

@@ -13,20 +13,33 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The existing backend's client (grpc-js + proto-loader, keepCase, only the .proto) works unchanged. */
+/**
+ * The existing backend's client (grpc-js + proto-loader, keepCase, only the .proto) works
+ * unchanged.
+ */
 class LegacyNodeClientTest {
   @Test
   void everyRpcWorksFromAKeepCaseProtoLoaderClient() throws Exception {
     Path script = Path.of("src/test/node/legacy-client.mjs").toAbsolutePath();
     Path proto = Path.of("../proto/livekit_bridge.proto").toAbsolutePath();
     if (!Files.isDirectory(script.getParent().resolve("node_modules"))) {
-      throw new IllegalStateException("run scripts/test.sh: it installs " + script.getParent() + "/node_modules");
+      throw new IllegalStateException(
+          "run scripts/test.sh: it installs " + script.getParent() + "/node_modules");
     }
-    try (BridgeHarness h = new BridgeHarness(Map.of("BRIDGE_AUTH_TOKENS", "", "BRIDGE_ALLOW_INSECURE", "true")); AudioFileServer files = new AudioFileServer()) {
-      Process node = new ProcessBuilder(TestEnvironment.get().node().toString(), script.toString(), proto.toString(),
-          TestEnvironment.get().nodeIp() + ":" + h.bridge.port(), "legacy-user", "legacy-room", files.url("/long.wav"))
-          .redirectError(ProcessBuilder.Redirect.INHERIT)
-          .start();
+    try (BridgeHarness h =
+            new BridgeHarness(Map.of("BRIDGE_AUTH_TOKENS", "", "BRIDGE_ALLOW_INSECURE", "true"));
+        AudioFileServer files = new AudioFileServer()) {
+      Process node =
+          new ProcessBuilder(
+                  TestEnvironment.get().node().toString(),
+                  script.toString(),
+                  proto.toString(),
+                  TestEnvironment.get().nodeIp() + ":" + h.bridge.port(),
+                  "legacy-user",
+                  "legacy-room",
+                  files.url("/long.wav"))
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
       assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("node client finished").isTrue();
       String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       System.out.println(out);
@@ -46,8 +59,10 @@ class LegacyNodeClientTest {
       assertThat(r.at("/healthDuring/active_sessions").asInt()).isEqualTo(1);
       assertThat(r.at("/healthDuring/active_streams").asInt()).isEqualTo(1);
       assertThat(r.at("/leave/success").asBoolean()).isTrue();
-      Poll.until(() -> h.health().getActiveSessions() == 0 && h.bridge.streamCount() == 0,
-          java.time.Duration.ofSeconds(5), "no sessions or streams left");
+      Poll.until(
+          () -> h.health().getActiveSessions() == 0 && h.bridge.streamCount() == 0,
+          java.time.Duration.ofSeconds(5),
+          "no sessions or streams left");
     }
   }
 }

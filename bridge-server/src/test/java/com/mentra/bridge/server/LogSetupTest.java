@@ -34,14 +34,29 @@ class LogSetupTest {
   @Test
   void jsonLinesCarryTheFieldNamesOperatorsSearchOn() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    LogSetup.configure(Map.of("LOG_FORMAT", "json", "NODE_ENV", "staging", "SERVER_NAME", "bridge-7", "REGION", "eu-central"), "INFO", out);
-    try (var u = MDC.putCloseable("user_id", "u-1"); var r = MDC.putCloseable("room", "room-1"); var q = MDC.putCloseable("request_id", "req-9");
-        var t = MDC.putCloseable("track_id", "2"); var n = MDC.putCloseable("track_name", "tts")) {
+    LogSetup.configure(
+        Map.of(
+            "LOG_FORMAT",
+            "json",
+            "NODE_ENV",
+            "staging",
+            "SERVER_NAME",
+            "bridge-7",
+            "REGION",
+            "eu-central"),
+        "INFO",
+        out);
+    try (var u = MDC.putCloseable("user_id", "u-1");
+        var r = MDC.putCloseable("room", "room-1");
+        var q = MDC.putCloseable("request_id", "req-9");
+        var t = MDC.putCloseable("track_id", "2");
+        var n = MDC.putCloseable("track_name", "tts")) {
       log.info("playback completed after {} ms", 2000);
     }
     log.warn("no session context here");
     List<JsonNode> lines = new ArrayList<>();
-    for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) if (!line.isBlank()) lines.add(new ObjectMapper().readTree(line));
+    for (String line : out.toString(StandardCharsets.UTF_8).split("\n"))
+      if (!line.isBlank()) lines.add(new ObjectMapper().readTree(line));
     System.out.println("JSON log line: " + lines.get(0));
     JsonNode first = lines.get(0);
     assertThat(first.path("message").asText()).isEqualTo("playback completed after 2000 ms");
@@ -57,32 +72,51 @@ class LogSetupTest {
     assertThat(first.path("region").asText()).isEqualTo("eu-central");
     assertThat(first.has("user_id")).as("the code's MDC key is renamed, not duplicated").isFalse();
     assertThat(lines.get(1).path("level").asText()).isEqualTo("WARN");
-    assertThatThrownBy(() -> LogSetup.configure(Map.of("LOG_FORMAT", "xml"), "INFO", out)).hasMessageContaining("LOG_FORMAT");
+    assertThatThrownBy(() -> LogSetup.configure(Map.of("LOG_FORMAT", "xml"), "INFO", out))
+        .hasMessageContaining("LOG_FORMAT");
   }
 
   @Test
   void betterStackReceivesBatchedEntriesWithTheSourceToken() throws Exception {
     List<String> bodies = new CopyOnWriteArrayList<>();
     List<String> auth = new CopyOnWriteArrayList<>();
-    HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
-    receiver.createContext("/", ex -> {
-      auth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
-      bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-      ex.sendResponseHeaders(202, -1);
-      ex.close();
-    });
+    HttpServer receiver =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+    receiver.createContext(
+        "/",
+        ex -> {
+          auth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+          bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          ex.sendResponseHeaders(202, -1);
+          ex.close();
+        });
     receiver.start();
     try {
       String url = "http://127.0.0.1:" + receiver.getAddress().getPort();
-      LogSetup.configure(Map.of("BETTERSTACK_SOURCE_TOKEN", "source-token-xyz", "BETTERSTACK_INGESTING_HOST", url,
-          "BETTERSTACK_BATCH_SIZE", "5", "BETTERSTACK_BATCH_INTERVAL_MS", "200"), "INFO", System.out);
+      LogSetup.configure(
+          Map.of(
+              "BETTERSTACK_SOURCE_TOKEN",
+              "source-token-xyz",
+              "BETTERSTACK_INGESTING_HOST",
+              url,
+              "BETTERSTACK_BATCH_SIZE",
+              "5",
+              "BETTERSTACK_BATCH_INTERVAL_MS",
+              "200"),
+          "INFO",
+          System.out);
       for (int i = 0; i < 12; i++) {
         try (var u = MDC.putCloseable("user_id", "shipped-" + i)) {
           log.info("shipped line {}", i);
         }
       }
-      Poll.until(() -> countEntries(bodies) >= 12, Duration.ofSeconds(15), "12 entries at the receiver, got " + bodies);
-      System.out.printf("Better Stack receiver: %d POSTs carrying %d entries%n", bodies.size(), countEntries(bodies));
+      Poll.until(
+          () -> countEntries(bodies) >= 12,
+          Duration.ofSeconds(15),
+          "12 entries at the receiver, got " + bodies);
+      System.out.printf(
+          "Better Stack receiver: %d POSTs carrying %d entries%n",
+          bodies.size(), countEntries(bodies));
       assertThat(bodies.size()).as("batched: fewer POSTs than entries").isLessThan(12);
       assertThat(auth).allMatch(a -> a.equals("Bearer source-token-xyz"));
       assertThat(String.join("", bodies)).contains("shipped line 11").contains("shipped-11");

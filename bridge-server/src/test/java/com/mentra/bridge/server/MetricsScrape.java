@@ -11,13 +11,19 @@ import java.util.Map;
 
 /** One scrape of a bridge's /metrics, parsed from the Prometheus text format. */
 record MetricsScrape(String text, Map<String, Double> samples) {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   static MetricsScrape of(BridgeServer bridge) throws Exception {
-    URI uri = URI.create("http://" + TestEnvironment.get().nodeIp() + ":" + bridge.metricsPort() + "/metrics");
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) throw new AssertionError("GET " + uri + " answered " + response.statusCode());
+    URI uri =
+        URI.create(
+            "http://" + TestEnvironment.get().nodeIp() + ":" + bridge.metricsPort() + "/metrics");
+    HttpResponse<String> response =
+        HTTP.send(
+            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200)
+      throw new AssertionError("GET " + uri + " answered " + response.statusCode());
     Map<String, Double> samples = new HashMap<>();
     for (String line : response.body().split("\n")) {
       if (line.isBlank() || line.startsWith("#")) continue;

@@ -22,9 +22,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** PlayAudio and StopAudio end to end: local HTTP server, bridge, LiveKit, rtc-node peer. */
 class PlaybackTest {
@@ -86,8 +86,15 @@ class PlaybackTest {
 
   static Events play(String user, String requestId, String url, int trackId, boolean stopOther) {
     Events events = new Events();
-    h.async.playAudio(PlayAudioRequest.newBuilder().setUserId(user).setRequestId(requestId).setAudioUrl(url)
-        .setTrackId(trackId).setStopOther(stopOther).build(), events);
+    h.async.playAudio(
+        PlayAudioRequest.newBuilder()
+            .setUserId(user)
+            .setRequestId(requestId)
+            .setAudioUrl(url)
+            .setTrackId(trackId)
+            .setStopOther(stopOther)
+            .build(),
+        events);
     return events;
   }
 
@@ -95,7 +102,8 @@ class PlaybackTest {
   @CsvSource({"/tone.wav", "/tone.mp3"})
   void urlAudioReachesThePeer(String path) throws Exception {
     String room = "play" + path.replace('/', '-').replace('.', '-');
-    Path recording = TestEnvironment.outputDir("bridge").resolve("played" + path.replace('/', '-') + ".wav");
+    Path recording =
+        TestEnvironment.outputDir("bridge").resolve("played" + path.replace('/', '-') + ".wav");
     try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       assertThat(h.join("player", room, "").getSuccess()).isTrue();
       peer.record("cloud-agent:player", recording, 48_000);
@@ -108,16 +116,24 @@ class PlaybackTest {
       assertThat(done.getType()).as(done.getError()).isEqualTo(EventType.COMPLETED);
       assertThat(done.getStopReason()).isEmpty();
       assertThat(done.getRequestId()).isEqualTo("r1");
-      System.out.printf("%s: STARTED %d ms after the call (first playback, publishes the track); COMPLETED duration %d ms; %d PROGRESS events%n",
-          path, first.startedAfterMs(), done.getDurationMs(), first.events.stream().filter(e -> e.getType() == EventType.PROGRESS).count());
+      System.out.printf(
+          "%s: STARTED %d ms after the call (first playback, publishes the track); COMPLETED duration %d ms; %d PROGRESS events%n",
+          path,
+          first.startedAfterMs(),
+          done.getDurationMs(),
+          first.events.stream().filter(e -> e.getType() == EventType.PROGRESS).count());
       assertThat(done.getDurationMs()).isCloseTo(2000L, within(50L));
-      assertThat(first.events).filteredOn(e -> e.getType() == EventType.PROGRESS).extracting(PlayAudioEvent::getPositionMs)
-          .isNotEmpty().allMatch(p -> p % 1000 == 0 && p <= 2000);
+      assertThat(first.events)
+          .filteredOn(e -> e.getType() == EventType.PROGRESS)
+          .extracting(PlayAudioEvent::getPositionMs)
+          .isNotEmpty()
+          .allMatch(p -> p % 1000 == 0 && p <= 2000);
 
       Wav.Audio audio = Wav.read(heard.path());
       int firstSound = Spectrum.firstSoundIndex(audio.samples(), audio.sampleRate(), -40);
       assertThat(firstSound).as("the peer heard the playback").isGreaterThanOrEqualTo(0);
-      short[] steady = Spectrum.slice(audio.samples(), firstSound + 4_800, firstSound + 4_800 + 72_000);
+      short[] steady =
+          Spectrum.slice(audio.samples(), firstSound + 4_800, firstSound + 4_800 + 72_000);
       double frequency = Spectrum.dominantFrequency(steady, audio.sampleRate());
       System.out.printf("%s: peer heard %.2f Hz%n", path, frequency);
       assertThat(frequency).isCloseTo(440, within(2.0));
@@ -125,8 +141,12 @@ class PlaybackTest {
       // The track is published now: a second playback starts quickly.
       Events second = play("player", "r2", files.url(path), 0, false);
       second.terminal(Duration.ofSeconds(15));
-      System.out.printf("%s: STARTED %d ms after the call (track already published)%n", path, second.startedAfterMs());
-      assertThat(second.startedAfterMs()).as("generous: 367 ms was seen once with other test runs on the 2 cores").isBetween(0L, 400L);
+      System.out.printf(
+          "%s: STARTED %d ms after the call (track already published)%n",
+          path, second.startedAfterMs());
+      assertThat(second.startedAfterMs())
+          .as("generous: 367 ms was seen once with other test runs on the 2 cores")
+          .isBetween(0L, 400L);
     } finally {
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("player").build());
     }
@@ -138,8 +158,10 @@ class PlaybackTest {
     Path recording = TestEnvironment.outputDir("bridge").resolve("stopped.wav");
     try (TestPeer peer = h.livekit.joinPeer(room, "listener")) {
       assertThat(h.join("stopper", room, "").getSuccess()).isTrue();
-      // Reference: how long after a playback's natural end the peer still receives its sound. That is
-      // the room's audio path (encoder, SFU, the peer's jitter buffer), which no bridge can shorten.
+      // Reference: how long after a playback's natural end the peer still receives its sound. That
+      // is
+      // the room's audio path (encoder, SFU, the peer's jitter buffer), which no bridge can
+      // shorten.
       peer.record("cloud-agent:stopper", recording, 48_000);
       Events natural = play("stopper", "natural", files.url("/tone.wav"), 0, false);
       natural.terminal(Duration.ofSeconds(10));
@@ -152,7 +174,12 @@ class PlaybackTest {
       Poll.until(() -> events.startedAfterMs() >= 0, Duration.ofSeconds(5), "STARTED");
       Thread.sleep(1_500);
       long stopAtMs = System.currentTimeMillis();
-      assertThat(h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId("stopper").setTrackId(0).build()).getSuccess()).isTrue();
+      assertThat(
+              h.stub()
+                  .stopAudio(
+                      StopAudioRequest.newBuilder().setUserId("stopper").setTrackId(0).build())
+                  .getSuccess())
+          .isTrue();
       PlayAudioEvent end = events.terminal(Duration.ofSeconds(5));
       Thread.sleep(700);
       TestPeer.Recording heard = peer.stopRecording();
@@ -162,9 +189,13 @@ class PlaybackTest {
       assertThat(end.getDurationMs()).isBetween(1_000L, 3_000L);
       assertThat(heard.lastLoudAtMs()).isPositive();
       long rawMs = heard.lastLoudAtMs() - stopAtMs;
-      System.out.printf("the peer received its last loud frame %d ms after StopAudio was called; after a natural end it "
-          + "receives sound for %d ms (the room's audio path), so the stop took %d ms; terminal event %d ms after the call%n",
-          rawMs, pathLatencyMs, rawMs - pathLatencyMs, wallClockOf(events, events.events.size() - 1) - stopAtMs);
+      System.out.printf(
+          "the peer received its last loud frame %d ms after StopAudio was called; after a natural end it "
+              + "receives sound for %d ms (the room's audio path), so the stop took %d ms; terminal event %d ms after the call%n",
+          rawMs,
+          pathLatencyMs,
+          rawMs - pathLatencyMs,
+          wallClockOf(events, events.events.size() - 1) - stopAtMs);
       // Quiet machine: 10-60 ms. Generous for a loaded CI machine (161 ms seen at load 15); a stop
       // that did not work would leave the file's remaining seconds.
       assertThat(rawMs - pathLatencyMs).isLessThanOrEqualTo(400);
@@ -182,8 +213,15 @@ class PlaybackTest {
       peer.record("cloud-agent:canceller", recording, 48_000);
       Events events = new Events();
       Context.CancellableContext call = Context.current().withCancellation();
-      call.run(() -> h.async.playAudio(PlayAudioRequest.newBuilder().setUserId("canceller").setRequestId("cancelled")
-          .setAudioUrl(files.url("/long.wav")).build(), events));
+      call.run(
+          () ->
+              h.async.playAudio(
+                  PlayAudioRequest.newBuilder()
+                      .setUserId("canceller")
+                      .setRequestId("cancelled")
+                      .setAudioUrl(files.url("/long.wav"))
+                      .build(),
+                  events));
       Poll.until(() -> events.startedAfterMs() >= 0, Duration.ofSeconds(5), "STARTED");
       Thread.sleep(1_500);
       long cancelAtMs = System.currentTimeMillis();
@@ -192,13 +230,20 @@ class PlaybackTest {
       TestPeer.Recording heard = peer.stopRecording();
 
       long lastLoudAfterCancelMs = heard.lastLoudAtMs() - cancelAtMs;
-      System.out.printf("the peer received its last loud frame %d ms after the PlayAudio call was cancelled "
-          + "(the 10 s file had 8.5 s left)%n", lastLoudAfterCancelMs);
-      // The room's own audio path is about 200 ms (see the StopAudio test); the file would go on for seconds.
-      // Generous for a loaded CI machine (615 ms seen at load 15); not cancelled, it would go on for 8.5 s.
+      System.out.printf(
+          "the peer received its last loud frame %d ms after the PlayAudio call was cancelled "
+              + "(the 10 s file had 8.5 s left)%n",
+          lastLoudAfterCancelMs);
+      // The room's own audio path is about 200 ms (see the StopAudio test); the file would go on
+      // for seconds.
+      // Generous for a loaded CI machine (615 ms seen at load 15); not cancelled, it would go on
+      // for 8.5 s.
       assertThat(lastLoudAfterCancelMs).isBetween(0L, 1_500L);
       // The session is unharmed: the next playback on the same track plays to its end.
-      assertThat(play("canceller", "after", files.url("/tone.wav"), 0, false).terminal(Duration.ofSeconds(10)).getType())
+      assertThat(
+              play("canceller", "after", files.url("/tone.wav"), 0, false)
+                  .terminal(Duration.ofSeconds(10))
+                  .getType())
           .isEqualTo(EventType.COMPLETED);
     } finally {
       h.stub().leaveRoom(LeaveRoomRequest.newBuilder().setUserId("canceller").build());
@@ -217,10 +262,17 @@ class PlaybackTest {
       assertThat(h.join("multi", room, "").getSuccess()).isTrue();
       Events speaker = play("multi", "speaker-1", files.url("/long.wav"), 0, false);
       Events tts = play("multi", "tts-1", files.url("/long660.wav"), 2, false);
-      Poll.until(() -> speaker.startedAfterMs() >= 0 && tts.startedAfterMs() >= 0, Duration.ofSeconds(5), "both started");
+      Poll.until(
+          () -> speaker.startedAfterMs() >= 0 && tts.startedAfterMs() >= 0,
+          Duration.ofSeconds(5),
+          "both started");
       // Two tracks play at once, as two published tracks the peer sees.
-      Poll.until(() -> peer.participants().toString().contains("\"speaker\"") && peer.participants().toString().contains("\"tts\""),
-          Duration.ofSeconds(5), "speaker and tts tracks at the peer: " + peer.participants());
+      Poll.until(
+          () ->
+              peer.participants().toString().contains("\"speaker\"")
+                  && peer.participants().toString().contains("\"tts\""),
+          Duration.ofSeconds(5),
+          "speaker and tts tracks at the peer: " + peer.participants());
       Thread.sleep(300);
       assertThat(speaker.done).isFalse();
       assertThat(tts.done).isFalse();
@@ -242,8 +294,16 @@ class PlaybackTest {
       // StopAudio with -1 stops every track.
       Events a = play("multi", "a", files.url("/long.wav"), 0, false);
       Events b = play("multi", "b", files.url("/long.wav"), 2, false);
-      Poll.until(() -> a.startedAfterMs() >= 0 && b.startedAfterMs() >= 0, Duration.ofSeconds(5), "both started");
-      assertThat(h.stub().stopAudio(StopAudioRequest.newBuilder().setUserId("multi").setTrackId(-1).build()).getSuccess()).isTrue();
+      Poll.until(
+          () -> a.startedAfterMs() >= 0 && b.startedAfterMs() >= 0,
+          Duration.ofSeconds(5),
+          "both started");
+      assertThat(
+              h.stub()
+                  .stopAudio(
+                      StopAudioRequest.newBuilder().setUserId("multi").setTrackId(-1).build())
+                  .getSuccess())
+          .isTrue();
       assertThat(a.terminal(Duration.ofSeconds(5)).getStopReason()).isEqualTo("stopped");
       assertThat(b.terminal(Duration.ofSeconds(5)).getStopReason()).isEqualTo("stopped");
     } finally {
@@ -252,19 +312,23 @@ class PlaybackTest {
   }
 
   @ParameterizedTest(name = "{0} fails with an error naming {1}")
-  @CsvSource(delimiter = '|', value = {
-      "/status/404|HTTP 404",
-      "/status/500|HTTP 500",
-      "/page.html|not audio",
-      "/truncated.wav|truncated",
-      "/truncated-data.wav|WAV truncated at 9",
-      "/huge-header.wav|more than the 900 s limit",
-      "/random.mp3|MP3",
-      "/slow.wav|no audio bytes",
-      "/loop|redirects",
-      "/big.wav|limit",
-      "ftp://example.invalid/a.wav|only http and https"})
-  void badAudioFailsClearlyWithoutHurtingOtherSessions(String path, String expected) throws Exception {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "/status/404|HTTP 404",
+        "/status/500|HTTP 500",
+        "/page.html|not audio",
+        "/truncated.wav|truncated",
+        "/truncated-data.wav|WAV truncated at 9",
+        "/huge-header.wav|more than the 900 s limit",
+        "/random.mp3|MP3",
+        "/slow.wav|no audio bytes",
+        "/loop|redirects",
+        "/big.wav|limit",
+        "ftp://example.invalid/a.wav|only http and https"
+      })
+  void badAudioFailsClearlyWithoutHurtingOtherSessions(String path, String expected)
+      throws Exception {
     String room = "bad-room";
     assertThat(h.join("victim", room, "").getSuccess()).isTrue();
     assertThat(h.join("bystander", room + "-2", "").getSuccess()).isTrue();

@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.RepeatedTest;
 
 /**
- * gRPC's response observers are not thread-safe: room audio (DownlinkQueue's onNext) and the end
- * of the call (StreamAudioCall's onError/onCompleted) come from different threads and must never
- * be inside the observer at the same time.
+ * gRPC's response observers are not thread-safe: room audio (DownlinkQueue's onNext) and the end of
+ * the call (StreamAudioCall's onError/onCompleted) come from different threads and must never be
+ * inside the observer at the same time.
  */
 class ResponseSerializationTest {
   /** An observer that notices two threads inside it at once. */
@@ -50,28 +50,58 @@ class ResponseSerializationTest {
       closed = true;
     }
 
-    @Override public boolean isCancelled() { return false; }
-    @Override public void setOnCancelHandler(Runnable r) {}
-    @Override public void setCompression(String c) {}
-    @Override public boolean isReady() { return true; }
-    @Override public void setOnReadyHandler(Runnable r) {}
-    @Override public void request(int n) {}
-    @Override public void setMessageCompression(boolean e) {}
-    @Override public void disableAutoInboundFlowControl() {}
+    @Override
+    public boolean isCancelled() {
+      return false;
+    }
+
+    @Override
+    public void setOnCancelHandler(Runnable r) {}
+
+    @Override
+    public void setCompression(String c) {}
+
+    @Override
+    public boolean isReady() {
+      return true;
+    }
+
+    @Override
+    public void setOnReadyHandler(Runnable r) {}
+
+    @Override
+    public void request(int n) {}
+
+    @Override
+    public void setMessageCompression(boolean e) {}
+
+    @Override
+    public void disableAutoInboundFlowControl() {}
   }
 
   @RepeatedTest(20)
   void roomAudioAndTheCallsEndNeverOverlap() throws Exception {
     OverlapDetectingObserver observer = new OverlapDetectingObserver();
-    SessionRegistry registry = new SessionRegistry(BridgeConfig.from(Map.of("BIND_ADDRESS", "127.0.0.1")), null, Runnable::run, null, null);
+    SessionRegistry registry =
+        new SessionRegistry(
+            BridgeConfig.from(Map.of("BIND_ADDRESS", "127.0.0.1")),
+            null,
+            Runnable::run,
+            null,
+            null);
     StreamAudioCall call = new StreamAudioCall(registry, observer, "", new AtomicLong());
     call.onNext(AudioChunk.newBuilder().setUserId("u").build());
     DownlinkQueue downlink = new DownlinkQueue(1000, () -> {}, (source, nanos) -> {});
     downlink.attach(observer);
-    AudioChunk chunk = AudioChunk.newBuilder().setPcmData(ByteString.copyFrom(new byte[320])).build();
-    Thread room = Thread.ofPlatform().start(() -> {
-      for (int i = 0; i < 200 && !observer.closed; i++) downlink.offer(chunk, System.nanoTime());
-    });
+    AudioChunk chunk =
+        AudioChunk.newBuilder().setPcmData(ByteString.copyFrom(new byte[320])).build();
+    Thread room =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  for (int i = 0; i < 200 && !observer.closed; i++)
+                    downlink.offer(chunk, System.nanoTime());
+                });
     Thread.sleep(2);
     call.shutdown();
     room.join(10_000);

@@ -40,35 +40,67 @@ final class TestCertificates {
     this.dir = dir;
     this.caKeys = keys();
     Instant now = Instant.now();
-    var builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + caName), serial(), Date.from(now.minus(1, ChronoUnit.DAYS)),
-        Date.from(now.plus(1, ChronoUnit.DAYS)), new X500Name("CN=" + caName), caKeys.getPublic());
+    var builder =
+        new JcaX509v3CertificateBuilder(
+            new X500Name("CN=" + caName),
+            serial(),
+            Date.from(now.minus(1, ChronoUnit.DAYS)),
+            Date.from(now.plus(1, ChronoUnit.DAYS)),
+            new X500Name("CN=" + caName),
+            caKeys.getPublic());
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-    this.ca = new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate())));
+    this.ca =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                builder.build(
+                    new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate())));
     this.caFile = write(caName + "-ca.pem", ca);
   }
 
   /** A server certificate for {@code ip}. */
   Issued server(String ip) throws Exception {
-    return issue("server", ip, Instant.now().minus(1, ChronoUnit.HOURS), Instant.now().plus(1, ChronoUnit.DAYS));
+    return issue(
+        "server",
+        ip,
+        Instant.now().minus(1, ChronoUnit.HOURS),
+        Instant.now().plus(1, ChronoUnit.DAYS));
   }
 
   /** A client certificate valid now, or (expired) one that ended yesterday. */
   Issued client(String name, boolean expired) throws Exception {
     Instant now = Instant.now();
-    return expired ? issue(name, null, now.minus(3, ChronoUnit.DAYS), now.minus(1, ChronoUnit.DAYS))
+    return expired
+        ? issue(name, null, now.minus(3, ChronoUnit.DAYS), now.minus(1, ChronoUnit.DAYS))
         : issue(name, null, now.minus(1, ChronoUnit.HOURS), now.plus(1, ChronoUnit.DAYS));
   }
 
   private Issued issue(String name, String ip, Instant from, Instant until) throws Exception {
     KeyPair keys = keys();
-    var builder = new JcaX509v3CertificateBuilder(ca, serial(), Date.from(from), Date.from(until), new X500Name("CN=" + name), keys.getPublic());
+    var builder =
+        new JcaX509v3CertificateBuilder(
+            ca,
+            serial(),
+            Date.from(from),
+            Date.from(until),
+            new X500Name("CN=" + name),
+            keys.getPublic());
     if (ip != null) {
-      builder.addExtension(Extension.subjectAlternativeName, false,
-          new GeneralNames(new GeneralName(GeneralName.iPAddress, InetAddress.getByName(ip).getHostAddress())));
+      builder.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(
+              new GeneralName(GeneralName.iPAddress, InetAddress.getByName(ip).getHostAddress())));
     }
-    X509Certificate cert = new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate())));
+    X509Certificate cert =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                builder.build(
+                    new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate())));
     Path certFile = write(name + "-" + cert.getSerialNumber() + ".pem", cert);
-    Path keyFile = write(name + "-" + cert.getSerialNumber() + "-key.pem", new JcaPKCS8Generator(keys.getPrivate(), null).generate());
+    Path keyFile =
+        write(
+            name + "-" + cert.getSerialNumber() + "-key.pem",
+            new JcaPKCS8Generator(keys.getPrivate(), null).generate());
     return new Issued(certFile, keyFile);
   }
 

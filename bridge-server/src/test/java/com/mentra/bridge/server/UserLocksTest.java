@@ -11,14 +11,17 @@ class UserLocksTest {
     UserLocks locks = new UserLocks();
     CountDownLatch holding = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Thread slow = Thread.ofVirtual().start(() -> {
-      try (UserLocks.Held held = locks.acquire("slow", 1_000)) {
-        holding.countDown();
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    Thread slow =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try (UserLocks.Held held = locks.acquire("slow", 1_000)) {
+                    holding.countDown();
+                    release.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
     holding.await();
     // Hundreds of other users, some of whom shared "slow"'s stripe under the old striped locks.
     for (int i = 0; i < 1_000; i++) {

@@ -31,22 +31,25 @@ public final class Handoff {
     try {
       executor.execute(task);
     } catch (RejectedExecutionException first) {
-      Thread.ofVirtual().name("handoff-retry").start(() -> {
-        long deadline = System.nanoTime() + PATIENCE_MS * 1_000_000;
-        while (System.nanoTime() < deadline) {
-          try {
-            Thread.sleep(10);
-            executor.execute(task);
-            return;
-          } catch (RejectedExecutionException stillFull) {
-            // try again
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-        log.error("lost {}: its executor refused it for {} ms", what, PATIENCE_MS);
-      });
+      Thread.ofVirtual()
+          .name("handoff-retry")
+          .start(
+              () -> {
+                long deadline = System.nanoTime() + PATIENCE_MS * 1_000_000;
+                while (System.nanoTime() < deadline) {
+                  try {
+                    Thread.sleep(10);
+                    executor.execute(task);
+                    return;
+                  } catch (RejectedExecutionException stillFull) {
+                    // try again
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                  }
+                }
+                log.error("lost {}: its executor refused it for {} ms", what, PATIENCE_MS);
+              });
     }
   }
 }

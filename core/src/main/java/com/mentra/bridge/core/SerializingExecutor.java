@@ -12,12 +12,12 @@ import org.slf4j.LoggerFactory;
  * serial queue (rooms, room callbacks, playback events, remote audio delivery).
  *
  * <p>Bounded: {@link #execute} beyond {@code capacity} pending tasks throws {@link
- * RejectedExecutionException}; {@link #offer} returns false instead, for callers on foreign
- * threads (libwebrtc, WebSocket) that must never throw. A task that throws is logged and the
- * queue goes on. Survives its backing executor: when the backing pool rejects (saturated, shut
- * down), the queue drains on a fresh virtual thread instead, so it never stops running (as
- * grpc-java's SerializingExecutor recovers from rejection). Long queues yield the shared thread
- * every {@value #BATCH} tasks. Thread-safe.
+ * RejectedExecutionException}; {@link #offer} returns false instead, for callers on foreign threads
+ * (libwebrtc, WebSocket) that must never throw. A task that throws is logged and the queue goes on.
+ * Survives its backing executor: when the backing pool rejects (saturated, shut down), the queue
+ * drains on a fresh virtual thread instead, so it never stops running (as grpc-java's
+ * SerializingExecutor recovers from rejection). Long queues yield the shared thread every {@value
+ * #BATCH} tasks. Thread-safe.
  */
 public final class SerializingExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(SerializingExecutor.class);
@@ -41,7 +41,8 @@ public final class SerializingExecutor implements Executor {
   /** Queues {@code task}; throws when {@code capacity} tasks are already pending. */
   @Override
   public void execute(Runnable task) {
-    if (!offer(task)) throw new RejectedExecutionException(name + ": " + capacity + " tasks pending");
+    if (!offer(task))
+      throw new RejectedExecutionException(name + ": " + capacity + " tasks pending");
   }
 
   /** Queues {@code task}; false (and nothing queued) when {@code capacity} tasks are pending. */
@@ -64,7 +65,11 @@ public final class SerializingExecutor implements Executor {
 
   /** Throws unless called from one of this executor's tasks (for methods confined to it). */
   public void checkCurrent() {
-    if (CURRENT.get() != this) throw new IllegalStateException(name + ": called outside its serializing executor, on " + Thread.currentThread().getName());
+    if (CURRENT.get() != this)
+      throw new IllegalStateException(
+          name
+              + ": called outside its serializing executor, on "
+              + Thread.currentThread().getName());
   }
 
   /** Tasks waiting (for tests and metrics). */

@@ -17,13 +17,14 @@ import org.junit.jupiter.api.Test;
 class SerializingExecutorTest {
   /**
    * The defect of the old SerialExecutor and SerialDispatcher: `scheduled` was set, then the
-   * backing pool rejected the drain, and the queue never ran again. A saturated pool must not
-   * wedge a room.
+   * backing pool rejected the drain, and the queue never ran again. A saturated pool must not wedge
+   * a room.
    */
   @Test
   void aSaturatedBackingPoolDoesNotWedgeTheQueue() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1));
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1));
     pool.execute(() -> await(release)); // the thread is busy
     pool.execute(() -> {}); // the queue is full: the next submission is rejected
     SerializingExecutor room = new SerializingExecutor(pool, 100, "room");
@@ -31,12 +32,15 @@ class SerializingExecutorTest {
     CountDownLatch done = new CountDownLatch(3);
     for (int i = 0; i < 3; i++) {
       int n = i;
-      room.execute(() -> {
-        ran.add(n);
-        done.countDown();
-      });
+      room.execute(
+          () -> {
+            ran.add(n);
+            done.countDown();
+          });
     }
-    assertThat(done.await(5, TimeUnit.SECONDS)).as("tasks ran although the backing pool rejects").isTrue();
+    assertThat(done.await(5, TimeUnit.SECONDS))
+        .as("tasks ran although the backing pool rejects")
+        .isTrue();
     assertThat(ran).containsExactly(0, 1, 2);
     // And later tasks still run: nothing stayed "scheduled" without a drain.
     CountDownLatch later = new CountDownLatch(1);
@@ -66,14 +70,15 @@ class SerializingExecutorTest {
     CountDownLatch done = new CountDownLatch(1);
     for (int i = 0; i < 1_000; i++) {
       int n = i;
-      serial.execute(() -> {
-        if (++inside[0] > 1) overlapped[0] = true;
-        assertThat(serial.isCurrent()).isTrue();
-        order.add(n);
-        inside[0]--;
-        if (n == 500) throw new IllegalStateException("a listener bug");
-        if (n == 999) done.countDown();
-      });
+      serial.execute(
+          () -> {
+            if (++inside[0] > 1) overlapped[0] = true;
+            assertThat(serial.isCurrent()).isTrue();
+            order.add(n);
+            inside[0]--;
+            if (n == 500) throw new IllegalStateException("a listener bug");
+            if (n == 999) done.countDown();
+          });
     }
     assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(overlapped[0]).isFalse();
@@ -93,7 +98,8 @@ class SerializingExecutorTest {
     serial.execute(() -> {});
     serial.execute(() -> {});
     assertThat(serial.offer(() -> {})).isFalse();
-    assertThatThrownBy(() -> serial.execute(() -> {})).isInstanceOf(RejectedExecutionException.class);
+    assertThatThrownBy(() -> serial.execute(() -> {}))
+        .isInstanceOf(RejectedExecutionException.class);
     release.countDown();
     pool.shutdown();
   }

@@ -7,16 +7,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One 10 ms tick for the whole process: every paced audio stream (uplink PCM, playback) is
- * driven from this single platform thread instead of a timer per stream.
+ * One 10 ms tick for the whole process: every paced audio stream (uplink PCM, playback) is driven
+ * from this single platform thread instead of a timer per stream.
  *
- * <p>Ticks follow an absolute schedule so they do not drift; after a stall (GC, a busy machine)
- * the clock delivers the missed ticks back to back, up to {@link #MAX_CATCH_UP_TICKS} (500 ms), and
+ * <p>Ticks follow an absolute schedule so they do not drift; after a stall (GC, a busy machine) the
+ * clock delivers the missed ticks back to back, up to {@link #MAX_CATCH_UP_TICKS} (500 ms), and
  * skips ahead only beyond that. Catching up keeps every published track's RTP timestamps on the
- * wall clock: a skipped tick is 10 ms missing from a track's timeline for good, which a
- * listener's jitter buffer takes for a late packet and answers with a higher delay. Listeners
- * must not block; one that throws is logged and keeps its registration. Thread-safe; {@link
- * #close()} is idempotent.
+ * wall clock: a skipped tick is 10 ms missing from a track's timeline for good, which a listener's
+ * jitter buffer takes for a late packet and answers with a higher delay. Listeners must not block;
+ * one that throws is logged and keeps its registration. Thread-safe; {@link #close()} is
+ * idempotent.
  */
 public final class AudioClock implements AutoCloseable {
   public static final long TICK_NANOS = 10_000_000L;
@@ -44,7 +44,12 @@ public final class AudioClock implements AutoCloseable {
   private volatile java.util.function.LongConsumer lateness = nanos -> {};
 
   public AudioClock() {
-    thread = Thread.ofPlatform().daemon().name("audio-clock").priority(Thread.MAX_PRIORITY).start(this::run);
+    thread =
+        Thread.ofPlatform()
+            .daemon()
+            .name("audio-clock")
+            .priority(Thread.MAX_PRIORITY)
+            .start(this::run);
   }
 
   public Registration register(TickListener listener) {
@@ -94,7 +99,8 @@ public final class AudioClock implements AutoCloseable {
           listener.onTick(tick);
         } catch (RuntimeException e) {
           // Rate-limited: a listener failing every tick must not flood the log.
-          if (listenerFailures++ % 1000 == 0) log.warn("audio clock listener failed ({} failures so far)", listenerFailures, e);
+          if (listenerFailures++ % 1000 == 0)
+            log.warn("audio clock listener failed ({} failures so far)", listenerFailures, e);
         }
       }
       tick++;

@@ -1,13 +1,13 @@
 package com.mentra.bridge.dsp;
 
 /**
- * The jitter buffer between a bursty writer and the 10 ms clock: mono or interleaved 16-bit PCM
- * at one rate goes in in chunks of any size and comes out in 10 ms frames.
+ * The jitter buffer between a bursty writer and the 10 ms clock: mono or interleaved 16-bit PCM at
+ * one rate goes in in chunks of any size and comes out in 10 ms frames.
  *
  * <p>Bounded: when a write would exceed the capacity the oldest samples are dropped (and counted)
- * so latency stays bounded. Output starts once {@code prebufferMs} is buffered, and again after
- * an underrun, so a writer that delivers in bursts produces continuous audio. Thread-safe (one
- * writer and the clock thread reading is the intended use); never blocks.
+ * so latency stays bounded. Output starts once {@code prebufferMs} is buffered, and again after an
+ * underrun, so a writer that delivers in bursts produces continuous audio. Thread-safe (one writer
+ * and the clock thread reading is the intended use); never blocks.
  */
 public final class PacedPcmBuffer {
   private final int sampleRate;
@@ -25,11 +25,13 @@ public final class PacedPcmBuffer {
   public PacedPcmBuffer(int sampleRate, int channels, int capacityMs, int prebufferMs) {
     if (sampleRate <= 0 || sampleRate % 100 != 0) {
       // 10 ms must be a whole number of samples; resample 22.05/11.025 kHz first.
-      throw new IllegalArgumentException("sample rate must be a positive multiple of 100, got " + sampleRate);
+      throw new IllegalArgumentException(
+          "sample rate must be a positive multiple of 100, got " + sampleRate);
     }
     if (channels < 1 || channels > 2) throw new IllegalArgumentException("channels must be 1 or 2");
     if (prebufferMs < 0 || capacityMs < Math.max(20, prebufferMs + 10)) {
-      throw new IllegalArgumentException("capacity " + capacityMs + " ms must exceed prebuffer " + prebufferMs + " ms by 10 ms");
+      throw new IllegalArgumentException(
+          "capacity " + capacityMs + " ms must exceed prebuffer " + prebufferMs + " ms by 10 ms");
     }
     this.sampleRate = sampleRate;
     this.channels = channels;
@@ -49,7 +51,8 @@ public final class PacedPcmBuffer {
 
   /** Appends samples (whole frames of {@code channels}); drops the oldest when full. */
   public synchronized void offer(short[] samples, int offset, int length) {
-    if (length % channels != 0) throw new IllegalArgumentException("length " + length + " is not a whole number of frames");
+    if (length % channels != 0)
+      throw new IllegalArgumentException("length " + length + " is not a whole number of frames");
     if (length > capacity) {
       droppedSamples += length - capacity;
       offset += length - capacity;
@@ -72,7 +75,10 @@ public final class PacedPcmBuffer {
     offer(samples, 0, samples.length);
   }
 
-  /** Whether {@link #poll10ms()} would return a frame now (prebuffered, or playing with 10 ms left); changes nothing. */
+  /**
+   * Whether {@link #poll10ms()} would return a frame now (prebuffered, or playing with 10 ms left);
+   * changes nothing.
+   */
   public synchronized boolean ready() {
     return size >= (playing ? frameSamples : Math.max(prebuffer, frameSamples));
   }

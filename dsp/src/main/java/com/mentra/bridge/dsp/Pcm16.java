@@ -26,7 +26,10 @@ public final class Pcm16 {
     bytes[byteOffset + 1] = (byte) (sample >> 8);
   }
 
-  /** Writes {@code count} samples from {@code samples[offset]} to {@code out[outOffset]}, 2 bytes each. */
+  /**
+   * Writes {@code count} samples from {@code samples[offset]} to {@code out[outOffset]}, 2 bytes
+   * each.
+   */
   public static void encode(short[] samples, int offset, int count, byte[] out, int outOffset) {
     for (int i = 0; i < count; i++) write(samples[offset + i], out, outOffset + BYTES * i);
   }

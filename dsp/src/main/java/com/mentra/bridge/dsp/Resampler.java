@@ -5,26 +5,32 @@ package com.mentra.bridge.dsp;
  * windowed-sinc (Kaiser) filter with about 100 dB of stopband whose cutoff sits just below the
  * lower of the two Nyquist frequencies (passband to 45% of the lower rate, stopband from 50%).
  *
- * <p>Streaming: state carries across calls, so chunks of any size (including rates such as
- * 22.05 kHz whose 10 ms is not a whole number of samples) join seamlessly; the output timeline is
- * aligned with the input (no added delay), and {@link #flush()} returns the tail. Channels are
- * interleaved. Not thread-safe: one instance per stream.
+ * <p>Streaming: state carries across calls, so chunks of any size (including rates such as 22.05
+ * kHz whose 10 ms is not a whole number of samples) join seamlessly; the output timeline is aligned
+ * with the input (no added delay), and {@link #flush()} returns the tail. Channels are interleaved.
+ * Not thread-safe: one instance per stream.
  *
  * <p>Bounded cost for any pair of rates: the kernel holds at most {@link #MAX_KERNEL_FLOATS}
- * coefficients (1 MiB). When the reduced ratio has more phases than fit (8,001 or 44,101 Hz to
- * 48 kHz, or a WAV declaring 383,999 Hz), a table of fewer phases is interpolated linearly between
+ * coefficients (1 MiB). When the reduced ratio has more phases than fit (8,001 or 44,101 Hz to 48
+ * kHz, or a WAV declaring 383,999 Hz), a table of fewer phases is interpolated linearly between
  * neighbours at run time, as speex and soxr do; kernels are shared between streams of the same
  * ratio through a small cache ({@link ResamplerKernel}), so a new stream at a known rate costs no
  * build at all.
  */
 public final class Resampler {
   static final double STOPBAND_DB = 100;
+
   /** 1 MiB of float coefficients at most, whatever the rates. */
   static final int MAX_KERNEL_FLOATS = 256 * 1024;
+
   /** Filters longer than this trade transition width for bounded cost per output sample. */
   private static final int MAX_HALF_TAPS = 1024;
+
   private static final int MIN_INTERPOLATED_PHASES = 32;
-  /** An interpolated table needs far fewer phases than 1 MiB allows for -85 dB; fewer build faster. */
+
+  /**
+   * An interpolated table needs far fewer phases than 1 MiB allows for -85 dB; fewer build faster.
+   */
   private static final int INTERPOLATED_TABLE_FLOATS = 64 * 1024;
 
   private final int inRate;
@@ -34,23 +40,28 @@ public final class Resampler {
   private final int down;
   private final int halfTaps;
   private final int taps;
+
   /**
    * taps for each phase, laid out phase-major: {@code up} exact phases, or (interpolated) {@code
    * phases + 1} evenly spaced ones.
    */
   private final float[] kernel;
+
   /** 0: one exact phase per {@code up}; otherwise the table's phase count, interpolated. */
   private final int phases;
 
   /** Input history, interleaved; index 0 holds global frame {@link #historyStart}. */
   private float[] history;
+
   private int historyFrames;
   private long historyStart;
   private long nextOutput;
 
   public Resampler(int inRate, int outRate, int channels) {
-    if (inRate <= 0 || outRate <= 0) throw new IllegalArgumentException("rates must be positive: " + inRate + " -> " + outRate);
-    if (channels < 1 || channels > 8) throw new IllegalArgumentException("channels must be 1..8, got " + channels);
+    if (inRate <= 0 || outRate <= 0)
+      throw new IllegalArgumentException("rates must be positive: " + inRate + " -> " + outRate);
+    if (channels < 1 || channels > 8)
+      throw new IllegalArgumentException("channels must be 1..8, got " + channels);
     this.inRate = inRate;
     this.outRate = outRate;
     this.channels = channels;
@@ -64,8 +75,12 @@ public final class Resampler {
     this.halfTaps = inRate == outRate ? 0 : Math.min(MAX_HALF_TAPS, Math.max(2, (length + 1) / 2));
     this.taps = 2 * halfTaps;
     boolean exact = (long) up * taps <= MAX_KERNEL_FLOATS;
-    this.phases = exact ? 0 : Math.max(MIN_INTERPOLATED_PHASES, INTERPOLATED_TABLE_FLOATS / taps - 1);
-    this.kernel = inRate == outRate ? new float[0] : ResamplerKernel.shared(exact ? up : 0, phases, halfTaps, cutoff);
+    this.phases =
+        exact ? 0 : Math.max(MIN_INTERPOLATED_PHASES, INTERPOLATED_TABLE_FLOATS / taps - 1);
+    this.kernel =
+        inRate == outRate
+            ? new float[0]
+            : ResamplerKernel.shared(exact ? up : 0, phases, halfTaps, cutoff);
     this.history = new float[Math.max(1024, taps * 2) * channels];
     // Frames before the stream started are silence.
     this.historyStart = -halfTaps;
@@ -100,7 +115,8 @@ public final class Resampler {
    */
   public short[] process(short[] interleaved, int offset, int frames) {
     if (frames < 0 || offset < 0 || offset + frames * channels > interleaved.length) {
-      throw new IllegalArgumentException("bad range: offset " + offset + ", frames " + frames + ", length " + interleaved.length);
+      throw new IllegalArgumentException(
+          "bad range: offset " + offset + ", frames " + frames + ", length " + interleaved.length);
     }
     if (inRate == outRate) {
       short[] copy = new short[frames * channels];
@@ -122,7 +138,11 @@ public final class Resampler {
     long outputEnd = ceilDiv(inputEnd * up, down);
     append(new short[halfTaps * channels], 0, halfTaps);
     short[] out = produce();
-    int keep = (int) Math.max(0, Math.min(out.length / channels, outputEnd - (nextOutput - out.length / channels)));
+    int keep =
+        (int)
+            Math.max(
+                0,
+                Math.min(out.length / channels, outputEnd - (nextOutput - out.length / channels)));
     if (keep * channels == out.length) return out;
     short[] trimmed = new short[keep * channels];
     System.arraycopy(out, 0, trimmed, 0, trimmed.length);
@@ -169,7 +189,8 @@ public final class Resampler {
         for (int c = 0; c < channels; c++) {
           double acc = 0;
           int idx = first * channels + c;
-          for (int k = 0; k < taps; k++, idx += channels) acc += history[idx] * (kernel[k0 + k] + t * (kernel[k1 + k] - kernel[k0 + k]));
+          for (int k = 0; k < taps; k++, idx += channels)
+            acc += history[idx] * (kernel[k0 + k] + t * (kernel[k1 + k] - kernel[k0 + k]));
           out[o * channels + c] = saturate(acc);
         }
       }

@@ -5,22 +5,26 @@ import java.util.Map;
 
 /**
  * The polyphase filter tables {@link Resampler} convolves with: a Kaiser-windowed sinc per phase,
- * built once per ratio and shared between streams through a small LRU cache (a few MiB at most),
- * so a new stream at a known rate costs no build. Tables are never modified after they are built.
+ * built once per ratio and shared between streams through a small LRU cache (a few MiB at most), so
+ * a new stream at a known rate costs no build. Tables are never modified after they are built.
  * Thread-safe.
  */
 final class ResamplerKernel {
   private static final int MAX_ENTRIES = 8;
-  private static final LinkedHashMap<Key, float[]> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Key, float[]> eldest) {
-      return size() > MAX_ENTRIES;
-    }
-  };
+  private static final LinkedHashMap<Key, float[]> CACHE =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, float[]> eldest) {
+          return size() > MAX_ENTRIES;
+        }
+      };
 
   private ResamplerKernel() {}
 
-  /** Identifies a table: rows (exact phases, or interpolated phases), half its length and the cutoff. */
+  /**
+   * Identifies a table: rows (exact phases, or interpolated phases), half its length and the
+   * cutoff.
+   */
   private record Key(int exactPhases, int interpolatedPhases, int halfTaps, double cutoff) {}
 
   /**
@@ -53,12 +57,14 @@ final class ResamplerKernel {
     int taps = 2 * halfTaps;
     // Exact: one row per phase of the ratio; interpolated: phases + 1 rows spanning [0, 1].
     int rows = key.exactPhases() > 0 ? key.exactPhases() : key.interpolatedPhases() + 1;
-    double rowStep = key.exactPhases() > 0 ? 1.0 / key.exactPhases() : 1.0 / key.interpolatedPhases();
+    double rowStep =
+        key.exactPhases() > 0 ? 1.0 / key.exactPhases() : 1.0 / key.interpolatedPhases();
     float[] table = new float[rows * taps];
     for (int phase = 0; phase < rows; phase++) {
       double frac = phase * rowStep;
       double sum = 0;
-      // sin(pi * 2 * cutoff * tau) for tau stepping down by 1: a rotation instead of Math.sin per tap.
+      // sin(pi * 2 * cutoff * tau) for tau stepping down by 1: a rotation instead of Math.sin per
+      // tap.
       double step = 2 * Math.PI * cutoff;
       double sinStep = Math.sin(step);
       double cosStep = Math.cos(step);
@@ -79,7 +85,8 @@ final class ResamplerKernel {
         sum += v;
       }
       // Normalise each phase to unity DC gain so no phase-dependent ripple modulates the level.
-      for (int k = 0; k < taps; k++) table[phase * taps + k] = (float) (table[phase * taps + k] / sum);
+      for (int k = 0; k < taps; k++)
+        table[phase * taps + k] = (float) (table[phase * taps + k] / sum);
     }
     return table;
   }

@@ -10,16 +10,18 @@ class AudioClockTest {
   void ticksEvery10msWithoutDriftAndSurvivesAThrowingListener() throws Exception {
     try (AudioClock clock = new AudioClock()) {
       AtomicLong count = new AtomicLong();
-      clock.register(t -> {
-        throw new IllegalStateException("boom");
-      });
+      clock.register(
+          t -> {
+            throw new IllegalStateException("boom");
+          });
       AudioClock.Registration r = clock.register(t -> count.incrementAndGet());
       long start = System.nanoTime();
       Thread.sleep(1_000);
       long elapsedMs = (System.nanoTime() - start) / 1_000_000;
       long ticks = count.get();
       System.out.printf("%d ticks in %d ms%n", ticks, elapsedMs);
-      // Generous below (a loaded 2-core machine can hold the clock thread back for a while); never more ticks than time allows.
+      // Generous below (a loaded 2-core machine can hold the clock thread back for a while); never
+      // more ticks than time allows.
       assertThat(ticks).isBetween(elapsedMs / 10 - 25, elapsedMs / 10 + 2);
       r.close();
       long after = count.get();

@@ -62,11 +62,13 @@ class PacedPcmBufferTest {
     PacedPcmBuffer buffer = new PacedPcmBuffer(48000, 2, 100, 0);
     buffer.offer(ramp(0, 960));
     assertThat(buffer.poll10ms()).hasSize(960);
-    assertThatThrownBy(() -> buffer.offer(new short[3])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> buffer.offer(new short[3]))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void ratesWithoutWhole10msFramesAreRefused() {
-    assertThatThrownBy(() -> new PacedPcmBuffer(22050, 1, 1000, 60)).hasMessageContaining("multiple of 100");
+    assertThatThrownBy(() -> new PacedPcmBuffer(22050, 1, 1000, 60))
+        .hasMessageContaining("multiple of 100");
   }
 }

@@ -22,7 +22,8 @@ class Pcm16Test {
     byte[] bytes = Pcm16.encode(SAMPLES);
     assertThat(Pcm16.decode(bytes)).containsExactly(SAMPLES);
     assertThat(Pcm16.decode(ByteBuffer.wrap(bytes).asReadOnlyBuffer())).containsExactly(SAMPLES);
-    for (int i = 0; i < SAMPLES.length; i++) assertThat(Pcm16.read(bytes, 2 * i)).isEqualTo(SAMPLES[i]);
+    for (int i = 0; i < SAMPLES.length; i++)
+      assertThat(Pcm16.read(bytes, 2 * i)).isEqualTo(SAMPLES[i]);
   }
 
   @Test

@@ -2,9 +2,9 @@ package com.mentra.bridge.dsp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The quality targets of the playback and mic paths, measured on pure tones. */
 class ResamplerQualityTest {
@@ -42,14 +42,22 @@ class ResamplerQualityTest {
   }
 
   @ParameterizedTest(name = "{0} Hz -> {1} Hz keeps a {2} Hz tone's frequency and level")
-  @CsvSource({"22050,48000,1000", "11025,48000,1000", "22050,16000,1000", "11025,16000,3000", "8000,48000,440", "24000,16000,5000"})
+  @CsvSource({
+    "22050,48000,1000",
+    "11025,48000,1000",
+    "22050,16000,1000",
+    "11025,16000,3000",
+    "8000,48000,440",
+    "24000,16000,5000"
+  })
   void ratesWithoutWhole10msBlocksResampleCorrectly(int from, int to, double frequency) {
     // Chunks of 10 ms rounded down, so the chunk boundaries drift against the rate.
     short[] out = convert(from, to, frequency, from / 100);
     assertThat(out.length).isCloseTo(to * 2, org.assertj.core.data.Offset.offset(2));
     double thdn = ToneAnalysis.thdPlusNoiseDb(out, to, frequency);
     double level = ToneAnalysis.levelDb(out, AMPLITUDE);
-    System.out.printf("%d->%d Hz %5.0f Hz: THD+N %.1f dB, level %.2f dB%n", from, to, frequency, thdn, level);
+    System.out.printf(
+        "%d->%d Hz %5.0f Hz: THD+N %.1f dB, level %.2f dB%n", from, to, frequency, thdn, level);
     assertThat(thdn).isLessThanOrEqualTo(-60);
     assertThat(level).isBetween(-0.5, 0.5);
   }
@@ -57,7 +65,8 @@ class ResamplerQualityTest {
   @Test
   void chunkingDoesNotChangeTheOutput() {
     short[] input = ToneAnalysis.tone(1234, 44100, AMPLITUDE, 44100);
-    short[] whole = ToneAnalysis.resampleInChunks(new Resampler(44100, 48000, 1), input, input.length);
+    short[] whole =
+        ToneAnalysis.resampleInChunks(new Resampler(44100, 48000, 1), input, input.length);
     short[] pieces = ToneAnalysis.resampleInChunks(new Resampler(44100, 48000, 1), input, 37);
     assertThat(pieces).containsExactly(whole);
   }

@@ -7,7 +7,8 @@ public final class ToneAnalysis {
   /** A mono sine at {@code amplitude} (0..1 of full scale). */
   public static short[] tone(double frequency, int rate, double amplitude, int frames) {
     short[] out = new short[frames];
-    for (int i = 0; i < frames; i++) out[i] = (short) Math.round(amplitude * 32767 * Math.sin(2 * Math.PI * frequency * i / rate));
+    for (int i = 0; i < frames; i++)
+      out[i] = (short) Math.round(amplitude * 32767 * Math.sin(2 * Math.PI * frequency * i / rate));
     return out;
   }
 
@@ -28,7 +29,9 @@ public final class ToneAnalysis {
     return c;
   }
 
-  /** Least-squares fit of a sine at exactly {@code frequency}; returns {amplitude, residual rms}. */
+  /**
+   * Least-squares fit of a sine at exactly {@code frequency}; returns {amplitude, residual rms}.
+   */
   public static double[] fit(short[] x, int rate, double frequency, int from, int to) {
     double ss = 0, cc = 0, sc = 0, xs = 0, xc = 0;
     for (int i = from; i < to; i++) {
@@ -45,7 +48,9 @@ public final class ToneAnalysis {
     double b = (xc * ss - xs * sc) / det;
     double residual = 0;
     for (int i = from; i < to; i++) {
-      double model = a * Math.sin(2 * Math.PI * frequency * i / rate) + b * Math.cos(2 * Math.PI * frequency * i / rate);
+      double model =
+          a * Math.sin(2 * Math.PI * frequency * i / rate)
+              + b * Math.cos(2 * Math.PI * frequency * i / rate);
       double e = x[i] - model;
       residual += e * e;
     }

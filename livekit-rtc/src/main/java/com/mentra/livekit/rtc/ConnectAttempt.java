@@ -15,24 +15,39 @@ import java.util.concurrent.TimeUnit;
  * <p>Confined to the room's executor; the timers only hand over.
  */
 final class ConnectAttempt {
-  /** How long an attempt waits, after the transports are up, for the server's reliable data channel. */
+  /**
+   * How long an attempt waits, after the transports are up, for the server's reliable data channel.
+   */
   private static final long INBOUND_CHANNEL_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final RoomExecutor room;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private ScheduledFuture<?> timeoutTask;
+
   /** When the transports were first seen up (0: not yet); bounds the data-channel wait. */
   private long transportsUpAtNanos;
 
-  /** @param look runs on the room every 250 ms while the attempt is pending */
+  /**
+   * @param look runs on the room every 250 ms while the attempt is pending
+   */
   ConnectAttempt(RoomExecutor room, String host, Duration timeout, Runnable look) {
     this.room = room;
-    this.timeoutTask = room.schedule(() -> {
-      if (!done.isDone()) {
-        done.completeExceptionally(new RoomConnectException(Reason.TIMEOUT,
-            "no join from LiveKit at " + host + " within " + timeout.toMillis() + " ms"));
-      }
-    }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    this.timeoutTask =
+        room.schedule(
+            () -> {
+              if (!done.isDone()) {
+                done.completeExceptionally(
+                    new RoomConnectException(
+                        Reason.TIMEOUT,
+                        "no join from LiveKit at "
+                            + host
+                            + " within "
+                            + timeout.toMillis()
+                            + " ms"));
+              }
+            },
+            timeout.toMillis(),
+            TimeUnit.MILLISECONDS);
     ScheduledFuture<?> poll = room.every(look, 250, TimeUnit.MILLISECONDS);
     done.whenComplete((v, e) -> poll.cancel(false));
   }

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends user data packets on the publisher's two data channels (LiveKit's Rust SDK: dc_sender):
- * packets wait in a bounded queue while the room reconnects or a channel's send buffer is full,
- * and go out in order as the channels open and drain. A full send buffer drops lossy packets (their
+ * packets wait in a bounded queue while the room reconnects or a channel's send buffer is full, and
+ * go out in order as the channels open and drain. A full send buffer drops lossy packets (their
  * futures fail) and holds reliable ones. Each join opens new channels; the queue survives.
  *
  * <p>Confined to the room's executor, except the channel observers, which run on libwebrtc's
@@ -34,12 +34,16 @@ final class DataChannelSender {
 
   private final Consumer<Runnable> room;
   private final ArrayDeque<Packet> pending = new ArrayDeque<>();
+
   /** Whether pending holds anything: the one fact libwebrtc's threads may read. */
   private volatile boolean hasPending;
+
   private RTCDataChannel reliable;
   private RTCDataChannel lossy;
 
-  /** @param room runs a task on the room's executor (from libwebrtc's threads) */
+  /**
+   * @param room runs a task on the room's executor (from libwebrtc's threads)
+   */
   DataChannelSender(Consumer<Runnable> room) {
     this.room = room;
   }
@@ -61,7 +65,13 @@ final class DataChannelSender {
   void send(Packet packet) {
     if (pending.isEmpty() && trySend(packet)) return;
     if (pending.size() >= MAX_PENDING) {
-      packet.done().completeExceptionally(new IllegalStateException("data send queue full (" + MAX_PENDING + " packets) while the room is not connected"));
+      packet
+          .done()
+          .completeExceptionally(
+              new IllegalStateException(
+                  "data send queue full ("
+                      + MAX_PENDING
+                      + " packets) while the room is not connected"));
       return;
     }
     pending.add(packet);
@@ -81,7 +91,8 @@ final class DataChannelSender {
 
   /** Fails every queued packet (the room gave up or closed). */
   void fail(String reason) {
-    for (Packet packet : pending) packet.done().completeExceptionally(new IllegalStateException(reason));
+    for (Packet packet : pending)
+      packet.done().completeExceptionally(new IllegalStateException(reason));
     pending.clear();
     hasPending = false;
   }
@@ -110,7 +121,10 @@ final class DataChannelSender {
     if (channel == null || channel.getState() != RTCDataChannelState.OPEN) return false;
     if (channel.getBufferedAmount() > MAX_BUFFERED_BYTES) {
       if (packet.kind() == DataKind.LOSSY) {
-        packet.done().completeExceptionally(new IllegalStateException("lossy data dropped: send buffer full"));
+        packet
+            .done()
+            .completeExceptionally(
+                new IllegalStateException("lossy data dropped: send buffer full"));
         return true;
       }
       return false;

@@ -9,9 +9,11 @@ import java.util.Objects;
  * @param topic the sender's topic, "" when none
  * @param kind which data channel carried it
  * @param payload the bytes, owned by the receiver
- * @param receivedAtNanos {@link System#nanoTime()} when libwebrtc handed it over, for latency figures
+ * @param receivedAtNanos {@link System#nanoTime()} when libwebrtc handed it over, for latency
+ *     figures
  */
-public record DataPacket(String senderIdentity, String topic, DataKind kind, byte[] payload, long receivedAtNanos) {
+public record DataPacket(
+    String senderIdentity, String topic, DataKind kind, byte[] payload, long receivedAtNanos) {
   public DataPacket(String senderIdentity, String topic, DataKind kind, byte[] payload) {
     this(senderIdentity, topic, kind, payload, System.nanoTime());
   }

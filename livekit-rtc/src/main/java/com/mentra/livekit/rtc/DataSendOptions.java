@@ -14,7 +14,8 @@ public record DataSendOptions(DataKind kind, String topic, List<String> destinat
   public DataSendOptions {
     Objects.requireNonNull(kind, "kind");
     topic = topic == null ? "" : topic;
-    destinationIdentities = destinationIdentities == null ? List.of() : List.copyOf(destinationIdentities);
+    destinationIdentities =
+        destinationIdentities == null ? List.of() : List.copyOf(destinationIdentities);
   }
 
   public static DataSendOptions reliable() {

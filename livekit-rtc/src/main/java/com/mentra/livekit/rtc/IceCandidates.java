@@ -13,9 +13,13 @@ final class IceCandidates {
   static String toJson(RTCIceCandidate candidate) {
     // Hand-built: LiveKit's Go decoder wants sdpMLineIndex as an integer, and protobuf's JSON
     // printer writes every number as a double ("0.0").
-    return "{\"candidate\":" + quote(candidate.sdp)
-        + ",\"sdpMid\":" + quote(candidate.sdpMid == null ? "" : candidate.sdpMid)
-        + ",\"sdpMLineIndex\":" + candidate.sdpMLineIndex + "}";
+    return "{\"candidate\":"
+        + quote(candidate.sdp)
+        + ",\"sdpMid\":"
+        + quote(candidate.sdpMid == null ? "" : candidate.sdpMid)
+        + ",\"sdpMLineIndex\":"
+        + candidate.sdpMLineIndex
+        + "}";
   }
 
   private static String quote(String s) {
@@ -39,6 +43,7 @@ final class IceCandidates {
     Value candidate = struct.getFieldsOrDefault("candidate", Value.getDefaultInstance());
     Value mid = struct.getFieldsOrDefault("sdpMid", Value.getDefaultInstance());
     Value index = struct.getFieldsOrDefault("sdpMLineIndex", Value.getDefaultInstance());
-    return new RTCIceCandidate(mid.getStringValue(), (int) index.getNumberValue(), candidate.getStringValue());
+    return new RTCIceCandidate(
+        mid.getStringValue(), (int) index.getNumberValue(), candidate.getStringValue());
   }
 }

@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data channels the server opens on one join's subscriber: the other participants' user
- * packets arrive on them.
+ * The data channels the server opens on one join's subscriber: the other participants' user packets
+ * arrive on them.
  *
  * <p>Confined to the room's executor, except the channel observers: they run on libwebrtc's
  * threads, where a message is copied and parsed and then handed on (to the room's callback queue),
@@ -41,27 +41,29 @@ final class InboundDataChannels {
     room.checkCurrent();
     String label = channel.getLabel();
     channels.add(channel);
-    channel.registerObserver(new RTCDataChannelObserver() {
-      @Override
-      public void onBufferedAmountChange(long previousAmount) {}
+    channel.registerObserver(
+        new RTCDataChannelObserver() {
+          @Override
+          public void onBufferedAmountChange(long previousAmount) {}
 
-      @Override
-      public void onStateChange() {
-        room.submit(stateChanged);
-      }
+          @Override
+          public void onStateChange() {
+            room.submit(stateChanged);
+          }
 
-      @Override
-      public void onMessage(RTCDataChannelBuffer buffer) {
-        onInboundMessage(label, buffer);
-      }
-    });
+          @Override
+          public void onMessage(RTCDataChannelBuffer buffer) {
+            onInboundMessage(label, buffer);
+          }
+        });
   }
 
   /** Whether the server's reliable channel is open: the phone's data reaches us on it. */
   boolean reliableOpen() {
     room.checkCurrent();
     for (RTCDataChannel channel : channels) {
-      if (DataChannelSender.RELIABLE_LABEL.equals(channel.getLabel()) && channel.getState() == RTCDataChannelState.OPEN) return true;
+      if (DataChannelSender.RELIABLE_LABEL.equals(channel.getLabel())
+          && channel.getState() == RTCDataChannelState.OPEN) return true;
     }
     return false;
   }

@@ -9,9 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One room's listener callbacks, run one at a time and in order on a serial queue of their own:
- * a slow listener then never stalls signalling, and a listener may close the room. A callback
- * that throws is logged and the next one runs.
+ * One room's listener callbacks, run one at a time and in order on a serial queue of their own: a
+ * slow listener then never stalls signalling, and a listener may close the room. A callback that
+ * throws is logged and the next one runs.
  *
  * <p>Thread-safe: the room queues callbacks from its executor, data packets from libwebrtc's
  * threads.
@@ -23,7 +23,9 @@ final class ListenerQueue {
   private final RoomListener listener;
   private final SerializingExecutor queue;
 
-  /** @param listener null for none */
+  /**
+   * @param listener null for none
+   */
   ListenerQueue(RoomListener listener, Executor workers) {
     this.listener = listener == null ? new RoomListener() {} : listener;
     this.queue = new SerializingExecutor(workers, CAPACITY, "room-callbacks");
@@ -32,13 +34,14 @@ final class ListenerQueue {
   /** Queues a callback; when the listener is {@value #CAPACITY} behind, drops it with a warning. */
   void emit(Consumer<RoomListener> callback) {
     try {
-      queue.execute(() -> {
-        try {
-          callback.accept(listener);
-        } catch (RuntimeException e) {
-          log.warn("room listener threw", e);
-        }
-      });
+      queue.execute(
+          () -> {
+            try {
+              callback.accept(listener);
+            } catch (RuntimeException e) {
+              log.warn("room listener threw", e);
+            }
+          });
     } catch (RejectedExecutionException e) {
       log.warn("room listener is {} events behind; event dropped", CAPACITY);
     }
@@ -49,7 +52,10 @@ final class ListenerQueue {
     return queue.isCurrent();
   }
 
-  /** Completes {@code done} once the callbacks queued so far have run (at once when the queue is full). */
+  /**
+   * Completes {@code done} once the callbacks queued so far have run (at once when the queue is
+   * full).
+   */
   void whenDrained(CompletableFuture<Void> done) {
     try {
       queue.execute(() -> done.complete(null));

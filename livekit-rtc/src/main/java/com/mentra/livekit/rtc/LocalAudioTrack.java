@@ -4,11 +4,11 @@ import com.mentra.livekit.rtc.internal.NativeAudioSender;
 import java.util.Objects;
 
 /**
- * An audio track this participant publishes. Feed it 10 ms frames of 16-bit PCM in real time
- * (the caller paces; see the audio module's clock), silence included: RTP timestamps count the
- * samples pushed, so a track left unfed during a pause has receivers' jitter buffers grow. Any
- * common rate (8, 16, 24, 44.1, 48 kHz), mono or stereo; libwebrtc resamples for the Opus encoder,
- * and applies no other processing (no gain control, noise suppression or filtering).
+ * An audio track this participant publishes. Feed it 10 ms frames of 16-bit PCM in real time (the
+ * caller paces; see the audio module's clock), silence included: RTP timestamps count the samples
+ * pushed, so a track left unfed during a pause has receivers' jitter buffers grow. Any common rate
+ * (8, 16, 24, 44.1, 48 kHz), mono or stereo; libwebrtc resamples for the Opus encoder, and applies
+ * no other processing (no gain control, noise suppression or filtering).
  *
  * <p>Thread-safe: frames may be pushed from any one thread at a time while the room reconnects or
  * unpublishes; frames pushed after {@link #unpublish()} are ignored. Owned by its {@link Room}.
@@ -66,13 +66,27 @@ public final class LocalAudioTrack {
    */
   public void pushFrame(short[] samples, int sampleRate, int channels) {
     Objects.requireNonNull(samples, "samples");
-    if (channels != 1 && channels != 2) throw new IllegalArgumentException("channels must be 1 or 2, got " + channels);
-    if (sampleRate < 8000 || sampleRate > 48000 || sampleRate % 100 != 0 && sampleRate != 44100 && sampleRate != 22050 && sampleRate != 11025) {
+    if (channels != 1 && channels != 2)
+      throw new IllegalArgumentException("channels must be 1 or 2, got " + channels);
+    if (sampleRate < 8000
+        || sampleRate > 48000
+        || sampleRate % 100 != 0
+            && sampleRate != 44100
+            && sampleRate != 22050
+            && sampleRate != 11025) {
       throw new IllegalArgumentException("unsupported sample rate " + sampleRate);
     }
     int frames = sampleRate / 100;
     if (samples.length != frames * channels) {
-      throw new IllegalArgumentException("a 10 ms frame at " + sampleRate + " Hz x" + channels + " has " + frames * channels + " samples, got " + samples.length);
+      throw new IllegalArgumentException(
+          "a 10 ms frame at "
+              + sampleRate
+              + " Hz x"
+              + channels
+              + " has "
+              + frames * channels
+              + " samples, got "
+              + samples.length);
     }
     sender.push(samples, sampleRate, channels, frames);
   }

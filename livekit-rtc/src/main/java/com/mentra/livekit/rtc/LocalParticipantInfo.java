@@ -10,7 +10,10 @@ record LocalParticipantInfo(String sid, String identity, String roomName, String
   static final LocalParticipantInfo NOT_JOINED = new LocalParticipantInfo("", "", "", "");
 
   static LocalParticipantInfo of(JoinResponse join) {
-    return new LocalParticipantInfo(join.getParticipant().getSid(), join.getParticipant().getIdentity(),
-        join.getRoom().getName(), join.getServerVersion());
+    return new LocalParticipantInfo(
+        join.getParticipant().getSid(),
+        join.getParticipant().getIdentity(),
+        join.getRoom().getName(),
+        join.getServerVersion());
   }
 }

@@ -15,9 +15,9 @@ import livekit.LivekitRtc.AddTrackRequest;
 import livekit.LivekitRtc.SignalRequest;
 
 /**
- * Our published tracks, which outlive the joins: each join announces every track to the server
- * (an AddTrack request), attaches it to that join's publisher once the server accepted it, and
- * detaches it before the join's transports close, so the next join can publish it again.
+ * Our published tracks, which outlive the joins: each join announces every track to the server (an
+ * AddTrack request), attaches it to that join's publisher once the server accepted it, and detaches
+ * it before the join's transports close, so the next join can publish it again.
  *
  * <p>Confined to the room's executor.
  */
@@ -26,6 +26,7 @@ final class LocalPublications {
   private static final class Publication {
     final LocalAudioTrack track;
     final CompletableFuture<LocalAudioTrack> published;
+
     /** The track's sender on the current join's publisher; null until the server accepted it. */
     RTCRtpSender sender;
 
@@ -40,7 +41,9 @@ final class LocalPublications {
   private final PeerConnectionFactory factory;
   private final Map<String, Publication> byCid = new HashMap<>();
 
-  /** @param factory creates the tracks' native audio sources (the sending factory) */
+  /**
+   * @param factory creates the tracks' native audio sources (the sending factory)
+   */
   LocalPublications(RoomExecutor room, Room owner, PeerConnectionFactory factory) {
     this.room = room;
     this.owner = owner;
@@ -51,10 +54,14 @@ final class LocalPublications {
    * Publishes a new audio track in the current join, if any, else in the next; {@code published}
    * completes with the track once the server accepted it.
    */
-  void publish(LocalAudioTrackOptions options, CompletableFuture<LocalAudioTrack> published, RtcSession session) {
+  void publish(
+      LocalAudioTrackOptions options,
+      CompletableFuture<LocalAudioTrack> published,
+      RtcSession session) {
     room.checkCurrent();
     String cid = "TR_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    LocalAudioTrack track = new LocalAudioTrack(owner, cid, options, new NativeAudioSender(factory, cid));
+    LocalAudioTrack track =
+        new LocalAudioTrack(owner, cid, options, new NativeAudioSender(factory, cid));
     Publication publication = new Publication(track, published);
     byCid.put(cid, publication);
     requestPublish(publication, session);
@@ -74,14 +81,22 @@ final class LocalPublications {
     if (publication == null || publisher == null) return;
     publication.track.setSid(info.getSid());
     if (publication.sender == null) {
-      publication.sender = publication.track.sender().withPushesPaused(
-          () -> publisher.addSendOnlyTrack(publication.track.sender().track(), List.of(localSid + "|" + cid)));
+      publication.sender =
+          publication
+              .track
+              .sender()
+              .withPushesPaused(
+                  () ->
+                      publisher.addSendOnlyTrack(
+                          publication.track.sender().track(), List.of(localSid + "|" + cid)));
       publisher.negotiate(false);
     }
     if (!publication.published.isDone()) publication.published.complete(publication.track);
   }
 
-  /** The server attached the first subscriber to our track {@code sid}: audio pushed now is heard. */
+  /**
+   * The server attached the first subscriber to our track {@code sid}: audio pushed now is heard.
+   */
   void onSubscribed(String sid) {
     room.checkCurrent();
     for (Publication publication : byCid.values()) {
@@ -103,7 +118,9 @@ final class LocalPublications {
     track.sender().dispose();
   }
 
-  /** The join's transports are about to close: every track leaves its publisher; the tracks stay. */
+  /**
+   * The join's transports are about to close: every track leaves its publisher; the tracks stay.
+   */
   void detachAll(RtcSession session) {
     room.checkCurrent();
     PeerTransport publisher = session == null ? null : session.publisher();
@@ -111,10 +128,14 @@ final class LocalPublications {
       // Detach the track first: a sender holding it keeps the native track alive past dispose.
       if (publication.sender != null && publisher != null) {
         RTCRtpSender sender = publication.sender;
-        publication.track.sender().withPushesPaused(() -> {
-          publisher.removeTrack(sender);
-          return null;
-        });
+        publication
+            .track
+            .sender()
+            .withPushesPaused(
+                () -> {
+                  publisher.removeTrack(sender);
+                  return null;
+                });
       }
       publication.sender = null;
     }
@@ -133,10 +154,14 @@ final class LocalPublications {
   private static void requestPublish(Publication publication, RtcSession session) {
     if (session == null) return; // sent again on the next join
     LocalAudioTrack track = publication.track;
-    session.send(SignalRequest.newBuilder().setAddTrack(AddTrackRequest.newBuilder()
-        .setCid(track.cid())
-        .setName(track.name())
-        .setType(TrackType.AUDIO)
-        .setSource(ParticipantTracker.toProto(track.source()))).build());
+    session.send(
+        SignalRequest.newBuilder()
+            .setAddTrack(
+                AddTrackRequest.newBuilder()
+                    .setCid(track.cid())
+                    .setName(track.name())
+                    .setType(TrackType.AUDIO)
+                    .setSource(ParticipantTracker.toProto(track.source())))
+            .build());
   }
 }

@@ -10,9 +10,9 @@ import livekit.LivekitModels.TrackInfo;
 import livekit.LivekitModels.TrackType;
 
 /**
- * The remote participants as the server last described them, and the events that follow from
- * each update. Not thread-safe: used on the room's executor; {@link #snapshot()} is safe to read
- * from any thread.
+ * The remote participants as the server last described them, and the events that follow from each
+ * update. Not thread-safe: used on the room's executor; {@link #snapshot()} is safe to read from
+ * any thread.
  */
 final class ParticipantTracker {
   /** Receives the differences an update makes. */
@@ -99,7 +99,9 @@ final class ParticipantTracker {
   private static RemoteParticipant toModel(ParticipantInfo info) {
     List<RemoteTrackPublication> tracks = new ArrayList<>();
     for (TrackInfo t : info.getTracksList()) {
-      tracks.add(new RemoteTrackPublication(t.getSid(), t.getName(), kind(t.getType()), source(t.getSource()), t.getMuted()));
+      tracks.add(
+          new RemoteTrackPublication(
+              t.getSid(), t.getName(), kind(t.getType()), source(t.getSource()), t.getMuted()));
     }
     return new RemoteParticipant(info.getSid(), info.getIdentity(), info.getName(), tracks);
   }

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import livekit.LivekitRtc.ICEServer;
 import livekit.LivekitRtc.JoinResponse;
 
-/** A join response's ICE servers as libwebrtc's peer connection configuration. Pure; thread-safe. */
+/**
+ * A join response's ICE servers as libwebrtc's peer connection configuration. Pure; thread-safe.
+ */
 final class PeerConnectionConfig {
   private PeerConnectionConfig() {}
 

@@ -5,14 +5,14 @@ import java.util.function.LongSupplier;
 import livekit.LivekitRtc.LeaveRequest;
 
 /**
- * How a room gets back after losing its connection, as pure decisions (LiveKit's Rust SDK keeps
- * the same policy in rtc_engine): first a resume (same session: reconnect the signal, restart
- * ICE) when the room has transports and a session to resume; if that fails, full rejoins with
- * exponential backoff (250 ms doubling, at most 2 s) until {@code maxAttempts} attempts or the
- * overall {@code timeout} is spent; then give up with the last error. Each attempt may take at
- * most the connect timeout, never more than what is left of the overall timeout (and at least
- * 500 ms). Time comes from an injected clock, so every path is unit-tested without a server.
- * Not thread-safe: used on the room's executor.
+ * How a room gets back after losing its connection, as pure decisions (LiveKit's Rust SDK keeps the
+ * same policy in rtc_engine): first a resume (same session: reconnect the signal, restart ICE) when
+ * the room has transports and a session to resume; if that fails, full rejoins with exponential
+ * backoff (250 ms doubling, at most 2 s) until {@code maxAttempts} attempts or the overall {@code
+ * timeout} is spent; then give up with the last error. Each attempt may take at most the connect
+ * timeout, never more than what is left of the overall timeout (and at least 500 ms). Time comes
+ * from an injected clock, so every path is unit-tested without a server. Not thread-safe: used on
+ * the room's executor.
  */
 final class ReconnectPolicy {
   /** What to do next. */
@@ -42,14 +42,18 @@ final class ReconnectPolicy {
   private int attempts;
   private String lastError = "";
 
-  /** Whether the server's {@code leave} lets us come back (resume or rejoin) rather than end the room. */
+  /**
+   * Whether the server's {@code leave} lets us come back (resume or rejoin) rather than end the
+   * room.
+   */
   static boolean allowsReconnect(LeaveRequest leave) {
     return leave.getAction() == LeaveRequest.Action.RECONNECT
         || leave.getAction() == LeaveRequest.Action.RESUME
         || (leave.getAction() == LeaveRequest.Action.DISCONNECT && leave.getCanReconnect());
   }
 
-  ReconnectPolicy(int maxAttempts, Duration timeout, Duration connectTimeout, LongSupplier nanoClock) {
+  ReconnectPolicy(
+      int maxAttempts, Duration timeout, Duration connectTimeout, LongSupplier nanoClock) {
     this.maxAttempts = maxAttempts;
     this.timeout = timeout;
     this.connectTimeout = connectTimeout;
@@ -77,7 +81,8 @@ final class ReconnectPolicy {
   /** A rejoin failed: back off, or give up when the wait would outlast the overall timeout. */
   Decision rejoinFailed(String error) {
     lastError = error;
-    long backoffMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(Math.max(0, attempts - 1), 3));
+    long backoffMs =
+        Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(Math.max(0, attempts - 1), 3));
     if (remainingMillis() <= backoffMs) return giveUp();
     return new RejoinAfter(Duration.ofMillis(backoffMs));
   }
@@ -98,11 +103,18 @@ final class ReconnectPolicy {
   }
 
   private GiveUp giveUp() {
-    return new GiveUp("reconnection gave up after " + attempts + " attempts over " + timeout.toSeconds() + " s; last error: " + lastError);
+    return new GiveUp(
+        "reconnection gave up after "
+            + attempts
+            + " attempts over "
+            + timeout.toSeconds()
+            + " s; last error: "
+            + lastError);
   }
 
   private Duration attemptTimeout() {
-    return Duration.ofMillis(Math.max(MIN_ATTEMPT_MS, Math.min(connectTimeout.toMillis(), remainingMillis())));
+    return Duration.ofMillis(
+        Math.max(MIN_ATTEMPT_MS, Math.min(connectTimeout.toMillis(), remainingMillis())));
   }
 
   private long remainingMillis() {

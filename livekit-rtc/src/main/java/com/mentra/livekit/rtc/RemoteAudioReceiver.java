@@ -1,8 +1,8 @@
 package com.mentra.livekit.rtc;
 
+import com.mentra.bridge.core.SerializingExecutor;
 import com.mentra.bridge.dsp.Pcm16;
 import com.mentra.bridge.dsp.Resampler;
-import com.mentra.bridge.core.SerializingExecutor;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import java.util.ArrayDeque;
@@ -40,11 +40,19 @@ final class RemoteAudioReceiver implements AudioSubscription {
   private short[] pending = new short[0];
   private int pendingLength;
 
-  RemoteAudioReceiver(String identity, int outRate, int outChannels, int capacity, AudioFrameListener listener,
-      Executor workers, Consumer<RemoteAudioReceiver> onClose) {
-    if (outChannels != 1 && outChannels != 2) throw new IllegalArgumentException("channels must be 1 or 2");
+  RemoteAudioReceiver(
+      String identity,
+      int outRate,
+      int outChannels,
+      int capacity,
+      AudioFrameListener listener,
+      Executor workers,
+      Consumer<RemoteAudioReceiver> onClose) {
+    if (outChannels != 1 && outChannels != 2)
+      throw new IllegalArgumentException("channels must be 1 or 2");
     if (outRate < 8000 || outRate > 48000 || outRate % 100 != 0) {
-      throw new IllegalArgumentException("sample rate must be a multiple of 100 between 8000 and 48000, got " + outRate);
+      throw new IllegalArgumentException(
+          "sample rate must be a multiple of 100 between 8000 and 48000, got " + outRate);
     }
     this.identity = identity;
     this.outRate = outRate;
@@ -70,11 +78,14 @@ final class RemoteAudioReceiver implements AudioSubscription {
     return delivered.get();
   }
 
-  /** Starts listening to {@code track} (replacing a previous one). Called on the room's executor. */
+  /**
+   * Starts listening to {@code track} (replacing a previous one). Called on the room's executor.
+   */
   synchronized void attach(AudioTrack track) {
     // webrtc-java may hand out a new wrapper for the same native track: compare ids too, or the
     // same track would get a second sink (every frame twice).
-    if (closed || track == attached || attached != null && attached.getId().equals(track.getId())) return;
+    if (closed || track == attached || attached != null && attached.getId().equals(track.getId()))
+      return;
     detach();
     attached = track;
     track.addSink(sink);

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class RemoteAudioRouter {
   private final ParticipantTracker participants;
   private final List<RemoteAudioReceiver> receivers = new CopyOnWriteArrayList<>();
+
   /** Subscribed audio by track sid. */
   private final Map<String, AudioTrack> subscribed = new HashMap<>();
 
@@ -35,8 +36,8 @@ final class RemoteAudioRouter {
   }
 
   /**
-   * A subscribed track arrived (or an m-line was re-used) under the msid {@code streamIds};
-   * returns its track sid when it is new, null when this was already known (reported on every offer).
+   * A subscribed track arrived (or an m-line was re-used) under the msid {@code streamIds}; returns
+   * its track sid when it is new, null when this was already known (reported on every offer).
    */
   String onRemoteAudio(AudioTrack audio, List<String> streamIds) {
     String trackSid = null;
@@ -61,10 +62,14 @@ final class RemoteAudioRouter {
     return trackSid;
   }
 
-  /** A remote track was unpublished; its receivers detach unless the transceiver already carries the next track. */
+  /**
+   * A remote track was unpublished; its receivers detach unless the transceiver already carries the
+   * next track.
+   */
   void onTrackUnpublished(String trackSid) {
     AudioTrack gone = subscribed.remove(trackSid);
-    if (gone == null || subscribed.values().stream().anyMatch(other -> sameTrack(other, gone))) return;
+    if (gone == null || subscribed.values().stream().anyMatch(other -> sameTrack(other, gone)))
+      return;
     for (RemoteAudioReceiver receiver : receivers) {
       if (receiver.isAttachedTo(gone)) receiver.detach();
     }
@@ -77,7 +82,8 @@ final class RemoteAudioRouter {
     AudioTrack chosen = null;
     for (RemoteTrackPublication t : participant.tracks()) {
       AudioTrack candidate = subscribed.get(t.sid());
-      if (candidate != null && (chosen == null || t.source() == TrackSource.MICROPHONE)) chosen = candidate;
+      if (candidate != null && (chosen == null || t.source() == TrackSource.MICROPHONE))
+        chosen = candidate;
     }
     if (chosen == null) return;
     for (RemoteAudioReceiver receiver : receivers) {

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * The room's other participants: who is there with which tracks ({@link ParticipantTracker}), the
  * audio we ask the server for (only the identities {@link RoomOptions#audioSubscriptions} names,
  * when set; otherwise the server subscribes us to all), and where their subscribed audio goes
- * ({@link RemoteAudioRouter}). Every change is told to the listener too. Outlives the joins: a
- * new join's participant list replaces the last.
+ * ({@link RemoteAudioRouter}). Every change is told to the listener too. Outlives the joins: a new
+ * join's participant list replaces the last.
  *
  * <p>Confined to the room's executor, except {@link #snapshot}, {@link #addReceiver} and {@link
  * #removeReceiver}, which any thread may call.
@@ -24,8 +24,10 @@ final class RemoteParticipants {
   private static final Logger log = LoggerFactory.getLogger(RemoteParticipants.class);
 
   private final RoomExecutor room;
+
   /** The identities whose audio we subscribe to; null: the server subscribes us to everything. */
   private final Set<String> wantedAudio;
+
   private final ListenerQueue listener;
   private final ParticipantTracker tracker = new ParticipantTracker();
   private final RemoteAudioRouter audio = new RemoteAudioRouter(tracker);
@@ -54,13 +56,16 @@ final class RemoteParticipants {
     audio.attach(identity);
   }
 
-  /** A join: {@code others} are in the room now; asks {@code session} for the audio we want of them. */
+  /**
+   * A join: {@code others} are in the room now; asks {@code session} for the audio we want of them.
+   */
   void onJoined(List<ParticipantInfo> others, RtcSession session) {
     room.checkCurrent();
     tracker.reset(others);
     audio.attachAll();
     for (RemoteParticipant participant : tracker.snapshot()) {
-      for (RemoteTrackPublication track : participant.tracks()) subscribeIfWanted(participant, track, session);
+      for (RemoteTrackPublication track : participant.tracks())
+        subscribeIfWanted(participant, track, session);
     }
   }
 
@@ -69,7 +74,8 @@ final class RemoteParticipants {
     room.checkCurrent();
     ListenerChanges changes = new ListenerChanges(session);
     for (ParticipantInfo info : infos) {
-      if (info.getSid().equals(local.sid()) || info.getIdentity().equals(local.identity())) continue;
+      if (info.getSid().equals(local.sid()) || info.getIdentity().equals(local.identity()))
+        continue;
       tracker.apply(info, changes);
     }
   }
@@ -80,7 +86,11 @@ final class RemoteParticipants {
     String trackSid = audio.onRemoteAudio(track, streamIds);
     if (trackSid == null) return;
     RemoteParticipant owner = tracker.ownerOfTrack(trackSid);
-    log.debug("room '{}': audio track {} of {} subscribed", roomName, trackSid, owner == null ? "(not yet known)" : owner.identity());
+    log.debug(
+        "room '{}': audio track {} of {} subscribed",
+        roomName,
+        trackSid,
+        owner == null ? "(not yet known)" : owner.identity());
     if (owner != null) {
       RemoteTrackPublication publication = tracker.track(trackSid);
       listener.emit(l -> l.onTrackSubscribed(owner, publication));
@@ -99,13 +109,23 @@ final class RemoteParticipants {
     audio.closeAll();
   }
 
-  private void subscribeIfWanted(RemoteParticipant participant, RemoteTrackPublication track, RtcSession session) {
-    if (wantedAudio == null || track.kind() != TrackKind.AUDIO || !wantedAudio.contains(participant.identity()) || session == null) return;
-    session.send(SignalRequest.newBuilder().setSubscription(UpdateSubscription.newBuilder()
-        .addTrackSids(track.sid())
-        .setSubscribe(true)
-        .addParticipantTracks(ParticipantTracks.newBuilder().setParticipantSid(participant.sid()).addTrackSids(track.sid())))
-        .build());
+  private void subscribeIfWanted(
+      RemoteParticipant participant, RemoteTrackPublication track, RtcSession session) {
+    if (wantedAudio == null
+        || track.kind() != TrackKind.AUDIO
+        || !wantedAudio.contains(participant.identity())
+        || session == null) return;
+    session.send(
+        SignalRequest.newBuilder()
+            .setSubscription(
+                UpdateSubscription.newBuilder()
+                    .addTrackSids(track.sid())
+                    .setSubscribe(true)
+                    .addParticipantTracks(
+                        ParticipantTracks.newBuilder()
+                            .setParticipantSid(participant.sid())
+                            .addTrackSids(track.sid())))
+            .build());
   }
 
   /** Passes an update's differences to the listener, subscribing to and routing new audio. */

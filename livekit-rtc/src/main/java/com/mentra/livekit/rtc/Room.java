@@ -46,7 +46,8 @@ public final class Room implements AutoCloseable {
       throws RoomConnectException, InterruptedException {
     SignalUrls urls = SignalUrls.parse(url);
     if (token == null || token.isBlank()) {
-      throw new RoomConnectException(RoomConnectException.Reason.UNAUTHORIZED, "access token is empty");
+      throw new RoomConnectException(
+          RoomConnectException.Reason.UNAUTHORIZED, "access token is empty");
     }
     RoomOptions chosen = options == null ? RoomOptions.defaults() : options;
     Room room = new Room(urls, token.trim(), chosen, listener);
@@ -55,13 +56,19 @@ public final class Room implements AutoCloseable {
   }
 
   /** Starts the first join and waits for it; when it fails, closes the room and says why. */
-  private void awaitFirstJoin(SignalUrls urls, String token, Duration connectTimeout) throws RoomConnectException, InterruptedException {
+  private void awaitFirstJoin(SignalUrls urls, String token, Duration connectTimeout)
+      throws RoomConnectException, InterruptedException {
     try {
       engine.start().get(connectTimeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       engine.closeWithin(CLOSE_TIMEOUT);
-      throw new RoomConnectException(RoomConnectException.Reason.TIMEOUT,
-          "joining the room at " + urls.host() + " took longer than " + connectTimeout.toMillis() + " ms");
+      throw new RoomConnectException(
+          RoomConnectException.Reason.TIMEOUT,
+          "joining the room at "
+              + urls.host()
+              + " took longer than "
+              + connectTimeout.toMillis()
+              + " ms");
     } catch (ExecutionException e) {
       engine.closeWithin(CLOSE_TIMEOUT);
       throw ConnectFailures.classify(e, urls, token, WebRtcRuntime.shared().httpClient());
@@ -112,17 +119,22 @@ public final class Room implements AutoCloseable {
     return engine.sendData(payload.clone(), options);
   }
 
-  /** Publishes a new audio track and waits (up to the connect timeout) for the server to accept it. */
-  public LocalAudioTrack publishAudio(LocalAudioTrackOptions options) throws InterruptedException, TimeoutException {
+  /**
+   * Publishes a new audio track and waits (up to the connect timeout) for the server to accept it.
+   */
+  public LocalAudioTrack publishAudio(LocalAudioTrackOptions options)
+      throws InterruptedException, TimeoutException {
     Objects.requireNonNull(options, "options");
     CompletableFuture<LocalAudioTrack> published = engine.publishAudio(options);
     try {
       return published.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("publishing '" + options.name() + "' failed: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "publishing '" + options.name() + "' failed: " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
       published.thenAccept(LocalAudioTrack::unpublish);
-      throw new TimeoutException("the server did not accept track '" + options.name() + "' within 10 s");
+      throw new TimeoutException(
+          "the server did not accept track '" + options.name() + "' within 10 s");
     }
   }
 
@@ -136,7 +148,8 @@ public final class Room implements AutoCloseable {
    * Works before the participant joins and across reconnects; requires the track to be subscribed
    * (auto-subscribe, or the identity listed in {@link RoomOptions#audioSubscriptions()}).
    */
-  public AudioSubscription receiveAudio(String identity, int sampleRate, int channels, AudioFrameListener listener) {
+  public AudioSubscription receiveAudio(
+      String identity, int sampleRate, int channels, AudioFrameListener listener) {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(listener, "listener");
     return engine.receiveAudio(identity, sampleRate, channels, listener);

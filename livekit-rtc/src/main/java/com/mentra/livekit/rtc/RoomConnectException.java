@@ -3,6 +3,7 @@ package com.mentra.livekit.rtc;
 /** {@link Room#connect} failed; {@link #reason()} says why in a way callers can act on. */
 public final class RoomConnectException extends Exception {
   private static final long serialVersionUID = 1L;
+
   public enum Reason {
     /** The URL is malformed or not ws/wss/http/https. */
     INVALID_URL,

@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
  * One room's state machine (LiveKit's Rust SDK: rtc_engine): CONNECTING until the first join's
  * media can flow, then CONNECTED; on a loss RECONNECTING, carrying out {@link ReconnectPolicy}
  * (resume the {@link RtcSession}, else close it and join with a new one); DISCONNECTED when the
- * policy gives up, the server sends us away, or the room closes. It owns what outlives a join:
- * the room's identity and token, {@link LocalPublications}, {@link RemoteParticipants} and the
- * outbound data queue ({@link DataChannelSender}).
+ * policy gives up, the server sends us away, or the room closes. It owns what outlives a join: the
+ * room's identity and token, {@link LocalPublications}, {@link RemoteParticipants} and the outbound
+ * data queue ({@link DataChannelSender}).
  *
  * <p>Confined to the room's executor: the operations {@link Room} calls from any thread only hand
  * over, and the session reports on the executor. The getters read volatile fields.
@@ -50,34 +50,51 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private volatile ConnectionState state = ConnectionState.CONNECTING;
   private volatile LocalParticipantInfo local = LocalParticipantInfo.NOT_JOINED;
   private volatile String lastDisconnectReason = "";
+
   /** The current join; null between a rejoin's close of the last one and its start of the next. */
   private RtcSession session;
+
   private boolean closed;
 
-  RoomEngine(Room owner, SignalUrls urls, String token, RoomOptions options, RoomListener listener) {
+  RoomEngine(
+      Room owner, SignalUrls urls, String token, RoomOptions options, RoomListener listener) {
     this.urls = urls;
     this.token = token;
     this.options = options;
-    this.room = new RoomExecutor(new SerializingExecutor(rtc.workers(), 10_000, "room"), rtc.timers());
+    this.room =
+        new RoomExecutor(new SerializingExecutor(rtc.workers(), 10_000, "room"), rtc.timers());
     this.listener = new ListenerQueue(listener, rtc.workers());
-    this.reconnect = new ReconnectPolicy(options.maxReconnectAttempts(), options.reconnectTimeout(), options.connectTimeout(), System::nanoTime);
+    this.reconnect =
+        new ReconnectPolicy(
+            options.maxReconnectAttempts(),
+            options.reconnectTimeout(),
+            options.connectTimeout(),
+            System::nanoTime);
     this.remote = new RemoteParticipants(room, options.audioSubscriptions(), this.listener);
     this.publications = new LocalPublications(room, owner, rtc.sendFactory());
     this.data = new DataChannelSender(room::submit);
   }
 
-  /** Starts the first join; the future completes once its media can flow and the room is CONNECTED. */
+  /**
+   * Starts the first join; the future completes once its media can flow and the room is CONNECTED.
+   */
   CompletableFuture<Void> start() {
     RoomRegistry.register(this);
     CompletableFuture<Void> connected = new CompletableFuture<>();
-    room.serial().execute(() -> joinWithNewSession(options.connectTimeout()).whenComplete((v, error) -> {
-      if (error != null) {
-        connected.completeExceptionally(error);
-        return;
-      }
-      if (state == ConnectionState.CONNECTING) setState(ConnectionState.CONNECTED, "connected");
-      connected.complete(null);
-    }));
+    room.serial()
+        .execute(
+            () ->
+                joinWithNewSession(options.connectTimeout())
+                    .whenComplete(
+                        (v, error) -> {
+                          if (error != null) {
+                            connected.completeExceptionally(error);
+                            return;
+                          }
+                          if (state == ConnectionState.CONNECTING)
+                            setState(ConnectionState.CONNECTED, "connected");
+                          connected.complete(null);
+                        }));
     return connected;
   }
 
@@ -100,19 +117,26 @@ final class RoomEngine implements RoomRegistry.Closeable {
   CompletableFuture<Void> sendData(byte[] payload, DataSendOptions sendOptions) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     LivekitModels.DataPacket.Builder packet = UserPackets.build(payload, sendOptions);
-    room.submit(() -> {
-      if (refusedWhenDisconnected(done)) return;
-      data.send(new DataChannelSender.Packet(sendOptions.kind(), UserPackets.encode(packet, local.identity()), done));
-      if (data.hasPending()) connectPublisher();
-    }, done);
+    room.submit(
+        () -> {
+          if (refusedWhenDisconnected(done)) return;
+          data.send(
+              new DataChannelSender.Packet(
+                  sendOptions.kind(), UserPackets.encode(packet, local.identity()), done));
+          if (data.hasPending()) connectPublisher();
+        },
+        done);
     return done;
   }
 
   CompletableFuture<LocalAudioTrack> publishAudio(LocalAudioTrackOptions trackOptions) {
     CompletableFuture<LocalAudioTrack> published = new CompletableFuture<>();
-    room.submit(() -> {
-      if (!refusedWhenDisconnected(published)) publications.publish(trackOptions, published, session);
-    }, published);
+    room.submit(
+        () -> {
+          if (!refusedWhenDisconnected(published))
+            publications.publish(trackOptions, published, session);
+        },
+        published);
     return published;
   }
 
@@ -124,16 +148,26 @@ final class RoomEngine implements RoomRegistry.Closeable {
   /** Media transport figures from both peer connections; completes within 2 s. */
   CompletableFuture<RtcStats> stats() {
     CompletableFuture<RtcStats> result = new CompletableFuture<>();
-    room.submit(() -> {
-      if (session == null) result.complete(RtcStats.UNKNOWN);
-      else session.stats(result);
-    }, result);
+    room.submit(
+        () -> {
+          if (session == null) result.complete(RtcStats.UNKNOWN);
+          else session.stats(result);
+        },
+        result);
     return result.completeOnTimeout(RtcStats.UNKNOWN, 2, TimeUnit.SECONDS);
   }
 
-  AudioSubscription receiveAudio(String identity, int sampleRate, int channels, AudioFrameListener frameListener) {
-    RemoteAudioReceiver receiver = new RemoteAudioReceiver(identity, sampleRate, channels, options.audioQueueFrames(),
-        frameListener, rtc.workers(), r -> room.submit(() -> remote.removeReceiver(r)));
+  AudioSubscription receiveAudio(
+      String identity, int sampleRate, int channels, AudioFrameListener frameListener) {
+    RemoteAudioReceiver receiver =
+        new RemoteAudioReceiver(
+            identity,
+            sampleRate,
+            channels,
+            options.audioQueueFrames(),
+            frameListener,
+            rtc.workers(),
+            r -> room.submit(() -> remote.removeReceiver(r)));
     remote.addReceiver(receiver);
     room.submit(() -> remote.attach(identity));
     return receiver;
@@ -147,8 +181,12 @@ final class RoomEngine implements RoomRegistry.Closeable {
     }
     // A full queue must not skip the close (it used to log "closing anyway", not close, and
     // wait out the timeout): the close is retried until the queue takes it.
-    Handoff.persistently(room.serial(), () -> doClose("client closed the room"), "the close of room '" + local.roomName() + "'");
-    // From a listener callback the close completes after the callback returns; waiting would deadlock.
+    Handoff.persistently(
+        room.serial(),
+        () -> doClose("client closed the room"),
+        "the close of room '" + local.roomName() + "'");
+    // From a listener callback the close completes after the callback returns; waiting would
+    // deadlock.
     if (listener.isCurrent()) return;
     try {
       closedFuture.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -159,7 +197,9 @@ final class RoomEngine implements RoomRegistry.Closeable {
     }
   }
 
-  /** Fails {@code request} when the room is disconnected (true), for operations that need a room. */
+  /**
+   * Fails {@code request} when the room is disconnected (true), for operations that need a room.
+   */
   private boolean refusedWhenDisconnected(CompletableFuture<?> request) {
     if (!closed && state != ConnectionState.DISCONNECTED) return false;
     request.completeExceptionally(new IllegalStateException("room is disconnected"));
@@ -169,7 +209,9 @@ final class RoomEngine implements RoomRegistry.Closeable {
   /** Starts a new session; the future completes (on the room) when its media can flow. */
   private CompletableFuture<Void> joinWithNewSession(Duration timeout) {
     room.checkCurrent();
-    if (closed) return CompletableFuture.failedFuture(new RoomConnectException(Reason.CANCELLED, "room closed"));
+    if (closed)
+      return CompletableFuture.failedFuture(
+          new RoomConnectException(Reason.CANCELLED, "room closed"));
     boolean autoSubscribe = options.autoSubscribe() && options.audioSubscriptions() == null;
     session = new RtcSession(room, rtc, urls, autoSubscribe, data, sessionEvents);
     return session.join(token, timeout);
@@ -195,9 +237,13 @@ final class RoomEngine implements RoomRegistry.Closeable {
     switch (decision) {
       case ReconnectPolicy.Resume r -> resume(r.timeout());
       case ReconnectPolicy.Rejoin r -> rejoin(r.timeout());
-      case ReconnectPolicy.RejoinAfter r -> room.schedule(() -> {
-        if (!closed && state == ConnectionState.RECONNECTING) follow(reconnect.rejoinNow());
-      }, r.delay().toMillis(), TimeUnit.MILLISECONDS);
+      case ReconnectPolicy.RejoinAfter r ->
+          room.schedule(
+              () -> {
+                if (!closed && state == ConnectionState.RECONNECTING) follow(reconnect.rejoinNow());
+              },
+              r.delay().toMillis(),
+              TimeUnit.MILLISECONDS);
       case ReconnectPolicy.GiveUp g -> {
         log.warn("room '{}': {}", local.roomName(), g.reason());
         disconnect(g.reason());
@@ -207,34 +253,50 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   /** First try after a loss: keep the session's transports, reconnect its signal, restart ICE. */
   private void resume(Duration timeout) {
-    session.resume(token, local.sid(), timeout).whenComplete((v, error) -> room.submit(() -> {
-      if (closed || state != ConnectionState.RECONNECTING) return;
-      if (error == null) {
-        setState(ConnectionState.CONNECTED, "resumed");
-        data.flush();
-        if (data.hasPending()) connectPublisher();
-        return;
-      }
-      String why = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
-      log.info("resume failed ({}); rejoining", why);
-      closeSession(false);
-      follow(reconnect.resumeFailed(why));
-    }));
+    session
+        .resume(token, local.sid(), timeout)
+        .whenComplete(
+            (v, error) ->
+                room.submit(
+                    () -> {
+                      if (closed || state != ConnectionState.RECONNECTING) return;
+                      if (error == null) {
+                        setState(ConnectionState.CONNECTED, "resumed");
+                        data.flush();
+                        if (data.hasPending()) connectPublisher();
+                        return;
+                      }
+                      String why = ConnectFailures.classifyWithoutAsking(error, urls).getMessage();
+                      log.info("resume failed ({}); rejoining", why);
+                      closeSession(false);
+                      follow(reconnect.resumeFailed(why));
+                    }));
   }
 
   private void rejoin(Duration timeout) {
     if (closed || state != ConnectionState.RECONNECTING) return;
-    joinWithNewSession(timeout).whenComplete((v, error) -> room.submit(() -> {
-      if (closed || state != ConnectionState.RECONNECTING) return;
-      if (error == null) {
-        log.info("rejoined room '{}' after {} attempt(s)", local.roomName(), reconnect.attempts());
-        setState(ConnectionState.CONNECTED, "rejoined after " + reconnect.attempts() + " attempt(s)");
-        data.flush();
-        return;
-      }
-      closeSession(false);
-      follow(reconnect.rejoinFailed(ConnectFailures.classifyWithoutAsking(error, urls).getMessage()));
-    }));
+    joinWithNewSession(timeout)
+        .whenComplete(
+            (v, error) ->
+                room.submit(
+                    () -> {
+                      if (closed || state != ConnectionState.RECONNECTING) return;
+                      if (error == null) {
+                        log.info(
+                            "rejoined room '{}' after {} attempt(s)",
+                            local.roomName(),
+                            reconnect.attempts());
+                        setState(
+                            ConnectionState.CONNECTED,
+                            "rejoined after " + reconnect.attempts() + " attempt(s)");
+                        data.flush();
+                        return;
+                      }
+                      closeSession(false);
+                      follow(
+                          reconnect.rejoinFailed(
+                              ConnectFailures.classifyWithoutAsking(error, urls).getMessage()));
+                    }));
   }
 
   /** The room is over for {@code reason}, but not closed: the caller still closes it. */
@@ -252,7 +314,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
       return;
     }
     // Refused while joining or resuming: the attempt's owner decides what comes next.
-    if (session != null && session.failAttempt(new RoomConnectException(Reason.PROTOCOL, reason))) return;
+    if (session != null && session.failAttempt(new RoomConnectException(Reason.PROTOCOL, reason)))
+      return;
     disconnect(reason);
   }
 
@@ -282,7 +345,9 @@ final class RoomEngine implements RoomRegistry.Closeable {
     if (closed) return;
     closed = true;
     try {
-      if (session != null) session.failAttempt(new RoomConnectException(Reason.CANCELLED, "room closed while connecting"));
+      if (session != null)
+        session.failAttempt(
+            new RoomConnectException(Reason.CANCELLED, "room closed while connecting"));
       closeSession(true);
       publications.closeAll();
       data.fail("room closed");
@@ -302,7 +367,12 @@ final class RoomEngine implements RoomRegistry.Closeable {
     @Override
     public void onJoined(JoinResponse join) {
       local = LocalParticipantInfo.of(join);
-      log.info("joined room '{}' as '{}' ({}) on LiveKit {}", local.roomName(), local.identity(), local.sid(), local.serverVersion());
+      log.info(
+          "joined room '{}' as '{}' ({}) on LiveKit {}",
+          local.roomName(),
+          local.identity(),
+          local.sid(),
+          local.serverVersion());
       publications.requestAll(session);
       remote.onJoined(join.getOtherParticipantsList(), session);
     }

@@ -16,7 +16,10 @@ public interface RoomListener {
 
   default void onTrackUnpublished(RemoteParticipant participant, RemoteTrackPublication track) {}
 
-  /** Media of the track flows to this participant (audio can now be received with {@link Room#receiveAudio}). */
+  /**
+   * Media of the track flows to this participant (audio can now be received with {@link
+   * Room#receiveAudio}).
+   */
   default void onTrackSubscribed(RemoteParticipant participant, RemoteTrackPublication track) {}
 
   default void onDataReceived(DataPacket packet) {}

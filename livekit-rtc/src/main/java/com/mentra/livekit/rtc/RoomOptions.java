@@ -20,7 +20,8 @@ public final class RoomOptions {
 
   private RoomOptions(Builder b) {
     this.autoSubscribe = b.autoSubscribe;
-    this.audioSubscriptions = b.audioSubscriptions == null ? null : Set.copyOf(b.audioSubscriptions);
+    this.audioSubscriptions =
+        b.audioSubscriptions == null ? null : Set.copyOf(b.audioSubscriptions);
     this.connectTimeout = b.connectTimeout;
     this.reconnectTimeout = b.reconnectTimeout;
     this.maxReconnectAttempts = b.maxReconnectAttempts;
@@ -108,7 +109,8 @@ public final class RoomOptions {
 
     private static Duration requirePositive(Duration d, String name) {
       Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive");
+      if (d.isNegative() || d.isZero())
+        throw new IllegalArgumentException(name + " must be positive");
       return d;
     }
   }

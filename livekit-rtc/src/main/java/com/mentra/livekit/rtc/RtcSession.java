@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * rejoin closes the session and starts a new one; a resume keeps it, reconnecting only its signal
  * and restarting ICE on its transports. Whether and when to do either is the {@link RoomEngine}'s
  * call: the session only reports that its connection broke. A join or resume ({@link
- * ConnectAttempt}) completes once media can flow: the primary transport is connected, the
- * publisher too if anything uses it, and the server's reliable data channel is open.
+ * ConnectAttempt}) completes once media can flow: the primary transport is connected, the publisher
+ * too if anything uses it, and the server's reliable data channel is open.
  *
  * <p>Confined to the room's executor; the signal connection, the transports and the timers only
  * hand their events over.
@@ -45,12 +45,18 @@ import org.slf4j.LoggerFactory;
 final class RtcSession {
   private static final Logger log = LoggerFactory.getLogger(RtcSession.class);
 
-  /** What a session reports to its room (besides the room's signal messages): on the room's executor unless said otherwise. */
+  /**
+   * What a session reports to its room (besides the room's signal messages): on the room's executor
+   * unless said otherwise.
+   */
   interface Events extends SignalDispatcher.RoomSignals {
     /** The server answered our join; the session sets up its transports right after. */
     void onJoined(JoinResponse join);
 
-    /** The connection broke: a transport failed, the server fell silent, or the signal closed outside an attempt. */
+    /**
+     * The connection broke: a transport failed, the server fell silent, or the signal closed
+     * outside an attempt.
+     */
     void onLost(String why);
 
     /** A subscribed remote audio track arrived under the msid {@code streamIds}. */
@@ -74,17 +80,26 @@ final class RtcSession {
   private PeerTransport subscriber;
   private boolean subscriberPrimary;
   private String roomName = "";
+
   /** The join or resume under way, or the last one. */
   private ConnectAttempt attempt;
+
   /** A resume is under way and the server has not yet confirmed it. */
   private boolean awaitingResume;
+
   private boolean closed;
 
   /**
    * @param data the room's outbound data, which outlives the session: it sends on this session's
    *     channels until the session closes
    */
-  RtcSession(RoomExecutor room, WebRtcRuntime rtc, SignalUrls urls, boolean autoSubscribe, DataChannelSender data, Events events) {
+  RtcSession(
+      RoomExecutor room,
+      WebRtcRuntime rtc,
+      SignalUrls urls,
+      boolean autoSubscribe,
+      DataChannelSender data,
+      Events events) {
     this.room = room;
     this.rtc = rtc;
     this.urls = urls;
@@ -113,7 +128,8 @@ final class RtcSession {
       signal = null;
     }
     awaitingResume = true;
-    CompletableFuture<Void> resumed = startAttempt(urls.resume(token, autoSubscribe, localSid), timeout);
+    CompletableFuture<Void> resumed =
+        startAttempt(urls.resume(token, autoSubscribe, localSid), timeout);
     resumed.whenComplete((v, error) -> awaitingResume = false);
     return resumed;
   }
@@ -124,13 +140,19 @@ final class RtcSession {
     return publisher != null && subscriber != null;
   }
 
-  /** Fails the attempt under way, if any (the room refused, or broke while joining); false when none was. */
+  /**
+   * Fails the attempt under way, if any (the room refused, or broke while joining); false when none
+   * was.
+   */
   boolean failAttempt(Throwable why) {
     room.checkCurrent();
     return attempt != null && attempt.fail(why);
   }
 
-  /** Sends on the signal connection; false while there is none (closed, or a resume is opening a new one). */
+  /**
+   * Sends on the signal connection; false while there is none (closed, or a resume is opening a new
+   * one).
+   */
   boolean send(SignalRequest request) {
     room.checkCurrent();
     return signal != null && signal.send(request);
@@ -145,10 +167,14 @@ final class RtcSession {
   /** Starts the publisher's first negotiation, if nothing has yet (see the join response). */
   void connectPublisher() {
     room.checkCurrent();
-    if (publisher != null && !publisher.negotiated() && signal != null && !awaitingResume) publisher.negotiate(false);
+    if (publisher != null && !publisher.negotiated() && signal != null && !awaitingResume)
+      publisher.negotiate(false);
   }
 
-  /** Completes {@code result} with both transports' media figures, or {@link RtcStats#UNKNOWN} without them. */
+  /**
+   * Completes {@code result} with both transports' media figures, or {@link RtcStats#UNKNOWN}
+   * without them.
+   */
   void stats(CompletableFuture<RtcStats> result) {
     room.checkCurrent();
     if (publisher == null || subscriber == null) {
@@ -158,7 +184,8 @@ final class RtcSession {
     // Both reports arrive on libwebrtc threads; they are only parsed there.
     CompletableFuture<RTCStatsReport> fromPublisher = new CompletableFuture<>();
     publisher.stats(fromPublisher::complete);
-    subscriber.stats(report -> fromPublisher.thenAccept(p -> result.complete(RtcStatsParser.parse(p, report))));
+    subscriber.stats(
+        report -> fromPublisher.thenAccept(p -> result.complete(RtcStatsParser.parse(p, report))));
   }
 
   /**
@@ -173,10 +200,14 @@ final class RtcSession {
     keepalive.stop();
     if (signal != null) {
       if (sendLeave) {
-        signal.send(SignalRequest.newBuilder().setLeave(LeaveRequest.newBuilder()
-            .setCanReconnect(false)
-            .setReason(LivekitModels.DisconnectReason.CLIENT_INITIATED)
-            .setAction(LeaveRequest.Action.DISCONNECT)).build());
+        signal.send(
+            SignalRequest.newBuilder()
+                .setLeave(
+                    LeaveRequest.newBuilder()
+                        .setCanReconnect(false)
+                        .setReason(LivekitModels.DisconnectReason.CLIENT_INITIATED)
+                        .setAction(LeaveRequest.Action.DISCONNECT))
+                .build());
       }
       signal.close();
       signal = null;
@@ -190,34 +221,49 @@ final class RtcSession {
   }
 
   private CompletableFuture<Void> startAttempt(URI uri, Duration timeout) {
-    ConnectAttempt started = new ConnectAttempt(room, urls.host(), timeout, this::checkTransportsUp);
+    ConnectAttempt started =
+        new ConnectAttempt(room, urls.host(), timeout, this::checkTransportsUp);
     attempt = started;
     SignalConnection.open(rtc.httpClient(), uri, timeout, room.serial(), new SignalListener())
-        .whenComplete((connection, error) -> room.submit(() -> {
-          if (error != null) {
-            if (attempt == started) started.fail(error);
-            return;
-          }
-          if (closed || attempt != started || !started.pending()) {
-            connection.close();
-            return;
-          }
-          signal = connection;
-          connection.start();
-        }));
+        .whenComplete(
+            (connection, error) ->
+                room.submit(
+                    () -> {
+                      if (error != null) {
+                        if (attempt == started) started.fail(error);
+                        return;
+                      }
+                      if (closed || attempt != started || !started.pending()) {
+                        connection.close();
+                        return;
+                      }
+                      signal = connection;
+                      connection.start();
+                    }));
     return started.future();
   }
 
   private void checkTransportsUp() {
     room.checkCurrent();
-    if (attempt == null || !attempt.pending() || publisher == null || signal == null || awaitingResume) return;
-    boolean publisherUp = !publisher.negotiated() || publisher.connectionState() == RTCPeerConnectionState.CONNECTED;
-    boolean subscriberUp = !subscriberPrimary || subscriber.connectionState() == RTCPeerConnectionState.CONNECTED;
-    if (publisherUp && subscriberUp) attempt.transportsUp(subscriberPrimary && !inbound.reliableOpen());
+    if (attempt == null
+        || !attempt.pending()
+        || publisher == null
+        || signal == null
+        || awaitingResume) return;
+    boolean publisherUp =
+        !publisher.negotiated() || publisher.connectionState() == RTCPeerConnectionState.CONNECTED;
+    boolean subscriberUp =
+        !subscriberPrimary || subscriber.connectionState() == RTCPeerConnectionState.CONNECTED;
+    if (publisherUp && subscriberUp)
+      attempt.transportsUp(subscriberPrimary && !inbound.reliableOpen());
   }
 
-  /** The signal connection's events, and this session's share of the messages (the rest go to the room). */
-  private final class SignalListener implements SignalConnection.Listener, SignalDispatcher.SessionSignals {
+  /**
+   * The signal connection's events, and this session's share of the messages (the rest go to the
+   * room).
+   */
+  private final class SignalListener
+      implements SignalConnection.Listener, SignalDispatcher.SessionSignals {
     @Override
     public void onMessage(SignalConnection connection, SignalResponse message) {
       if (connection != signal || closed) return;
@@ -240,8 +286,22 @@ final class RtcSession {
       events.onJoined(join);
       RTCConfiguration config = PeerConnectionConfig.of(join);
       TransportEvents transportEvents = new TransportEvents();
-      publisher = new PeerTransport("publisher", rtc.sendFactory(), config, room.serial(), room.timers(), transportEvents);
-      subscriber = new PeerTransport("subscriber", rtc.receiveFactory(), config, room.serial(), room.timers(), transportEvents);
+      publisher =
+          new PeerTransport(
+              "publisher",
+              rtc.sendFactory(),
+              config,
+              room.serial(),
+              room.timers(),
+              transportEvents);
+      subscriber =
+          new PeerTransport(
+              "subscriber",
+              rtc.receiveFactory(),
+              config,
+              room.serial(),
+              room.timers(),
+              transportEvents);
       data.open(publisher);
       // With the subscriber primary (the server's choice for a participant that may subscribe), the
       // publisher connects on first use, as in LiveKit's own SDKs: a track (LocalPublications) or
@@ -268,16 +328,25 @@ final class RtcSession {
     @Override
     public void onOffer(SessionDescription offer) {
       if (subscriber == null) return;
-      subscriber.acceptOffer(new RTCSessionDescription(RTCSdpType.OFFER, offer.getSdp()), answer -> {
-        if (signal == null) return;
-        signal.send(SignalRequest.newBuilder().setAnswer(SessionDescription.newBuilder()
-            .setType("answer").setSdp(answer.sdp).setId(offer.getId())).build());
-      });
+      subscriber.acceptOffer(
+          new RTCSessionDescription(RTCSdpType.OFFER, offer.getSdp()),
+          answer -> {
+            if (signal == null) return;
+            signal.send(
+                SignalRequest.newBuilder()
+                    .setAnswer(
+                        SessionDescription.newBuilder()
+                            .setType("answer")
+                            .setSdp(answer.sdp)
+                            .setId(offer.getId()))
+                    .build());
+          });
     }
 
     @Override
     public void onAnswer(SessionDescription answer) {
-      if (publisher != null) publisher.acceptAnswer(new RTCSessionDescription(RTCSdpType.ANSWER, answer.getSdp()));
+      if (publisher != null)
+        publisher.acceptAnswer(new RTCSessionDescription(RTCSdpType.ANSWER, answer.getSdp()));
     }
 
     @Override
@@ -301,9 +370,16 @@ final class RtcSession {
   private final class TransportEvents implements PeerTransport.Events {
     @Override
     public void onIceCandidate(PeerTransport transport, RTCIceCandidate candidate) {
-      send(SignalRequest.newBuilder().setTrickle(TrickleRequest.newBuilder()
-          .setCandidateInit(IceCandidates.toJson(candidate))
-          .setTarget(transport == publisher ? SignalTarget.PUBLISHER : SignalTarget.SUBSCRIBER)).build());
+      send(
+          SignalRequest.newBuilder()
+              .setTrickle(
+                  TrickleRequest.newBuilder()
+                      .setCandidateInit(IceCandidates.toJson(candidate))
+                      .setTarget(
+                          transport == publisher
+                              ? SignalTarget.PUBLISHER
+                              : SignalTarget.SUBSCRIBER))
+              .build());
     }
 
     @Override
@@ -337,7 +413,10 @@ final class RtcSession {
     @Override
     public void onOffer(PeerTransport transport, RTCSessionDescription offer) {
       if (transport != publisher) return;
-      send(SignalRequest.newBuilder().setOffer(SessionDescription.newBuilder().setType("offer").setSdp(offer.sdp)).build());
+      send(
+          SignalRequest.newBuilder()
+              .setOffer(SessionDescription.newBuilder().setType("offer").setSdp(offer.sdp))
+              .build());
     }
 
     @Override

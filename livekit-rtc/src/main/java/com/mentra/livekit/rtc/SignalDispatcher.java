@@ -70,9 +70,13 @@ final class SignalDispatcher {
       case TRICKLE -> session.onTrickle(message.getTrickle());
       case PONG, PONG_RESP -> session.onPong();
       case UPDATE -> room.onParticipantUpdate(message.getUpdate().getParticipantsList());
-      case TRACK_PUBLISHED -> room.onLocalTrackPublished(message.getTrackPublished().getCid(), message.getTrackPublished().getTrack());
-      case TRACK_UNPUBLISHED -> room.onLocalTrackUnpublished(message.getTrackUnpublished().getTrackSid());
-      case TRACK_SUBSCRIBED -> room.onLocalTrackSubscribed(message.getTrackSubscribed().getTrackSid());
+      case TRACK_PUBLISHED ->
+          room.onLocalTrackPublished(
+              message.getTrackPublished().getCid(), message.getTrackPublished().getTrack());
+      case TRACK_UNPUBLISHED ->
+          room.onLocalTrackUnpublished(message.getTrackUnpublished().getTrackSid());
+      case TRACK_SUBSCRIBED ->
+          room.onLocalTrackSubscribed(message.getTrackSubscribed().getTrackSid());
       case LEAVE -> room.onLeave(message.getLeave());
       case REFRESH_TOKEN -> room.onRefreshToken(message.getRefreshToken());
       default -> log.trace("ignored signal message {}", message.getMessageCase());

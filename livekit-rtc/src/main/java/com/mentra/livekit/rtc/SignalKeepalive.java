@@ -71,6 +71,9 @@ final class SignalKeepalive {
       onSilent.accept("no pong from the server for " + silentSeconds + " s");
       return;
     }
-    connection.send(SignalRequest.newBuilder().setPingReq(Ping.newBuilder().setTimestamp(System.currentTimeMillis())).build());
+    connection.send(
+        SignalRequest.newBuilder()
+            .setPingReq(Ping.newBuilder().setTimestamp(System.currentTimeMillis()))
+            .build());
   }
 }

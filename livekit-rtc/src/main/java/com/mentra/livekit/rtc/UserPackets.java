@@ -8,20 +8,26 @@ import livekit.LivekitModels.UserPacket;
 
 /**
  * Our {@link DataPacket} and {@link DataSendOptions} in LiveKit's wire form: a {@code DataPacket}
- * carrying a {@code UserPacket}. Other kinds of data packet (chat, RPC, streams) are not ours to read.
+ * carrying a {@code UserPacket}. Other kinds of data packet (chat, RPC, streams) are not ours to
+ * read.
  *
  * <p>Stateless and thread-safe: decoding runs on libwebrtc's threads.
  */
 final class UserPackets {
   private UserPackets() {}
 
-  /** The packet to send, still without our identity (known only once joined; see {@link #encode}). */
+  /**
+   * The packet to send, still without our identity (known only once joined; see {@link #encode}).
+   */
   static LivekitModels.DataPacket.Builder build(byte[] payload, DataSendOptions options) {
     UserPacket.Builder user = UserPacket.newBuilder().setPayload(ByteString.copyFrom(payload));
     if (!options.topic().isEmpty()) user.setTopic(options.topic());
     user.addAllDestinationIdentities(options.destinationIdentities());
     return LivekitModels.DataPacket.newBuilder()
-        .setKind(options.kind() == DataKind.RELIABLE ? LivekitModels.DataPacket.Kind.RELIABLE : LivekitModels.DataPacket.Kind.LOSSY)
+        .setKind(
+            options.kind() == DataKind.RELIABLE
+                ? LivekitModels.DataPacket.Kind.RELIABLE
+                : LivekitModels.DataPacket.Kind.LOSSY)
         .addAllDestinationIdentities(options.destinationIdentities())
         .setUser(user);
   }
@@ -37,14 +43,20 @@ final class UserPackets {
    *
    * @throws InvalidProtocolBufferException when the bytes are not a data packet
    */
-  static DataPacket decode(String label, ByteBuffer data, long receivedAtNanos) throws InvalidProtocolBufferException {
+  static DataPacket decode(String label, ByteBuffer data, long receivedAtNanos)
+      throws InvalidProtocolBufferException {
     byte[] bytes = new byte[data.remaining()];
     data.get(bytes);
     LivekitModels.DataPacket packet = LivekitModels.DataPacket.parseFrom(bytes);
     if (!packet.hasUser()) return null;
     UserPacket user = packet.getUser();
-    String sender = !packet.getParticipantIdentity().isEmpty() ? packet.getParticipantIdentity() : user.getParticipantIdentity();
-    DataKind kind = DataChannelSender.LOSSY_LABEL.equals(label) ? DataKind.LOSSY : DataKind.RELIABLE;
-    return new DataPacket(sender, user.getTopic(), kind, user.getPayload().toByteArray(), receivedAtNanos);
+    String sender =
+        !packet.getParticipantIdentity().isEmpty()
+            ? packet.getParticipantIdentity()
+            : user.getParticipantIdentity();
+    DataKind kind =
+        DataChannelSender.LOSSY_LABEL.equals(label) ? DataKind.LOSSY : DataKind.RELIABLE;
+    return new DataPacket(
+        sender, user.getTopic(), kind, user.getPayload().toByteArray(), receivedAtNanos);
   }
 }

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class IceCandidatesTest {
   @Test
   void writesTheIndexAsAnIntegerAndRoundTrips() throws Exception {
-    RTCIceCandidate candidate = new RTCIceCandidate("0", 1, "candidate:1 1 udp 2122260223 10.99.0.1 50000 typ host");
+    RTCIceCandidate candidate =
+        new RTCIceCandidate("0", 1, "candidate:1 1 udp 2122260223 10.99.0.1 50000 typ host");
     String json = IceCandidates.toJson(candidate);
     assertThat(json).contains("\"sdpMLineIndex\":1}").doesNotContain("1.0");
     RTCIceCandidate back = IceCandidates.fromJson(json);

@@ -12,13 +12,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * What 100 published but idle audio tracks cost: CPU of this JVM (the publisher, as the bridge)
- * and of livekit-server, and UDP datagrams per second in the test namespace, over 10 s each for
- * tracks that get nothing pushed (the bridge before issue 9), tracks that get digital silence every
- * 10 ms (continuous cadence: Opus DTX sends one small packet per 400 ms) before and after they
- * carried sound, and, for reference, tracks that get a tone every 10 ms. Silence on tracks that
- * never carried sound costs about 2.8 times as much as after (the pushing is the same: the
- * difference is inside libwebrtc's encoder); the bridge publishes a track on its first sound, so its idle tracks are the latter.
+ * What 100 published but idle audio tracks cost: CPU of this JVM (the publisher, as the bridge) and
+ * of livekit-server, and UDP datagrams per second in the test namespace, over 10 s each for tracks
+ * that get nothing pushed (the bridge before issue 9), tracks that get digital silence every 10 ms
+ * (continuous cadence: Opus DTX sends one small packet per 400 ms) before and after they carried
+ * sound, and, for reference, tracks that get a tone every 10 ms. Silence on tracks that never
+ * carried sound costs about 2.8 times as much as after (the pushing is the same: the difference is
+ * inside libwebrtc's encoder); the bridge publishes a track on its first sound, so its idle tracks
+ * are the latter.
  *
  * <p>A benchmark, not a test: it prints figures and asserts nothing, and Surefire does not pick it
  * up by name. Run it inside the test namespace: {@code mvn -pl livekit-rtc -am install
@@ -33,34 +34,64 @@ class IdleTracksCpuBenchmark {
   void idleTracksCost() throws Exception {
     List<Room> rooms = new ArrayList<>();
     List<LocalAudioTrack> tracks = new ArrayList<>();
-    try (LiveKitServerProcess lk = LiveKitServerProcess.start(); AudioClock clock = new AudioClock()) {
+    try (LiveKitServerProcess lk = LiveKitServerProcess.start();
+        AudioClock clock = new AudioClock()) {
       for (int p = 0; p < PARTICIPANTS; p++) {
-        // Subscribed to nothing, like a bridge session without subscribe_target_audio: the cost measured is the sending.
-        Room room = Room.connect(lk.wsUrl(), lk.token("idle-bench", "bot-" + p),
-            RoomOptions.builder().audioSubscriptions(java.util.Set.of()).build(), new RoomListener() {});
+        // Subscribed to nothing, like a bridge session without subscribe_target_audio: the cost
+        // measured is the sending.
+        Room room =
+            Room.connect(
+                lk.wsUrl(),
+                lk.token("idle-bench", "bot-" + p),
+                RoomOptions.builder().audioSubscriptions(java.util.Set.of()).build(),
+                new RoomListener() {});
         rooms.add(room);
-        for (int t = 0; t < TRACKS_EACH; t++) tracks.add(room.publishAudio(LocalAudioTrackOptions.microphone("idle-" + t)));
+        for (int t = 0; t < TRACKS_EACH; t++)
+          tracks.add(room.publishAudio(LocalAudioTrackOptions.microphone("idle-" + t)));
       }
-      ProcessHandle server = ProcessHandle.current().descendants()
-          .filter(h -> h.info().command().orElse("").contains("livekit-server")).findFirst().orElseThrow();
+      ProcessHandle server =
+          ProcessHandle.current()
+              .descendants()
+              .filter(h -> h.info().command().orElse("").contains("livekit-server"))
+              .findFirst()
+              .orElseThrow();
       Thread.sleep(3_000); // negotiation settles
 
-      System.out.printf("%d published tracks (%d participants x %d), %d s each, %d CPUs:%n",
-          tracks.size(), PARTICIPANTS, TRACKS_EACH, MEASURE_MS / 1000, Runtime.getRuntime().availableProcessors());
+      System.out.printf(
+          "%d published tracks (%d participants x %d), %d s each, %d CPUs:%n",
+          tracks.size(),
+          PARTICIPANTS,
+          TRACKS_EACH,
+          MEASURE_MS / 1000,
+          Runtime.getRuntime().availableProcessors());
       measure("nothing pushed (before issue 9)", clock, tracks, null, server);
       measure("silence, never carried sound", clock, tracks, new short[480], server);
-      measure("tone (active tracks, reference)", clock, tracks, Tones.sine(440, 48_000, 8_000, 10), server);
+      measure(
+          "tone (active tracks, reference)",
+          clock,
+          tracks,
+          Tones.sine(440, 48_000, 8_000, 10),
+          server);
       measure("silence after sound (idle, after)", clock, tracks, new short[480], server);
     } finally {
       for (Room room : rooms) room.close();
     }
   }
 
-  private static void measure(String what, AudioClock clock, List<LocalAudioTrack> tracks, short[] frame, ProcessHandle server)
+  private static void measure(
+      String what,
+      AudioClock clock,
+      List<LocalAudioTrack> tracks,
+      short[] frame,
+      ProcessHandle server)
       throws Exception {
-    AudioClock.Registration tick = frame == null ? null : clock.register(t -> {
-      for (LocalAudioTrack track : tracks) track.pushFrame(frame, 48_000, 1);
-    });
+    AudioClock.Registration tick =
+        frame == null
+            ? null
+            : clock.register(
+                t -> {
+                  for (LocalAudioTrack track : tracks) track.pushFrame(frame, 48_000, 1);
+                });
     try {
       Thread.sleep(2_000); // DTX engages after 200 ms of silence; let everything settle
       long jvm0 = jvmCpuNanos();
@@ -72,7 +103,8 @@ class IdleTracksCpuBenchmark {
       double jvm = (jvmCpuNanos() - jvm0) / 1e9;
       double srv = (cpuNanos(server) - srv0) / 1e9;
       long[] udp1 = udpDatagrams();
-      System.out.printf("  %-36s publisher JVM %5.1f%% of one core (%.2f s CPU), livekit-server %5.1f%%, UDP %6.0f datagrams/s sent in the namespace%n",
+      System.out.printf(
+          "  %-36s publisher JVM %5.1f%% of one core (%.2f s CPU), livekit-server %5.1f%%, UDP %6.0f datagrams/s sent in the namespace%n",
           what, 100 * jvm / seconds, jvm, 100 * srv / seconds, (udp1[1] - udp0[1]) / seconds);
     } finally {
       if (tick != null) tick.close();
@@ -80,7 +112,8 @@ class IdleTracksCpuBenchmark {
   }
 
   private static long jvmCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** utime + stime of a process from /proc, in ns. */

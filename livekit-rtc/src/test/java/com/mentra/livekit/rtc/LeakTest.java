@@ -34,17 +34,29 @@ class LeakTest {
       long fds = openFileDescriptors();
       long rss = rssKb();
       for (int i = 1; i <= 50; i++) cycle(server, i);
-      Poll.until(() -> Thread.activeCount() <= threads + 5 && openFileDescriptors() <= fds + 5,
-          Duration.ofSeconds(15), "threads/fds back to baseline " + threads + "/" + fds
-              + " (now " + Thread.activeCount() + "/" + openFileDescriptors() + ")");
-      System.out.printf("50 cycles: threads %d -> %d, fds %d -> %d, RSS %d MB -> %d MB%n",
+      Poll.until(
+          () -> Thread.activeCount() <= threads + 5 && openFileDescriptors() <= fds + 5,
+          Duration.ofSeconds(15),
+          "threads/fds back to baseline "
+              + threads
+              + "/"
+              + fds
+              + " (now "
+              + Thread.activeCount()
+              + "/"
+              + openFileDescriptors()
+              + ")");
+      System.out.printf(
+          "50 cycles: threads %d -> %d, fds %d -> %d, RSS %d MB -> %d MB%n",
           threads, Thread.activeCount(), fds, openFileDescriptors(), rss / 1024, rssKb() / 1024);
       assertThat(server.participantIdentities("leak")).isEmpty();
     }
   }
 
   private static void cycle(LiveKitServerProcess server, int i) throws Exception {
-    try (Room room = Room.connect(server.wsUrl(), server.token("leak", "java-bot-" + i), RoomOptions.defaults(), null)) {
+    try (Room room =
+        Room.connect(
+            server.wsUrl(), server.token("leak", "java-bot-" + i), RoomOptions.defaults(), null)) {
       LocalAudioTrack track = room.publishAudio(LocalAudioTrackOptions.microphone("mic"));
       track.pushFrame(new short[160], 16000, 1);
       room.sendData(new byte[] {1, 2, 3}, DataSendOptions.reliable()).get(5, TimeUnit.SECONDS);

@@ -12,7 +12,8 @@ class ReconnectPolicyTest {
   private long now = 1_000_000_000L;
 
   private ReconnectPolicy policy(int maxAttempts, long timeoutMs) {
-    return new ReconnectPolicy(maxAttempts, Duration.ofMillis(timeoutMs), Duration.ofSeconds(10), () -> now);
+    return new ReconnectPolicy(
+        maxAttempts, Duration.ofMillis(timeoutMs), Duration.ofSeconds(10), () -> now);
   }
 
   private void advance(long ms) {
@@ -40,7 +41,8 @@ class ReconnectPolicyTest {
   @Test
   void withoutASessionTheFirstStepIsARejoin() {
     ReconnectPolicy p = policy(5, 30_000);
-    assertThat(p.lost("signal closed", false)).isEqualTo(new ReconnectPolicy.Rejoin(Duration.ofSeconds(10)));
+    assertThat(p.lost("signal closed", false))
+        .isEqualTo(new ReconnectPolicy.Rejoin(Duration.ofSeconds(10)));
   }
 
   @Test
@@ -68,7 +70,9 @@ class ReconnectPolicyTest {
     p.rejoinFailed("cannot reach LiveKit at host:7880");
     ReconnectPolicy.Decision d = p.rejoinNow();
     assertThat(d).isInstanceOf(ReconnectPolicy.GiveUp.class);
-    assertThat(((ReconnectPolicy.GiveUp) d).reason()).contains("gave up after 3 attempts").contains("cannot reach LiveKit at host:7880");
+    assertThat(((ReconnectPolicy.GiveUp) d).reason())
+        .contains("gave up after 3 attempts")
+        .contains("cannot reach LiveKit at host:7880");
   }
 
   @Test

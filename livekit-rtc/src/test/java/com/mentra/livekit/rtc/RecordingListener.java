@@ -31,7 +31,9 @@ class RecordingListener implements RoomListener {
   }
 
   StateChange awaitState(ConnectionState state, Duration timeout) {
-    return Poll.forValue(() -> states.stream().filter(s -> s.state() == state).findFirst().orElse(null), timeout,
+    return Poll.forValue(
+        () -> states.stream().filter(s -> s.state() == state).findFirst().orElse(null),
+        timeout,
         "state " + state + " (seen " + states + ")");
   }
 

@@ -16,13 +16,19 @@ import java.util.concurrent.TimeUnit;
  * it. Thread-safe: gRPC stubs are.
  */
 final class BridgeClient implements AutoCloseable {
-  private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private final ManagedChannel channel;
   final LiveKitBridgeGrpc.LiveKitBridgeBlockingStub blocking;
   final LiveKitBridgeGrpc.LiveKitBridgeStub async;
 
   BridgeClient(String address, String token) {
-    channel = NettyChannelBuilder.forTarget(address).usePlaintext().directExecutor().maxInboundMessageSize(8 << 20).build();
+    channel =
+        NettyChannelBuilder.forTarget(address)
+            .usePlaintext()
+            .directExecutor()
+            .maxInboundMessageSize(8 << 20)
+            .build();
     CallCredentials credentials = bearer(token);
     blocking = LiveKitBridgeGrpc.newBlockingStub(channel).withCallCredentials(credentials);
     async = LiveKitBridgeGrpc.newStub(channel).withCallCredentials(credentials);
@@ -34,10 +40,19 @@ final class BridgeClient implements AutoCloseable {
    */
   void warmUp() {
     try {
-      JoinRoomResponse r = blocking.withDeadlineAfter(60, TimeUnit.SECONDS).joinRoom(JoinRoomRequest.newBuilder()
-          .setUserId("warmup").setRoomName("load-warmup").build());
+      JoinRoomResponse r =
+          blocking
+              .withDeadlineAfter(60, TimeUnit.SECONDS)
+              .joinRoom(
+                  JoinRoomRequest.newBuilder()
+                      .setUserId("warmup")
+                      .setRoomName("load-warmup")
+                      .build());
       if (!r.getSuccess()) throw new IllegalStateException(r.getError());
-      blocking.withDeadlineAfter(30, TimeUnit.SECONDS).leaveRoom(LeaveRoomRequest.newBuilder().setUserId("warmup").setReason("warm-up").build());
+      blocking
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .leaveRoom(
+              LeaveRoomRequest.newBuilder().setUserId("warmup").setReason("warm-up").build());
     } catch (RuntimeException e) {
       throw new IllegalStateException("the warm-up session failed: " + e.getMessage(), e);
     }
@@ -46,7 +61,8 @@ final class BridgeClient implements AutoCloseable {
   private static CallCredentials bearer(String token) {
     return new CallCredentials() {
       @Override
-      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+      public void applyRequestMetadata(
+          RequestInfo info, Executor executor, MetadataApplier applier) {
         Metadata headers = new Metadata();
         if (token != null && !token.isEmpty()) headers.put(AUTHORIZATION, "Bearer " + token);
         applier.apply(headers);

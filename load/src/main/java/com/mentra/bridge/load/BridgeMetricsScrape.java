@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The bridge's own view, from its Prometheus endpoint: counters as they are, and for each
- * histogram (per label set) its count, mean and the bucket bounds that hold its p50 and p99, so
- * the load tool's end-to-end latencies can be set against the time spent inside the bridge.
+ * The bridge's own view, from its Prometheus endpoint: counters as they are, and for each histogram
+ * (per label set) its count, mean and the bucket bounds that hold its p50 and p99, so the load
+ * tool's end-to-end latencies can be set against the time spent inside the bridge.
  */
 final class BridgeMetricsScrape {
   private BridgeMetricsScrape() {}
@@ -21,8 +21,16 @@ final class BridgeMetricsScrape {
   static Map<String, Object> scrape(String url) {
     String text;
     try {
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).proxy(HttpClient.Builder.NO_PROXY).build();
-      text = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      HttpClient http =
+          HttpClient.newBuilder()
+              .connectTimeout(Duration.ofSeconds(2))
+              .proxy(HttpClient.Builder.NO_PROXY)
+              .build();
+      text =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
     } catch (Exception e) {
       return Map.of("error", String.valueOf(e));
     }
@@ -50,7 +58,9 @@ final class BridgeMetricsScrape {
         String le = labels.replaceAll(".*le=\"([^\"]*)\".*", "$1");
         String rest = labels.replaceAll(",?le=\"[^\"]*\"", "").replace("{}", "");
         String key = name.substring(0, name.length() - "_bucket".length()) + rest;
-        buckets.computeIfAbsent(key, k -> new TreeMap<>()).put(le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le), value);
+        buckets
+            .computeIfAbsent(key, k -> new TreeMap<>())
+            .put(le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le), value);
       } else if (name.endsWith("_sum") || name.endsWith("_count")) {
         boolean isSum = name.endsWith("_sum");
         String key = name.substring(0, name.length() - (isSum ? 4 : 6)) + labels;
@@ -59,18 +69,19 @@ final class BridgeMetricsScrape {
         out.put(series, value);
       }
     }
-    buckets.forEach((key, cumulative) -> {
-      double[] sc = sumCount.getOrDefault(key, new double[2]);
-      double total = sc[1];
-      Map<String, Object> h = new LinkedHashMap<>();
-      h.put("count", (long) total);
-      if (total > 0) {
-        h.put("mean", sc[0] / total);
-        h.put("p50_le", bound(cumulative, total * 0.5));
-        h.put("p99_le", bound(cumulative, total * 0.99));
-      }
-      out.put(key, h);
-    });
+    buckets.forEach(
+        (key, cumulative) -> {
+          double[] sc = sumCount.getOrDefault(key, new double[2]);
+          double total = sc[1];
+          Map<String, Object> h = new LinkedHashMap<>();
+          h.put("count", (long) total);
+          if (total > 0) {
+            h.put("mean", sc[0] / total);
+            h.put("p50_le", bound(cumulative, total * 0.5));
+            h.put("p99_le", bound(cumulative, total * 0.99));
+          }
+          out.put(key, h);
+        });
     return out;
   }
 

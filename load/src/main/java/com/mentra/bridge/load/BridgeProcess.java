@@ -18,11 +18,15 @@ final class BridgeProcess implements AutoCloseable {
   final Path log;
   private final Process process;
 
-  BridgeProcess(Path java, Path jar, List<String> javaOpts, Map<String, String> env, String address, Path log)
+  BridgeProcess(
+      Path java, Path jar, List<String> javaOpts, Map<String, String> env, String address, Path log)
       throws IOException, InterruptedException {
     this.address = address;
     this.log = log;
-    if (!Files.isRegularFile(jar)) throw new IOException(jar + " is missing: build it with 'mvn -B -ntp -DskipTests package' (scripts/load.sh does)");
+    if (!Files.isRegularFile(jar))
+      throw new IOException(
+          jar
+              + " is missing: build it with 'mvn -B -ntp -DskipTests package' (scripts/load.sh does)");
     List<String> command = new ArrayList<>();
     command.add(java.toString());
     command.addAll(javaOpts);
@@ -30,12 +34,15 @@ final class BridgeProcess implements AutoCloseable {
     command.add("-cp");
     command.add(jar + ":" + jar.getParent().resolve("lib") + "/*");
     command.add("com.mentra.bridge.server.BridgeMain");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     process = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new IOException("the bridge exited with " + process.exitValue() + ":\n" + Files.readString(log));
+      if (!process.isAlive())
+        throw new IOException(
+            "the bridge exited with " + process.exitValue() + ":\n" + Files.readString(log));
       if (Files.readString(log).contains("LiveKit bridge ready")) return;
       Thread.sleep(100);
     }

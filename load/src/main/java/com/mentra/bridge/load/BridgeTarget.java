@@ -11,20 +11,27 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The bridge the run measures: the packaged bridge this tool starts as its own process (the default),
- * or one already running at --bridge HOST:PORT (token from BRIDGE_TOKEN, pid from --bridge-pid).
- * Not thread-safe: made and closed by the run's main thread.
+ * The bridge the run measures: the packaged bridge this tool starts as its own process (the
+ * default), or one already running at --bridge HOST:PORT (token from BRIDGE_TOKEN, pid from
+ * --bridge-pid). Not thread-safe: made and closed by the run's main thread.
  *
  * @param pid null when the bridge runs elsewhere: no process figures then
  * @param metricsUrl the bridge's Prometheus endpoint; null unless this tool started the bridge
  * @param process null unless this tool started the bridge
  */
-record BridgeTarget(String address, String token, Long pid, String metricsUrl, BridgeProcess process) implements AutoCloseable {
+record BridgeTarget(
+    String address, String token, Long pid, String metricsUrl, BridgeProcess process)
+    implements AutoCloseable {
 
-  static BridgeTarget startOrAttach(LoadOptions o, String nodeIp, LiveKitTarget liveKit) throws IOException, InterruptedException {
+  static BridgeTarget startOrAttach(LoadOptions o, String nodeIp, LiveKitTarget liveKit)
+      throws IOException, InterruptedException {
     if (o.bridgeAddress != null) {
-      Console.say("using the bridge at %s%s", o.bridgeAddress, o.bridgePid == null ? " (no pid: no process figures)" : " (pid " + o.bridgePid + ")");
-      return new BridgeTarget(o.bridgeAddress, System.getenv("BRIDGE_TOKEN"), o.bridgePid, null, null);
+      Console.say(
+          "using the bridge at %s%s",
+          o.bridgeAddress,
+          o.bridgePid == null ? " (no pid: no process figures)" : " (pid " + o.bridgePid + ")");
+      return new BridgeTarget(
+          o.bridgeAddress, System.getenv("BRIDGE_TOKEN"), o.bridgePid, null, null);
     }
     String token = "load-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     int port = freePort(nodeIp);
@@ -41,12 +48,26 @@ record BridgeTarget(String address, String token, Long pid, String metricsUrl, B
     env.put("MAX_SESSIONS", String.valueOf(Math.max(500, o.sessions + 10)));
     env.put("LOG_LEVEL", "WARN");
     env.putAll(o.bridgeEnv);
-    Path java = Path.of(Env.get("LKB_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    Path jar = Path.of(Env.get("LKB_BRIDGE_JAR", "bridge-server/target/bridge-server-0.1.0-SNAPSHOT.jar"));
-    BridgeProcess process = new BridgeProcess(java, jar, o.bridgeJavaOpts, env, nodeIp + ":" + port, o.out.resolve("bridge.log"));
-    Console.say("bridge started on %s (pid %d, JVM options %s)", process.address, process.pid(),
+    Path java =
+        Path.of(
+            Env.get(
+                "LKB_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    Path jar =
+        Path.of(Env.get("LKB_BRIDGE_JAR", "bridge-server/target/bridge-server-0.1.0-SNAPSHOT.jar"));
+    BridgeProcess process =
+        new BridgeProcess(
+            java, jar, o.bridgeJavaOpts, env, nodeIp + ":" + port, o.out.resolve("bridge.log"));
+    Console.say(
+        "bridge started on %s (pid %d, JVM options %s)",
+        process.address,
+        process.pid(),
         o.bridgeJavaOpts.isEmpty() ? "none" : String.join(" ", o.bridgeJavaOpts));
-    return new BridgeTarget(process.address, token, process.pid(), "http://" + nodeIp + ":" + metricsPort + "/metrics", process);
+    return new BridgeTarget(
+        process.address,
+        token,
+        process.pid(),
+        "http://" + nodeIp + ":" + metricsPort + "/metrics",
+        process);
   }
 
   /** The WARN and ERROR lines in the bridge's log; null when this tool did not start the bridge. */

@@ -7,7 +7,10 @@ import java.util.Map;
 final class Figures {
   private Figures() {}
 
-  /** {@code v} to {@code digits} decimals; NaN and infinities unchanged (the JSON writer makes them null). */
+  /**
+   * {@code v} to {@code digits} decimals; NaN and infinities unchanged (the JSON writer makes them
+   * null).
+   */
   static double round(double v, int digits) {
     if (!Double.isFinite(v)) return v;
     double f = Math.pow(10, digits);
@@ -37,7 +40,9 @@ final class Figures {
     return m;
   }
 
-  /** Cores a process used between two readings; NaN when either is missing (no pid, or it ended). */
+  /**
+   * Cores a process used between two readings; NaN when either is missing (no pid, or it ended).
+   */
   static double cores(Proc now, Proc before) {
     return now == null || before == null ? Double.NaN : now.coresSince(before);
   }

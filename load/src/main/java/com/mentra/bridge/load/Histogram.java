@@ -33,7 +33,9 @@ final class Histogram {
 
   /** The upper edge of bucket {@code i} in microseconds. */
   private static long upperMicros(int i) {
-    return i < FINE ? (long) (i + 1) * FINE_MICROS : (long) FINE * FINE_MICROS + (long) (i - FINE + 1) * COARSE_MICROS;
+    return i < FINE
+        ? (long) (i + 1) * FINE_MICROS
+        : (long) FINE * FINE_MICROS + (long) (i - FINE + 1) * COARSE_MICROS;
   }
 
   synchronized long count() {
@@ -48,7 +50,8 @@ final class Histogram {
     long seen = 0;
     for (int i = 0; i < BUCKETS; i++) {
       seen += counts[i];
-      if (seen >= rank) return (i == BUCKETS - 1 ? maxMicros : Math.min(upperMicros(i), maxMicros)) / 1000.0;
+      if (seen >= rank)
+        return (i == BUCKETS - 1 ? maxMicros : Math.min(upperMicros(i), maxMicros)) / 1000.0;
     }
     return maxMicros / 1000.0;
   }

@@ -18,7 +18,8 @@ import java.util.Map;
  * Thread-safe: lines are written whole, one at a time.
  */
 final class JsonLines implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
   private final BufferedWriter out;
 
   JsonLines(Path file) throws IOException {

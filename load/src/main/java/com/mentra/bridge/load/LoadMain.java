@@ -25,14 +25,16 @@ import java.util.Map;
  * packet; the sessions left. Each step's figures go to stdout, to {@code load.jsonl} (one JSON
  * object a line: config, phase, sample, summary) and, at the end, to {@code load.svg}.
  *
- * <p>This class is the run's order of steps; each step's work is in its own class. Not
- * thread-safe: one run, on the main thread.
+ * <p>This class is the run's order of steps; each step's work is in its own class. Not thread-safe:
+ * one run, on the main thread.
  */
 public final class LoadMain {
   private final LoadOptions o;
   private final JsonLines jsonl;
+
   /** What went wrong in single sessions and calls: reported, not fatal. */
   private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+
   private final Latencies latencies = new Latencies();
   private final Sampler sampler;
 
@@ -87,22 +89,46 @@ public final class LoadMain {
       List<Integer> listeners = new ArrayList<>();
       for (int i = 0; i < o.listeners(); i++) listeners.add(i);
       long phonesStart = System.nanoTime();
-      phones = new PhoneFleet(o.phones, liveKit.url(), liveKit.apiKey(), liveKit.apiSecret(), o.sessions, o.bytes, listeners, o.singlePc,
-          o.out.resolve("phones.log"), uplink::heard);
+      phones =
+          new PhoneFleet(
+              o.phones,
+              liveKit.url(),
+              liveKit.apiKey(),
+              liveKit.apiSecret(),
+              o.sessions,
+              o.bytes,
+              listeners,
+              o.singlePc,
+              o.out.resolve("phones.log"),
+              uplink::heard);
       JsonNode ready = phones.awaitReady(60 + o.sessions);
-      say("phones: %d joined, %d failed in %.1f s (join p50 %.0f ms, p99 %.0f ms)", ready.path("joined").asInt(), ready.path("failed").asInt(),
-          (System.nanoTime() - phonesStart) / 1e9, phones.joinMs.percentileMs(50), phones.joinMs.percentileMs(99));
+      say(
+          "phones: %d joined, %d failed in %.1f s (join p50 %.0f ms, p99 %.0f ms)",
+          ready.path("joined").asInt(),
+          ready.path("failed").asInt(),
+          (System.nanoTime() - phonesStart) / 1e9,
+          phones.joinMs.percentileMs(50),
+          phones.joinMs.percentileMs(99));
       Proc phonesIdleStart = Proc.read(phones.pid());
 
       // ---- sessions: JoinRoom then StreamAudio, C at a time
       double joinSeconds = sessions.joinAll(client);
       long joinFailures = sessions.joinFailures();
-      say("sessions: %d joined, %d failed in %.1f s (JoinRoom p50 %.0f ms, p99 %.0f ms, max %.0f ms)", o.sessions - joinFailures,
-          joinFailures, joinSeconds, sessions.joinMs.percentileMs(50), sessions.joinMs.percentileMs(99), sessions.joinMs.maxMs());
+      say(
+          "sessions: %d joined, %d failed in %.1f s (JoinRoom p50 %.0f ms, p99 %.0f ms, max %.0f ms)",
+          o.sessions - joinFailures,
+          joinFailures,
+          joinSeconds,
+          sessions.joinMs.percentileMs(50),
+          sessions.joinMs.percentileMs(99),
+          sessions.joinMs.maxMs());
       Thread.sleep(2_000); // data channels open, streams attached
       Map<String, Object> joined = sampler.measure("joined", bridgePid, 5_000);
       Proc phonesIdleEnd = Proc.read(phones.pid());
-      if (bridgePid != null) say("bridge OS threads by name with %d sessions: %s", o.sessions, Proc.threadNames(bridgePid));
+      if (bridgePid != null)
+        say(
+            "bridge OS threads by name with %d sessions: %s",
+            o.sessions, Proc.threadNames(bridgePid));
 
       // ---- load
       plays = new Plays(o, client.async, problems);
@@ -111,21 +137,36 @@ public final class LoadMain {
       if (o.pps > 0) phones.startSending(o.pps);
       if (o.uplinkSessions() > 0) uplink.start();
       if (wavUrl != null) plays.start(sessions.all, wavUrl);
-      say("load: %d sessions, phones %.0f packets/s of %d bytes each, %d streaming up, %d playing, %d listening, for %s",
-          o.sessions, o.pps, o.bytes, o.uplinkSessions(), o.playSessions(), o.listeners(), human(o.duration.toMillis() / 1000.0));
+      say(
+          "load: %d sessions, phones %.0f packets/s of %d bytes each, %d streaming up, %d playing, %d listening, for %s",
+          o.sessions,
+          o.pps,
+          o.bytes,
+          o.uplinkSessions(),
+          o.playSessions(),
+          o.listeners(),
+          human(o.duration.toMillis() / 1000.0));
       sampler.sampleLoad(bridgePid, liveKit.pid(), phones, plays, loadStartNanos);
       double loadSeconds = (System.nanoTime() - loadStartNanos) / 1e9;
-      List<Map<String, Object>> hotThreads = threadsAtStart == null ? List.of() : Proc.hotThreads(threadsAtStart, Proc.threadTicks(bridgePid), loadSeconds, 12);
+      List<Map<String, Object>> hotThreads =
+          threadsAtStart == null
+              ? List.of()
+              : Proc.hotThreads(threadsAtStart, Proc.threadTicks(bridgePid), loadSeconds, 12);
 
       // ---- stop and account for every packet
       plays.endLoad();
-      long[][] sentAndErrors = o.pps > 0 ? phones.stopSending() : new long[][] {new long[o.sessions], new long[o.sessions]};
+      long[][] sentAndErrors =
+          o.pps > 0
+              ? phones.stopSending()
+              : new long[][] {new long[o.sessions], new long[o.sessions]};
       uplink.stop();
       plays.stop();
       double drainSeconds = drain(Arrays.stream(sentAndErrors[0]).filter(n -> n > 0).sum());
-      Map<String, Object> drops = PacketAccounting.account(sessions.all, client, sentAndErrors, problems);
+      Map<String, Object> drops =
+          PacketAccounting.account(sessions.all, client, sentAndErrors, problems);
       drops.put("drain_seconds", round(drainSeconds, 1));
-      Map<String, Object> bridgeMetrics = bridge.metricsUrl() == null ? Map.of() : BridgeMetricsScrape.scrape(bridge.metricsUrl());
+      Map<String, Object> bridgeMetrics =
+          bridge.metricsUrl() == null ? Map.of() : BridgeMetricsScrape.scrape(bridge.metricsUrl());
       Map<String, Object> afterLoad = sampler.snapshot("after_load", bridgePid);
 
       // ---- leave
@@ -134,19 +175,33 @@ public final class LoadMain {
       Map<String, Object> afterLeave = sampler.snapshot("after_leave", bridgePid);
 
       // ---- summary, soak verdict, plot
-      Map<String, Object> summary = new RunSummary(o, sampler.samples(), latencies, sessions, plays, uplink).build(
-          new RunSummary.Phases(idle, joined, afterLoad, afterLeave), drops, loadSeconds, joinSeconds, phones,
-          Figures.cores(phonesIdleEnd, phonesIdleStart), bridge, hotThreads, bridgeMetrics);
+      Map<String, Object> summary =
+          new RunSummary(o, sampler.samples(), latencies, sessions, plays, uplink)
+              .build(
+                  new RunSummary.Phases(idle, joined, afterLoad, afterLeave),
+                  drops,
+                  loadSeconds,
+                  joinSeconds,
+                  phones,
+                  Figures.cores(phonesIdleEnd, phonesIdleStart),
+                  bridge,
+                  hotThreads,
+                  bridgeMetrics);
       @SuppressWarnings("unchecked")
       Map<String, Object> trends = o.soak ? (Map<String, Object>) summary.get("soak") : null;
-      List<String> failures = o.soak ? SoakVerdict.failures(trends, drops, joinFailures, o.maxRssSlopeMbPerHour) : List.of();
+      List<String> failures =
+          o.soak
+              ? SoakVerdict.failures(trends, drops, joinFailures, o.maxRssSlopeMbPerHour)
+              : List.of();
       if (o.soak) {
         summary.put("soak_failures", failures);
         summary.put("soak_passed", failures.isEmpty());
       }
       summary.put("problems", problems.size() > 50 ? problems.subList(0, 50) : problems);
       summary.put("problem_count", problems.size() + phones.problems.size());
-      summary.put("phone_problems", phones.problems.size() > 20 ? phones.problems.subList(0, 20) : phones.problems);
+      summary.put(
+          "phone_problems",
+          phones.problems.size() > 20 ? phones.problems.subList(0, 20) : phones.problems);
       jsonl.write("summary", summary);
       RunSummary.print(o, summary, problems);
       LoadPlot.write(o, summary, sampler.samples());
@@ -176,7 +231,9 @@ public final class LoadMain {
     long drainStart = System.nanoTime();
     long lastProgress = drainStart;
     long before = latencies.received.sum();
-    while (latencies.received.sum() < sentAll && System.nanoTime() - lastProgress < 3_000_000_000L && System.nanoTime() - drainStart < 60_000_000_000L) {
+    while (latencies.received.sum() < sentAll
+        && System.nanoTime() - lastProgress < 3_000_000_000L
+        && System.nanoTime() - drainStart < 60_000_000_000L) {
       Thread.sleep(100);
       long now = latencies.received.sum();
       if (now != before) {
@@ -186,7 +243,9 @@ public final class LoadMain {
     }
     double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
     latencies.bankRemainder();
-    say("drain: %d of %d phone packets received, %.1f s after the phones stopped", latencies.received.sum(), sentAll, drainSeconds);
+    say(
+        "drain: %d of %d phone packets received, %.1f s after the phones stopped",
+        latencies.received.sum(), sentAll, drainSeconds);
     return drainSeconds;
   }
 
@@ -200,7 +259,9 @@ public final class LoadMain {
     m.put("soak", o.soak);
     if (o.soak) {
       m.put("warmup_s", o.warmup.toMillis() / 1000.0);
-      m.put("max_rss_slope_mb_per_h", Double.isFinite(o.maxRssSlopeMbPerHour) ? o.maxRssSlopeMbPerHour : "off");
+      m.put(
+          "max_rss_slope_mb_per_h",
+          Double.isFinite(o.maxRssSlopeMbPerHour) ? o.maxRssSlopeMbPerHour : "off");
     }
     m.put("livekit_url", lkUrl);
     m.put("bridge", bridgeAddress);

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /** The command line of {@link LoadMain}. */
 final class LoadOptions {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: scripts/load.sh [options]      (LoadMain inside the load namespace)
 
       The mix:
@@ -100,19 +101,27 @@ final class LoadOptions {
     if (o.sample == null) o.sample = o.soak ? Duration.ofSeconds(30) : Duration.ofSeconds(1);
     if (o.warmup == null) o.warmup = min(Duration.ofMinutes(10), o.duration.dividedBy(3));
     if (o.out == null) {
-      o.out = Path.of("load/target/runs/" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+      o.out =
+          Path.of(
+              "load/target/runs/"
+                  + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     }
     if (o.phones == null) {
       String env = System.getenv("LKB_PHONES");
-      if (env == null || env.isBlank()) throw new UsageException("--phones or LKB_PHONES must name the lkb-phones binary (scripts/load.sh builds it)");
+      if (env == null || env.isBlank())
+        throw new UsageException(
+            "--phones or LKB_PHONES must name the lkb-phones binary (scripts/load.sh builds it)");
       o.phones = Path.of(env);
     }
     if (o.sessions < 1) throw new UsageException("--sessions must be at least 1");
     if (o.pps < 0 || o.pps > 100) throw new UsageException("--pps must be 0..100");
     if (o.bytes < 13 || o.bytes > 15_000) throw new UsageException("--bytes must be 13..15000");
-    if (o.uplinkShare < 0 || o.uplinkShare > 1 || o.playShare < 0 || o.playShare > 1) throw new UsageException("--uplink and --play are shares, 0..1");
-    if (o.uplinkChunkMs < 10 || o.uplinkChunkMs > 100 || 100 % o.uplinkChunkMs != 0) throw new UsageException("--uplink-chunk-ms must divide 100 (10, 20, 25, 50, 100)");
-    if (o.duration.compareTo(Duration.ofHours(48)) > 0) throw new UsageException("--duration is at most 48h");
+    if (o.uplinkShare < 0 || o.uplinkShare > 1 || o.playShare < 0 || o.playShare > 1)
+      throw new UsageException("--uplink and --play are shares, 0..1");
+    if (o.uplinkChunkMs < 10 || o.uplinkChunkMs > 100 || 100 % o.uplinkChunkMs != 0)
+      throw new UsageException("--uplink-chunk-ms must divide 100 (10, 20, 25, 50, 100)");
+    if (o.duration.compareTo(Duration.ofHours(48)) > 0)
+      throw new UsageException("--duration is at most 48h");
     if (o.sample.toMillis() < 200) throw new UsageException("--sample is at least 200ms");
     return o;
   }
@@ -129,7 +138,9 @@ final class LoadOptions {
     return Math.min(uplinkSessions(), listen == null ? 10 : listen);
   }
 
-  /** Session i streams up when i < uplinkSessions(); it plays when i >= sessions - playSessions(). */
+  /**
+   * Session i streams up when i < uplinkSessions(); it plays when i >= sessions - playSessions().
+   */
   boolean uplinks(int i) {
     return i < uplinkSessions();
   }
@@ -152,14 +163,18 @@ final class LoadOptions {
         case "--duration" -> duration = duration(v);
         case "--sample" -> sample = duration(v);
         case "--warmup" -> warmup = duration(v);
-        case "--max-rss-slope" -> maxRssSlopeMbPerHour = v.equals("off") ? Double.POSITIVE_INFINITY : Double.parseDouble(v);
+        case "--max-rss-slope" ->
+            maxRssSlopeMbPerHour =
+                v.equals("off") ? Double.POSITIVE_INFINITY : Double.parseDouble(v);
         case "--join-concurrency" -> joinConcurrency = Math.max(1, Integer.parseInt(v));
         case "--out" -> out = Path.of(v);
         case "--quiet-below" -> quietBelow = Double.parseDouble(v);
         case "--label" -> label = v;
         case "--bridge" -> bridgeAddress = v;
         case "--bridge-pid" -> bridgePid = Long.parseLong(v);
-        case "--bridge-java-opts" -> bridgeJavaOpts.addAll(List.of(v.trim().split("\\s+")).stream().filter(s -> !s.isEmpty()).toList());
+        case "--bridge-java-opts" ->
+            bridgeJavaOpts.addAll(
+                List.of(v.trim().split("\\s+")).stream().filter(s -> !s.isEmpty()).toList());
         case "--bridge-env" -> {
           int eq = v.indexOf('=');
           if (eq <= 0) throw new UsageException("--bridge-env wants K=V, not " + v);
@@ -177,10 +192,17 @@ final class LoadOptions {
   static Duration duration(String v) {
     String s = v.trim().toLowerCase();
     try {
-      if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-      if (s.endsWith("s")) return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
-      if (s.endsWith("m")) return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000));
-      if (s.endsWith("h")) return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 3_600_000));
+      if (s.endsWith("ms"))
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      if (s.endsWith("s"))
+        return Duration.ofMillis(
+            Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
+      if (s.endsWith("m"))
+        return Duration.ofMillis(
+            Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000));
+      if (s.endsWith("h"))
+        return Duration.ofMillis(
+            Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 3_600_000));
       return Duration.ofMillis(Math.round(Double.parseDouble(s) * 1000));
     } catch (NumberFormatException e) {
       throw new UsageException("not a duration: " + v);

@@ -21,7 +21,8 @@ final class LocalLiveKit implements AutoCloseable {
   final String apiSecret;
   private final Process process;
 
-  LocalLiveKit(Path binary, String nodeIp, int port, Path dir) throws IOException, InterruptedException {
+  LocalLiveKit(Path binary, String nodeIp, int port, Path dir)
+      throws IOException, InterruptedException {
     SecureRandom random = new SecureRandom();
     byte[] key = new byte[12];
     byte[] secret = new byte[32];
@@ -31,7 +32,9 @@ final class LocalLiveKit implements AutoCloseable {
     apiSecret = HexFormat.of().formatHex(secret);
     url = "ws://" + nodeIp + ":" + port;
     Path config = dir.resolve("livekit.yaml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         port: %d
         bind_addresses: ["%s"]
         rtc:
@@ -45,16 +48,30 @@ final class LocalLiveKit implements AutoCloseable {
           %s: %s
         logging:
           level: warn
-        """.formatted(port, nodeIp, port + 1, port + 2, nodeIp, apiKey, apiSecret));
-    process = new ProcessBuilder(binary.toString(), "--config", config.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("livekit.log").toFile())
-        .start();
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).proxy(HttpClient.Builder.NO_PROXY).build();
-    HttpRequest ping = HttpRequest.newBuilder(URI.create("http://" + nodeIp + ":" + port + "/")).timeout(Duration.ofSeconds(1)).build();
+        """
+            .formatted(port, nodeIp, port + 1, port + 2, nodeIp, apiKey, apiSecret));
+    process =
+        new ProcessBuilder(binary.toString(), "--config", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("livekit.log").toFile())
+            .start();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(1))
+            .proxy(HttpClient.Builder.NO_PROXY)
+            .build();
+    HttpRequest ping =
+        HttpRequest.newBuilder(URI.create("http://" + nodeIp + ":" + port + "/"))
+            .timeout(Duration.ofSeconds(1))
+            .build();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new IOException("livekit-server exited with " + process.exitValue() + "; see " + dir.resolve("livekit.log"));
+      if (!process.isAlive())
+        throw new IOException(
+            "livekit-server exited with "
+                + process.exitValue()
+                + "; see "
+                + dir.resolve("livekit.log"));
       try {
         if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
       } catch (IOException notYet) {
@@ -73,6 +90,7 @@ final class LocalLiveKit implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     process.destroy();
-    if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+    if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS))
+      process.destroyForcibly().waitFor();
   }
 }

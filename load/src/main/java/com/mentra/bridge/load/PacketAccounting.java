@@ -18,10 +18,12 @@ final class PacketAccounting {
   private PacketAccounting() {}
 
   /**
-   * @param sentAndErrors per phone index: packets sent ([0], a negative count taken as 0) and send errors ([1])
+   * @param sentAndErrors per phone index: packets sent ([0], a negative count taken as 0) and send
+   *     errors ([1])
    * @return the summary's "drops" figures
    */
-  static Map<String, Object> account(List<Session> sessions, BridgeClient bridge, long[][] sentAndErrors, List<String> problems) {
+  static Map<String, Object> account(
+      List<Session> sessions, BridgeClient bridge, long[][] sentAndErrors, List<String> problems) {
     long sent = 0;
     long got = 0;
     long dropped = 0;
@@ -37,7 +39,11 @@ final class PacketAccounting {
       long d = 0;
       long l = 0;
       try {
-        BridgeStatusResponse st = bridge.blocking.withDeadlineAfter(10, TimeUnit.SECONDS).getStatus(BridgeStatusRequest.newBuilder().setUserId(s.userId).build());
+        BridgeStatusResponse st =
+            bridge
+                .blocking
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getStatus(BridgeStatusRequest.newBuilder().setUserId(s.userId).build());
         d = st.getDroppedChunks();
         l = st.getPhonePacketsLost();
       } catch (RuntimeException e) {
@@ -56,7 +62,17 @@ final class PacketAccounting {
       if (u > 0) {
         unaccounted += u;
         sessionsWithUnaccounted++;
-        if (worst.size() < 10) worst.add(s.userId + ": sent " + phoneSent + ", received " + s.received + ", dropped " + d + ", lost " + l);
+        if (worst.size() < 10)
+          worst.add(
+              s.userId
+                  + ": sent "
+                  + phoneSent
+                  + ", received "
+                  + s.received
+                  + ", dropped "
+                  + d
+                  + ", lost "
+                  + l);
       } else if (u < 0) {
         extra -= u;
       }

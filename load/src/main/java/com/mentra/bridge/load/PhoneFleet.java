@@ -32,54 +32,101 @@ final class PhoneFleet implements AutoCloseable {
   final Histogram joinMs = new Histogram();
   final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
 
-  /** A listener heard a tone burst: phone index, arrival of its first packet (µs since the epoch), its length in ms. */
+  /**
+   * A listener heard a tone burst: phone index, arrival of its first packet (µs since the epoch),
+   * its length in ms.
+   */
   interface OnsetListener {
     void onset(int phone, long atMicros, double lengthMs);
   }
 
   /** {@code onset} receives what the listeners hear. */
-  PhoneFleet(Path binary, String url, String apiKey, String apiSecret, int count, int bytes, List<Integer> listeners,
-      boolean singlePc, Path log, OnsetListener onset) throws IOException {
-    List<String> command = new ArrayList<>(List.of(binary.toString(), "--url", url, "--api-key", apiKey, "--api-secret", apiSecret,
-        "--count", String.valueOf(count), "--bytes", String.valueOf(bytes), "--room-prefix", "load-", "--identity-prefix", "user-",
-        "--listen", String.join(",", listeners.stream().map(String::valueOf).toList())));
+  PhoneFleet(
+      Path binary,
+      String url,
+      String apiKey,
+      String apiSecret,
+      int count,
+      int bytes,
+      List<Integer> listeners,
+      boolean singlePc,
+      Path log,
+      OnsetListener onset)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                binary.toString(),
+                "--url",
+                url,
+                "--api-key",
+                apiKey,
+                "--api-secret",
+                apiSecret,
+                "--count",
+                String.valueOf(count),
+                "--bytes",
+                String.valueOf(bytes),
+                "--room-prefix",
+                "load-",
+                "--identity-prefix",
+                "user-",
+                "--listen",
+                String.join(",", listeners.stream().map(String::valueOf).toList())));
     if (singlePc) command.add("--single-pc");
     process = new ProcessBuilder(command).redirectError(log.toFile()).start();
     commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    Thread.ofPlatform().name("phones-events").daemon().start(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          JsonNode ev;
-          try {
-            ev = JSON.readTree(line);
-          } catch (IOException notJson) {
-            continue;
-          }
-          switch (ev.path("ev").asText()) {
-            case "joined" -> joinMs.record(Math.round(ev.path("ms").asDouble() * 1000));
-            case "join_failed" -> problems.add("phone " + ev.path("i").asInt() + " did not join: " + ev.path("error").asText());
-            case "ready" -> ready.complete(ev);
-            case "count" -> {
-              sentTotal.set(ev.path("sent").asLong());
-              sendErrors.set(ev.path("errors").asLong());
-              CompletableFuture<JsonNode> waiting = counted;
-              if (waiting != null) waiting.complete(ev);
-            }
-            case "onset" -> onset.onset(ev.path("i").asInt(), ev.path("at").asLong(), ev.path("ms").asDouble());
-            case "disconnected" -> {
-              disconnects.incrementAndGet();
-              problems.add("phone " + ev.path("i").asInt() + " disconnected: " + ev.path("reason").asText());
-            }
-            case "sent" -> sent.complete(ev);
-            default -> { }
-          }
-        }
-      } catch (IOException ended) {
-        // the process ended
-      }
-      ready.completeExceptionally(new IOException("lkb-phones ended; see its log"));
-      sent.completeExceptionally(new IOException("lkb-phones ended; see its log"));
-    });
+    Thread.ofPlatform()
+        .name("phones-events")
+        .daemon()
+        .start(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                  JsonNode ev;
+                  try {
+                    ev = JSON.readTree(line);
+                  } catch (IOException notJson) {
+                    continue;
+                  }
+                  switch (ev.path("ev").asText()) {
+                    case "joined" -> joinMs.record(Math.round(ev.path("ms").asDouble() * 1000));
+                    case "join_failed" ->
+                        problems.add(
+                            "phone "
+                                + ev.path("i").asInt()
+                                + " did not join: "
+                                + ev.path("error").asText());
+                    case "ready" -> ready.complete(ev);
+                    case "count" -> {
+                      sentTotal.set(ev.path("sent").asLong());
+                      sendErrors.set(ev.path("errors").asLong());
+                      CompletableFuture<JsonNode> waiting = counted;
+                      if (waiting != null) waiting.complete(ev);
+                    }
+                    case "onset" ->
+                        onset.onset(
+                            ev.path("i").asInt(), ev.path("at").asLong(), ev.path("ms").asDouble());
+                    case "disconnected" -> {
+                      disconnects.incrementAndGet();
+                      problems.add(
+                          "phone "
+                              + ev.path("i").asInt()
+                              + " disconnected: "
+                              + ev.path("reason").asText());
+                    }
+                    case "sent" -> sent.complete(ev);
+                    default -> {}
+                  }
+                }
+              } catch (IOException ended) {
+                // the process ended
+              }
+              ready.completeExceptionally(new IOException("lkb-phones ended; see its log"));
+              sent.completeExceptionally(new IOException("lkb-phones ended; see its log"));
+            });
   }
 
   /** Waits until every phone has joined (or failed to); returns the ready event. */
@@ -92,7 +139,10 @@ final class PhoneFleet implements AutoCloseable {
     command("send " + pps);
   }
 
-  /** Stops sending; returns packets sent per phone (-1 for a phone that never joined) and send errors. */
+  /**
+   * Stops sending; returns packets sent per phone (-1 for a phone that never joined) and send
+   * errors.
+   */
   long[][] stopSending() throws Exception {
     command("stop");
     JsonNode ev = sent.get(60, TimeUnit.SECONDS);
@@ -105,7 +155,10 @@ final class PhoneFleet implements AutoCloseable {
     return new long[][] {counts, errors};
   }
 
-  /** Packets all phones have sent so far, asked now (the last known count if they do not answer within 2 s). */
+  /**
+   * Packets all phones have sent so far, asked now (the last known count if they do not answer
+   * within 2 s).
+   */
   synchronized long sentTotal() {
     CompletableFuture<JsonNode> waiting = new CompletableFuture<>();
     counted = waiting;

@@ -27,9 +27,14 @@ final class Plays {
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final Histogram startMs = new Histogram();
-  private final List<Context.CancellableContext> openCalls = Collections.synchronizedList(new ArrayList<>());
+  private final List<Context.CancellableContext> openCalls =
+      Collections.synchronizedList(new ArrayList<>());
   private final List<Thread> players = new ArrayList<>();
-  /** False once the load ends: no further plays, and a call's error then is the cancellation, no failure. */
+
+  /**
+   * False once the load ends: no further plays, and a call's error then is the cancellation, no
+   * failure.
+   */
   private volatile boolean loadRunning = true;
 
   Plays(LoadOptions o, LiveKitBridgeGrpc.LiveKitBridgeStub async, List<String> problems) {
@@ -58,60 +63,75 @@ final class Plays {
     for (Thread t : players) t.join(10_000);
   }
 
-  /** PlayAudio of the WAV, again and again until the load ends (at most duration / WAV length + 1 times). */
+  /**
+   * PlayAudio of the WAV, again and again until the load ends (at most duration / WAV length + 1
+   * times).
+   */
   private Thread startPlayer(Session s, String url) {
     long maxPlays = o.duration.toSeconds() / Math.max(1, o.playSeconds) + 2;
-    return Thread.ofVirtual().name("play-" + s.index).start(() -> {
-      for (long n = 0; n < maxPlays && loadRunning; n++) {
-        Context.CancellableContext context = Context.current().withCancellation();
-        openCalls.add(context);
-        CountDownLatch done = new CountDownLatch(1);
-        long t0 = System.nanoTime();
-        String requestId = s.userId + "-play-" + n;
-        context.run(() -> async.playAudio(PlayAudioRequest.newBuilder().setRequestId(requestId).setAudioUrl(url).setUserId(s.userId)
-            .setTrackId(0).build(), new StreamObserver<>() {
-              @Override
-              public void onNext(PlayAudioEvent e) {
-                switch (e.getType()) {
-                  case STARTED -> {
-                    started.incrementAndGet();
-                    startMs.record((System.nanoTime() - t0) / 1_000);
-                  }
-                  case COMPLETED -> completed.incrementAndGet();
-                  case FAILED -> {
-                    failed.incrementAndGet();
-                    if (failed.get() <= 5) problems.add(requestId + " FAILED: " + e.getError());
-                  }
-                  default -> { }
-                }
-              }
+    return Thread.ofVirtual()
+        .name("play-" + s.index)
+        .start(
+            () -> {
+              for (long n = 0; n < maxPlays && loadRunning; n++) {
+                Context.CancellableContext context = Context.current().withCancellation();
+                openCalls.add(context);
+                CountDownLatch done = new CountDownLatch(1);
+                long t0 = System.nanoTime();
+                String requestId = s.userId + "-play-" + n;
+                context.run(
+                    () ->
+                        async.playAudio(
+                            PlayAudioRequest.newBuilder()
+                                .setRequestId(requestId)
+                                .setAudioUrl(url)
+                                .setUserId(s.userId)
+                                .setTrackId(0)
+                                .build(),
+                            new StreamObserver<>() {
+                              @Override
+                              public void onNext(PlayAudioEvent e) {
+                                switch (e.getType()) {
+                                  case STARTED -> {
+                                    started.incrementAndGet();
+                                    startMs.record((System.nanoTime() - t0) / 1_000);
+                                  }
+                                  case COMPLETED -> completed.incrementAndGet();
+                                  case FAILED -> {
+                                    failed.incrementAndGet();
+                                    if (failed.get() <= 5)
+                                      problems.add(requestId + " FAILED: " + e.getError());
+                                  }
+                                  default -> {}
+                                }
+                              }
 
-              @Override
-              public void onError(Throwable t) {
-                if (loadRunning) {
-                  failed.incrementAndGet();
-                  if (failed.get() <= 5) problems.add(requestId + ": " + t);
-                }
-                done.countDown();
-              }
+                              @Override
+                              public void onError(Throwable t) {
+                                if (loadRunning) {
+                                  failed.incrementAndGet();
+                                  if (failed.get() <= 5) problems.add(requestId + ": " + t);
+                                }
+                                done.countDown();
+                              }
 
-              @Override
-              public void onCompleted() {
-                done.countDown();
+                              @Override
+                              public void onCompleted() {
+                                done.countDown();
+                              }
+                            }));
+                try {
+                  if (!done.await(o.playSeconds + 60L, TimeUnit.SECONDS)) {
+                    problems.add(requestId + " did not end within " + (o.playSeconds + 60) + " s");
+                    context.cancel(null);
+                  }
+                } catch (InterruptedException e) {
+                  context.cancel(null);
+                  return;
+                }
+                openCalls.remove(context);
               }
-            }));
-        try {
-          if (!done.await(o.playSeconds + 60L, TimeUnit.SECONDS)) {
-            problems.add(requestId + " did not end within " + (o.playSeconds + 60) + " s");
-            context.cancel(null);
-          }
-        } catch (InterruptedException e) {
-          context.cancel(null);
-          return;
-        }
-        openCalls.remove(context);
-      }
-    });
+            });
   }
 
   /** A sample's "plays" figures: the counts so far. */

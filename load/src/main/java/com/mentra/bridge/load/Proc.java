@@ -25,7 +25,8 @@ record Proc(long pid, long cpuTicks, long rssKb, int threads, int fds, long atNa
       int threads = 0;
       for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
         if (line.startsWith("VmRSS:")) rss = Long.parseLong(line.replaceAll("\\D", ""));
-        else if (line.startsWith("Threads:")) threads = Integer.parseInt(line.replaceAll("\\D", ""));
+        else if (line.startsWith("Threads:"))
+          threads = Integer.parseInt(line.replaceAll("\\D", ""));
       }
       int fds;
       try (Stream<Path> list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
@@ -47,7 +48,10 @@ record Proc(long pid, long cpuTicks, long rssKb, int threads, int fds, long atNa
     return rssKb / 1024.0;
   }
 
-  /** The machine's busy CPU time so far (all CPUs, user + nice + system + irq + softirq + steal), in ticks; -1 if unreadable. */
+  /**
+   * The machine's busy CPU time so far (all CPUs, user + nice + system + irq + softirq + steal), in
+   * ticks; -1 if unreadable.
+   */
   static long machineBusyTicks() {
     try {
       String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
@@ -59,16 +63,21 @@ record Proc(long pid, long cpuTicks, long rssKb, int threads, int fds, long atNa
     }
   }
 
-  /** CPU ticks so far of each thread of {@code pid}: thread id -> {name with digits folded, ticks}. */
+  /**
+   * CPU ticks so far of each thread of {@code pid}: thread id -> {name with digits folded, ticks}.
+   */
   static java.util.Map<Long, Object[]> threadTicks(long pid) {
     java.util.Map<Long, Object[]> out = new java.util.HashMap<>();
     try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
       for (Path task : tasks.toList()) {
         try {
           String stat = Files.readString(task.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
+          String name =
+              stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          out.put(Long.parseLong(task.getFileName().toString()), new Object[] {name, Long.parseLong(f[11]) + Long.parseLong(f[12])});
+          out.put(
+              Long.parseLong(task.getFileName().toString()),
+              new Object[] {name, Long.parseLong(f[11]) + Long.parseLong(f[12])});
         } catch (IOException | RuntimeException ended) {
           // the thread ended while we listed
         }
@@ -83,26 +92,34 @@ record Proc(long pid, long cpuTicks, long rssKb, int threads, int fds, long atNa
    * Where the CPU went between two {@link #threadTicks} readings {@code seconds} apart: per thread
    * name (digits folded), the cores used and how many such threads there were, busiest first.
    */
-  static java.util.List<java.util.Map<String, Object>> hotThreads(java.util.Map<Long, Object[]> before, java.util.Map<Long, Object[]> after,
-      double seconds, int top) {
+  static java.util.List<java.util.Map<String, Object>> hotThreads(
+      java.util.Map<Long, Object[]> before,
+      java.util.Map<Long, Object[]> after,
+      double seconds,
+      int top) {
     java.util.Map<String, long[]> byName = new java.util.HashMap<>();
-    after.forEach((tid, v) -> {
-      Object[] b = before.get(tid);
-      long used = (Long) v[1] - (b == null ? 0 : (Long) b[1]);
-      long[] acc = byName.computeIfAbsent((String) v[0], k -> new long[2]);
-      acc[0] += used;
-      acc[1]++;
-    });
+    after.forEach(
+        (tid, v) -> {
+          Object[] b = before.get(tid);
+          long used = (Long) v[1] - (b == null ? 0 : (Long) b[1]);
+          long[] acc = byName.computeIfAbsent((String) v[0], k -> new long[2]);
+          acc[0] += used;
+          acc[1]++;
+        });
     return byName.entrySet().stream()
         .sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
         .limit(top)
-        .map(e -> {
-          java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-          m.put("thread", e.getKey());
-          m.put("count", e.getValue()[1]);
-          m.put("cores", Math.round(e.getValue()[0] / (double) TICKS_PER_SECOND / seconds * 1000) / 1000.0);
-          return m;
-        })
+        .map(
+            e -> {
+              java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+              m.put("thread", e.getKey());
+              m.put("count", e.getValue()[1]);
+              m.put(
+                  "cores",
+                  Math.round(e.getValue()[0] / (double) TICKS_PER_SECOND / seconds * 1000)
+                      / 1000.0);
+              return m;
+            })
         .toList();
   }
 
@@ -112,7 +129,10 @@ record Proc(long pid, long cpuTicks, long rssKb, int threads, int fds, long atNa
     try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
       for (Path task : tasks.toList()) {
         try {
-          names.merge(Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "#"), 1, Integer::sum);
+          names.merge(
+              Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "#"),
+              1,
+              Integer::sum);
         } catch (IOException ended) {
           // the thread ended while we listed
         }

@@ -15,14 +15,15 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the processes cost, read from /proc: the bridge's figures at each phase, and over the load one
- * {@link Sample} every --sample interval (CPU of the bridge, livekit-server, the phones, this tool
- * and the whole machine; the bridge's RSS, threads and FDs; packet rates and latencies), each printed
- * as a line and written to load.jsonl. Not thread-safe: the run's main thread drives it.
+ * What the processes cost, read from /proc: the bridge's figures at each phase, and over the load
+ * one {@link Sample} every --sample interval (CPU of the bridge, livekit-server, the phones, this
+ * tool and the whole machine; the bridge's RSS, threads and FDs; packet rates and latencies), each
+ * printed as a line and written to load.jsonl. Not thread-safe: the run's main thread drives it.
  */
 final class Sampler {
   /** An interval is quiet when the machine's work outside this run stayed below this many cores. */
   static final double QUIET_OTHER_CORES = 0.3;
+
   private final LoadOptions o;
   private final JsonLines jsonl;
   private final Latencies latencies;
@@ -39,7 +40,10 @@ final class Sampler {
     return Collections.unmodifiableList(samples);
   }
 
-  /** Waits until the machine is busy with less than --quiet-below cores over 5 s, at most 15 minutes. */
+  /**
+   * Waits until the machine is busy with less than --quiet-below cores over 5 s, at most 15
+   * minutes.
+   */
   static void waitForQuiet(double quietBelow) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
     double busy;
@@ -56,7 +60,9 @@ final class Sampler {
     say("the machine stayed busy for 15 minutes; starting anyway");
   }
 
-  /** Bridge figures over {@code millis} with nothing changing: CPU averaged, the rest at the end. */
+  /**
+   * Bridge figures over {@code millis} with nothing changing: CPU averaged, the rest at the end.
+   */
   Map<String, Object> measure(String phase, Long pid, long millis) throws InterruptedException {
     if (pid == null) {
       Thread.sleep(millis);
@@ -66,13 +72,18 @@ final class Sampler {
     long machineA = Proc.machineBusyTicks();
     Thread.sleep(millis);
     Proc b = Proc.read(pid);
-    double machine = (Proc.machineBusyTicks() - machineA) / (double) Proc.TICKS_PER_SECOND / ((b.atNanos() - a.atNanos()) / 1e9);
+    double machine =
+        (Proc.machineBusyTicks() - machineA)
+            / (double) Proc.TICKS_PER_SECOND
+            / ((b.atNanos() - a.atNanos()) / 1e9);
     Map<String, Object> m = Figures.process(b);
     m.put("cores", round(b.coresSince(a), 4));
     m.put("machine_cores", round(machine, 3));
     m.put("phase", phase);
     jsonl.write("phase", m);
-    say("%s: bridge %.3f cores, RSS %.1f MB, %d threads, %d FDs (machine %.2f cores busy)", phase, b.coresSince(a), b.rssMb(), b.threads(), b.fds(), machine);
+    say(
+        "%s: bridge %.3f cores, RSS %.1f MB, %d threads, %d FDs (machine %.2f cores busy)",
+        phase, b.coresSince(a), b.rssMb(), b.threads(), b.fds(), machine);
     return m;
   }
 
@@ -91,8 +102,11 @@ final class Sampler {
     return m;
   }
 
-  /** Samples every --sample interval until --duration after {@code loadStart} (System.nanoTime()). */
-  void sampleLoad(Long bridgePid, Long livekitPid, PhoneFleet phones, Plays plays, long loadStart) throws InterruptedException {
+  /**
+   * Samples every --sample interval until --duration after {@code loadStart} (System.nanoTime()).
+   */
+  void sampleLoad(Long bridgePid, Long livekitPid, PhoneFleet phones, Plays plays, long loadStart)
+      throws InterruptedException {
     long interval = o.sample.toNanos();
     long end = loadStart + o.duration.toNanos();
     long self = ProcessHandle.current().pid();
@@ -104,8 +118,23 @@ final class Sampler {
     long receivedPrev = latencies.received.sum();
     long tPrev = loadStart;
     long machinePrev = Proc.machineBusyTicks();
-    say("%7s %6s %7s %5s %5s | %5s %6s %6s %7s | %7s %7s %8s %8s %8s | %s", "t", "bridge", "RSS MB", "thr", "fds", "lk", "phones", "driver", "machine",
-        "sent/s", "recv/s", "p50 ms", "p99 ms", "max ms", "client->listener p50/p99 ms");
+    say(
+        "%7s %6s %7s %5s %5s | %5s %6s %6s %7s | %7s %7s %8s %8s %8s | %s",
+        "t",
+        "bridge",
+        "RSS MB",
+        "thr",
+        "fds",
+        "lk",
+        "phones",
+        "driver",
+        "machine",
+        "sent/s",
+        "recv/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "client->listener p50/p99 ms");
     for (long next = loadStart + interval; next <= end + interval / 2; next += interval) {
       long wait = next - System.nanoTime();
       if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
@@ -118,26 +147,66 @@ final class Sampler {
       long sent = phones.sentTotal();
       long got = latencies.received.sum();
       double dt = (now - tPrev) / 1e9;
-      double machineCores = machine < 0 || machinePrev < 0 ? Double.NaN : (machine - machinePrev) / (double) Proc.TICKS_PER_SECOND / dt;
+      double machineCores =
+          machine < 0 || machinePrev < 0
+              ? Double.NaN
+              : (machine - machinePrev) / (double) Proc.TICKS_PER_SECOND / dt;
       Latencies.Interval lat = latencies.takeInterval();
       Histogram down = lat.down();
       Histogram up = lat.up();
-      Sample s = new Sample((now - loadStart) / 1e9,
-          cores(bridge, bridgePrev), bridge == null ? Double.NaN : bridge.rssMb(), bridge == null ? 0 : bridge.threads(), bridge == null ? 0 : bridge.fds(),
-          cores(lk, lkPrev), cores(ph, phonesPrev), cores(me, selfPrev), machineCores,
-          (sent - sentPrev) / dt, (got - receivedPrev) / dt, sent, got,
-          down.percentileMs(50), down.percentileMs(99), down.maxMs(), up.percentileMs(50), up.percentileMs(99), up.maxMs());
-      double other = s.machineCores() - finiteOr0(s.bridgeCores()) - finiteOr0(s.livekitCores()) - finiteOr0(s.phonesCores()) - finiteOr0(s.driverCores());
+      Sample s =
+          new Sample(
+              (now - loadStart) / 1e9,
+              cores(bridge, bridgePrev),
+              bridge == null ? Double.NaN : bridge.rssMb(),
+              bridge == null ? 0 : bridge.threads(),
+              bridge == null ? 0 : bridge.fds(),
+              cores(lk, lkPrev),
+              cores(ph, phonesPrev),
+              cores(me, selfPrev),
+              machineCores,
+              (sent - sentPrev) / dt,
+              (got - receivedPrev) / dt,
+              sent,
+              got,
+              down.percentileMs(50),
+              down.percentileMs(99),
+              down.maxMs(),
+              up.percentileMs(50),
+              up.percentileMs(99),
+              up.maxMs());
+      double other =
+          s.machineCores()
+              - finiteOr0(s.bridgeCores())
+              - finiteOr0(s.livekitCores())
+              - finiteOr0(s.phonesCores())
+              - finiteOr0(s.driverCores());
       // Read the interval's figures before bank(), which drains its histograms into the totals.
       Map<String, Object> downFigures = latencies(down);
       Map<String, Object> upFigures = latencies(up);
       latencies.bank(lat, other < QUIET_OTHER_CORES);
       samples.add(s);
       write(s, phones, downFigures, upFigures, plays);
-      say("%6.0fs %6.3f %7.1f %5d %5d | %5.3f %6.3f %6.3f %7.2f | %7.0f %7.0f %8s %8s %8s | %s/%s", s.t(), s.bridgeCores(), s.rssMb(), s.threads(), s.fds(),
-          s.livekitCores(), s.phonesCores(), s.driverCores(), s.machineCores(), s.sentPerSecond(), s.receivedPerSecond(), ms(s.downP50()), ms(s.downP99()), ms(s.downMax()),
-          ms(s.upP50()), ms(s.upP99()));
-      if (bridge == null && bridgePid != null) throw new IllegalStateException("the bridge process ended during the load; see its log");
+      say(
+          "%6.0fs %6.3f %7.1f %5d %5d | %5.3f %6.3f %6.3f %7.2f | %7.0f %7.0f %8s %8s %8s | %s/%s",
+          s.t(),
+          s.bridgeCores(),
+          s.rssMb(),
+          s.threads(),
+          s.fds(),
+          s.livekitCores(),
+          s.phonesCores(),
+          s.driverCores(),
+          s.machineCores(),
+          s.sentPerSecond(),
+          s.receivedPerSecond(),
+          ms(s.downP50()),
+          ms(s.downP99()),
+          ms(s.downMax()),
+          ms(s.upP50()),
+          ms(s.upP99()));
+      if (bridge == null && bridgePid != null)
+        throw new IllegalStateException("the bridge process ended during the load; see its log");
       bridgePrev = bridge;
       lkPrev = lk;
       phonesPrev = ph;
@@ -149,7 +218,8 @@ final class Sampler {
     }
   }
 
-  private void write(Sample s, PhoneFleet phones, Map<String, Object> down, Map<String, Object> up, Plays plays) {
+  private void write(
+      Sample s, PhoneFleet phones, Map<String, Object> down, Map<String, Object> up, Plays plays) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("t", round(s.t(), 1));
     m.put("bridge_cores", round(s.bridgeCores(), 4));

@@ -17,20 +17,31 @@ final class Session implements ClientResponseObserver<AudioChunk, AudioChunk> {
   final int index;
   final String userId;
   final String room;
+
   /** Phone -> client latency of this interval, shared by all sessions. */
   private final Histogram downLatency;
+
   private final LongAdder receivedTotal;
   private ClientCallStreamObserver<AudioChunk> call;
-  /** Written by the gRPC thread that delivers this call's messages (one at a time), read by the reporter. */
+
+  /**
+   * Written by the gRPC thread that delivers this call's messages (one at a time), read by the
+   * reporter.
+   */
   volatile long received;
+
   volatile long outOfOrder;
   volatile long otherChunks;
   private long expected;
   volatile Throwable error;
   volatile boolean completed;
   volatile long joinedAtNanos;
-  /** Uplink bursts sent, newest last: when each started (µs since the epoch) and its length class. */
+
+  /**
+   * Uplink bursts sent, newest last: when each started (µs since the epoch) and its length class.
+   */
   private final long[] burstAt = new long[16];
+
   private final int[] burstClass = new int[16];
   private int bursts;
   long uplinkChunks;
@@ -63,7 +74,8 @@ final class Session implements ClientResponseObserver<AudioChunk, AudioChunk> {
   synchronized long burstLatency(long heardMicros, int lengthClass) {
     for (int k = bursts - 1; k >= Math.max(0, bursts - burstAt.length); k--) {
       int slot = k % burstAt.length;
-      if (burstClass[slot] == lengthClass && burstAt[slot] <= heardMicros) return heardMicros - burstAt[slot];
+      if (burstClass[slot] == lengthClass && burstAt[slot] <= heardMicros)
+        return heardMicros - burstAt[slot];
     }
     return -1;
   }

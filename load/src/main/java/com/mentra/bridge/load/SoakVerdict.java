@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The soak's judgement (--soak): the bridge's RSS, threads and FDs fitted over the samples after the
- * warm-up, and the reasons the soak fails, if any. Stateless.
+ * The soak's judgement (--soak): the bridge's RSS, threads and FDs fitted over the samples after
+ * the warm-up, and the reasons the soak fails, if any. Stateless.
  */
 final class SoakVerdict {
   private SoakVerdict() {}
@@ -43,7 +43,8 @@ final class SoakVerdict {
 
   private static List<Integer> range(double[] y) {
     if (y.length == 0) return List.of();
-    return List.of((int) Arrays.stream(y).min().getAsDouble(), (int) Arrays.stream(y).max().getAsDouble());
+    return List.of(
+        (int) Arrays.stream(y).min().getAsDouble(), (int) Arrays.stream(y).max().getAsDouble());
   }
 
   /**
@@ -53,30 +54,63 @@ final class SoakVerdict {
    * @param drops the packet accounting ({@link PacketAccounting#account})
    * @param maxRssSlopeMbPerHour the RSS gate; infinite: off
    */
-  static List<String> failures(Map<String, Object> trends, Map<String, Object> drops, long joinFailures, double maxRssSlopeMbPerHour) {
+  static List<String> failures(
+      Map<String, Object> trends,
+      Map<String, Object> drops,
+      long joinFailures,
+      double maxRssSlopeMbPerHour) {
     List<String> failures = new ArrayList<>();
-    if ((Integer) trends.get("samples_fitted") < 3) failures.add("only " + trends.get("samples_fitted") + " samples after the warm-up: nothing to fit");
+    if ((Integer) trends.get("samples_fitted") < 3)
+      failures.add(
+          "only " + trends.get("samples_fitted") + " samples after the warm-up: nothing to fit");
     double rssSlope = (Double) trends.get("rss_mb_per_h");
     if (Double.isFinite(maxRssSlopeMbPerHour) && !(rssSlope <= maxRssSlopeMbPerHour)) {
-      failures.add(String.format(Locale.ROOT, "RSS grows %.2f MB/h (gate %.2f)", rssSlope, maxRssSlopeMbPerHour));
+      failures.add(
+          String.format(
+              Locale.ROOT, "RSS grows %.2f MB/h (gate %.2f)", rssSlope, maxRssSlopeMbPerHour));
     }
     if ((Double) trends.get("threads_growth") > 0) {
-      failures.add("threads grew by " + trends.get("threads_growth") + " (lowest of the last third of the samples against the highest of the first)");
+      failures.add(
+          "threads grew by "
+              + trends.get("threads_growth")
+              + " (lowest of the last third of the samples against the highest of the first)");
     }
     if ((Double) trends.get("fds_growth") > 0) {
-      failures.add("FDs grew by " + trends.get("fds_growth") + " (lowest of the last third of the samples against the highest of the first)");
+      failures.add(
+          "FDs grew by "
+              + trends.get("fds_growth")
+              + " (lowest of the last third of the samples against the highest of the first)");
     }
-    if ((Long) drops.get("unaccounted") > 0) failures.add(drops.get("unaccounted") + " phone packets neither received nor counted as dropped or lost");
-    if ((Long) drops.get("stream_errors") > 0) failures.add(drops.get("stream_errors") + " StreamAudio calls ended with an error");
+    if ((Long) drops.get("unaccounted") > 0)
+      failures.add(
+          drops.get("unaccounted")
+              + " phone packets neither received nor counted as dropped or lost");
+    if ((Long) drops.get("stream_errors") > 0)
+      failures.add(drops.get("stream_errors") + " StreamAudio calls ended with an error");
     if (joinFailures > 0) failures.add(joinFailures + " sessions did not join");
     return failures;
   }
 
-  /** The soak's last lines on stdout: its slopes against the gates, then PASSED or FAILED with the reasons. */
-  static void print(Map<String, Object> trends, Map<String, Object> drops, List<String> failures, double maxRssSlopeMbPerHour) {
-    Console.say("soak over %s s after a %s s warm-up: RSS %s MB/h (gate %s), threads %s/h (growth %s), FDs %s/h (growth %s), unaccounted packets %s",
-        trends.get("window_s"), trends.get("warmup_s"), trends.get("rss_mb_per_h"), Double.isFinite(maxRssSlopeMbPerHour) ? maxRssSlopeMbPerHour : "off",
-        trends.get("threads_per_h"), trends.get("threads_growth"), trends.get("fds_per_h"), trends.get("fds_growth"), drops.get("unaccounted"));
+  /**
+   * The soak's last lines on stdout: its slopes against the gates, then PASSED or FAILED with the
+   * reasons.
+   */
+  static void print(
+      Map<String, Object> trends,
+      Map<String, Object> drops,
+      List<String> failures,
+      double maxRssSlopeMbPerHour) {
+    Console.say(
+        "soak over %s s after a %s s warm-up: RSS %s MB/h (gate %s), threads %s/h (growth %s), FDs %s/h (growth %s), unaccounted packets %s",
+        trends.get("window_s"),
+        trends.get("warmup_s"),
+        trends.get("rss_mb_per_h"),
+        Double.isFinite(maxRssSlopeMbPerHour) ? maxRssSlopeMbPerHour : "off",
+        trends.get("threads_per_h"),
+        trends.get("threads_growth"),
+        trends.get("fds_per_h"),
+        trends.get("fds_growth"),
+        drops.get("unaccounted"));
     if (failures.isEmpty()) Console.say("SOAK PASSED");
     else Console.say("SOAK FAILED: %s", String.join("; ", failures));
   }

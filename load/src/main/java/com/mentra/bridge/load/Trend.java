@@ -6,7 +6,10 @@ import java.util.Arrays;
 final class Trend {
   private Trend() {}
 
-  /** Least-squares slope of {@code y} over {@code t} (seconds), per hour; NaN with fewer than 2 points. */
+  /**
+   * Least-squares slope of {@code y} over {@code t} (seconds), per hour; NaN with fewer than 2
+   * points.
+   */
   static double slopePerHour(double[] t, double[] y) {
     return fit(t, y)[0] * 3600;
   }

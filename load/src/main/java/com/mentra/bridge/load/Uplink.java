@@ -27,11 +27,20 @@ final class Uplink {
   private final List<Session> sessions;
   private final Latencies latencies;
   private final ScheduledExecutorService sender =
-      Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("uplink").daemon().unstarted(r));
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().name("uplink").daemon().unstarted(r));
   private final AtomicLong unmatchedBursts = new AtomicLong();
-  /** Bursts whose heard length is no burst length sent: cut or stretched on the way (underruns, drops). */
+
+  /**
+   * Bursts whose heard length is no burst length sent: cut or stretched on the way (underruns,
+   * drops).
+   */
   private final AtomicLong distortedBursts = new AtomicLong();
-  /** Heard burst lengths, rounded to 20 ms (one Opus frame): how faithfully the uplink carries audio. */
+
+  /**
+   * Heard burst lengths, rounded to 20 ms (one Opus frame): how faithfully the uplink carries
+   * audio.
+   */
   private final Map<Integer, Long> heardBurstMs = new ConcurrentSkipListMap<>();
 
   Uplink(LoadOptions o, List<Session> sessions, Latencies latencies) {
@@ -44,39 +53,56 @@ final class Uplink {
     int perSecond = 1000 / o.uplinkChunkMs;
     int samplesPerChunk = 16 * o.uplinkChunkMs;
     AudioChunk[] tone = new AudioChunk[perSecond];
-    AudioChunk silence = AudioChunk.newBuilder().setPcmData(ByteString.copyFrom(new byte[samplesPerChunk * 2])).setSampleRate(16_000).setChannels(1).build();
+    AudioChunk silence =
+        AudioChunk.newBuilder()
+            .setPcmData(ByteString.copyFrom(new byte[samplesPerChunk * 2]))
+            .setSampleRate(16_000)
+            .setChannels(1)
+            .build();
     for (int k = 0; k < perSecond; k++) {
       short[] pcm = new short[samplesPerChunk];
       for (int n = 0; n < samplesPerChunk; n++) {
         long sample = (long) k * samplesPerChunk + n;
         pcm[n] = (short) Math.round(8000 * Math.sin(2 * Math.PI * 440 * sample / 16_000.0));
       }
-      tone[k] = AudioChunk.newBuilder().setPcmData(ByteString.copyFrom(Pcm16.encode(pcm))).setSampleRate(16_000).setChannels(1).build();
+      tone[k] =
+          AudioChunk.newBuilder()
+              .setPcmData(ByteString.copyFrom(Pcm16.encode(pcm)))
+              .setSampleRate(16_000)
+              .setChannels(1)
+              .build();
     }
     long[] tick = {0};
-    sender.scheduleAtFixedRate(() -> {
-      long n = tick[0]++;
-      int k = (int) (n % perSecond);
-      int lengthClass = (int) ((n / perSecond) % 4);
-      boolean inBurst = k * o.uplinkChunkMs < 200 + 100 * lengthClass;
-      long now = Session.nowMicros();
-      for (Session s : sessions) {
-        if (!o.uplinks(s.index)) continue;
-        if (s.index < o.listeners()) {
-          if (k == 0) s.burstSent(now, lengthClass);
-          s.send(inBurst ? tone[k] : silence);
-        } else {
-          s.send(tone[k]);
-        }
-      }
-    }, 0, o.uplinkChunkMs, TimeUnit.MILLISECONDS);
+    sender.scheduleAtFixedRate(
+        () -> {
+          long n = tick[0]++;
+          int k = (int) (n % perSecond);
+          int lengthClass = (int) ((n / perSecond) % 4);
+          boolean inBurst = k * o.uplinkChunkMs < 200 + 100 * lengthClass;
+          long now = Session.nowMicros();
+          for (Session s : sessions) {
+            if (!o.uplinks(s.index)) continue;
+            if (s.index < o.listeners()) {
+              if (k == 0) s.burstSent(now, lengthClass);
+              s.send(inBurst ? tone[k] : silence);
+            } else {
+              s.send(tone[k]);
+            }
+          }
+        },
+        0,
+        o.uplinkChunkMs,
+        TimeUnit.MILLISECONDS);
   }
 
   void stop() {
     sender.shutdownNow();
   }
 
-  /** A listening phone heard a burst of {@code lengthMs} starting at {@code atMicros}: times it against the burst sent. */
+  /**
+   * A listening phone heard a burst of {@code lengthMs} starting at {@code atMicros}: times it
+   * against the burst sent.
+   */
   void heard(int phone, long atMicros, double lengthMs) {
     if (phone >= sessions.size()) return;
     heardBurstMs.merge((int) (Math.round(lengthMs / 20.0) * 20), 1L, Long::sum);
@@ -89,8 +115,8 @@ final class Uplink {
 
   /**
    * A heard burst's length class: 200, 300, 400 or 500 ms sent (see the class comment), heard about
-   * 50 ms longer (the Opus frames after the tone still carry its tail: measured 240-260 ms for 200 ms),
-   * within 40 ms; -1 for any other length.
+   * 50 ms longer (the Opus frames after the tone still carry its tail: measured 240-260 ms for 200
+   * ms), within 40 ms; -1 for any other length.
    */
   static int burstClass(double lengthMs) {
     long c = Math.round((lengthMs - 50) / 100.0) - 2;

@@ -19,13 +19,15 @@ final class WavServer implements AutoCloseable {
   WavServer(String ip, int seconds) throws IOException {
     byte[] wav = wav(440, seconds, 16_000);
     http = HttpServer.create(new InetSocketAddress(ip, 0), 64);
-    http.createContext("/tone.wav", exchange -> {
-      exchange.getResponseHeaders().add("Content-Type", "audio/wav");
-      exchange.sendResponseHeaders(200, wav.length);
-      try (var body = exchange.getResponseBody()) {
-        body.write(wav);
-      }
-    });
+    http.createContext(
+        "/tone.wav",
+        exchange -> {
+          exchange.getResponseHeaders().add("Content-Type", "audio/wav");
+          exchange.sendResponseHeaders(200, wav.length);
+          try (var body = exchange.getResponseBody()) {
+            body.write(wav);
+          }
+        });
     http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     http.start();
     url = "http://" + ip + ":" + http.getAddress().getPort() + "/tone.wav";
@@ -35,10 +37,21 @@ final class WavServer implements AutoCloseable {
   static byte[] wav(double frequency, int seconds, int rate) {
     int frames = rate * seconds;
     ByteBuffer b = ByteBuffer.allocate(44 + frames * 2).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes()).putInt(36 + frames * 2).put("WAVEfmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1)
-        .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16).put("data".getBytes()).putInt(frames * 2);
+    b.put("RIFF".getBytes())
+        .putInt(36 + frames * 2)
+        .put("WAVEfmt ".getBytes())
+        .putInt(16)
+        .putShort((short) 1)
+        .putShort((short) 1)
+        .putInt(rate)
+        .putInt(rate * 2)
+        .putShort((short) 2)
+        .putShort((short) 16)
+        .put("data".getBytes())
+        .putInt(frames * 2);
     short[] samples = new short[frames];
-    for (int i = 0; i < frames; i++) samples[i] = (short) Math.round(8192 * Math.sin(2 * Math.PI * frequency * i / rate));
+    for (int i = 0; i < frames; i++)
+      samples[i] = (short) Math.round(8192 * Math.sin(2 * Math.PI * frequency * i / rate));
     Pcm16.put(b, samples);
     return b.array();
   }

@@ -16,13 +16,18 @@ class LoadToolTest {
   @Test
   void slopeIsPerHourAndStepsThatStayCountAsGrowth() {
     double[] t = {0, 900, 1800, 2700, 3600};
-    assertThat(Trend.slopePerHour(t, new double[] {100, 100.5, 101, 101.5, 102})).isCloseTo(2.0, within(1e-9));
+    assertThat(Trend.slopePerHour(t, new double[] {100, 100.5, 101, 101.5, 102}))
+        .isCloseTo(2.0, within(1e-9));
     assertThat(Trend.slopePerHour(t, new double[] {5, 5, 5, 5, 5})).isZero();
     // Threads that come and go are no growth; one that appears and stays is.
-    assertThat(Trend.steadyGrowth(new double[] {60, 60, 60, 75, 60, 60, 60, 61, 60})).isLessThanOrEqualTo(0);
-    assertThat(Trend.steadyGrowth(new double[] {60, 61, 60, 60, 60, 60, 61, 61, 61})).isLessThanOrEqualTo(0);
-    assertThat(Trend.steadyGrowth(new double[] {60, 60, 60, 60, 61, 61, 61, 61, 61})).isEqualTo(1.0);
-    assertThat(Trend.steadyGrowth(new double[] {61, 61, 61, 60, 60, 60, 60, 60, 60})).isEqualTo(-1.0);
+    assertThat(Trend.steadyGrowth(new double[] {60, 60, 60, 75, 60, 60, 60, 61, 60}))
+        .isLessThanOrEqualTo(0);
+    assertThat(Trend.steadyGrowth(new double[] {60, 61, 60, 60, 60, 60, 61, 61, 61}))
+        .isLessThanOrEqualTo(0);
+    assertThat(Trend.steadyGrowth(new double[] {60, 60, 60, 60, 61, 61, 61, 61, 61}))
+        .isEqualTo(1.0);
+    assertThat(Trend.steadyGrowth(new double[] {61, 61, 61, 60, 60, 60, 60, 60, 60}))
+        .isEqualTo(-1.0);
   }
 
   @Test
@@ -54,7 +59,18 @@ class LoadToolTest {
     assertThat(LoadOptions.duration("3m")).isEqualTo(Duration.ofMinutes(3));
     assertThat(LoadOptions.duration("24h")).isEqualTo(Duration.ofHours(24));
     assertThat(LoadOptions.duration("500ms")).isEqualTo(Duration.ofMillis(500));
-    LoadOptions o = LoadOptions.parse(new String[] {"--soak", "--sessions=100", "--uplink", "0.1", "--play", "0.1", "--phones", "/bin/true"});
+    LoadOptions o =
+        LoadOptions.parse(
+            new String[] {
+              "--soak",
+              "--sessions=100",
+              "--uplink",
+              "0.1",
+              "--play",
+              "0.1",
+              "--phones",
+              "/bin/true"
+            });
     assertThat(o.duration).isEqualTo(Duration.ofHours(1));
     assertThat(o.sample).isEqualTo(Duration.ofSeconds(30));
     assertThat(o.warmup).isEqualTo(Duration.ofMinutes(10));
@@ -70,14 +86,46 @@ class LoadToolTest {
   void plotIsAnSvgWithEveryPanel(@TempDir Path dir) throws Exception {
     List<Sample> samples = new ArrayList<>();
     for (int i = 1; i <= 10; i++) {
-      samples.add(new Sample(i, 0.2, 300 + i * 0.1, 50, 400, 0.3, 0.2, 0.05, 1.2, 1000, 1000, i * 1000L, i * 1000L, 2, 10, 20,
-          Double.NaN, Double.NaN, Double.NaN));
+      samples.add(
+          new Sample(
+              i,
+              0.2,
+              300 + i * 0.1,
+              50,
+              400,
+              0.3,
+              0.2,
+              0.05,
+              1.2,
+              1000,
+              1000,
+              i * 1000L,
+              i * 1000L,
+              2,
+              10,
+              20,
+              Double.NaN,
+              Double.NaN,
+              Double.NaN));
     }
     Path file = dir.resolve("load.svg");
-    SvgPlot.write(file, List.of("title & more", "line"), samples, 3, Trend.fit(new double[] {3, 10}, new double[] {300.3, 301}));
+    SvgPlot.write(
+        file,
+        List.of("title & more", "line"),
+        samples,
+        3,
+        Trend.fit(new double[] {3, 10}, new double[] {300.3, 301}));
     String svg = Files.readString(file);
-    assertThat(svg).startsWith("<svg").endsWith("</svg>\n").contains("title &amp; more", "CPU (cores)", "bridge RSS (MB)", "latency (ms)",
-        "warm-up ends", "MB/h");
+    assertThat(svg)
+        .startsWith("<svg")
+        .endsWith("</svg>\n")
+        .contains(
+            "title &amp; more",
+            "CPU (cores)",
+            "bridge RSS (MB)",
+            "latency (ms)",
+            "warm-up ends",
+            "MB/h");
   }
 
   @Test
@@ -92,7 +140,8 @@ class LoadToolTest {
     assertThat(Uplink.burstClass(700)).isEqualTo(-1);
     Session s = new Session(0, new Histogram(), new java.util.concurrent.atomic.LongAdder());
     for (int k = 0; k < 8; k++) s.burstSent(1_000_000L * k, k % 4);
-    // Heard 1.5 s after the burst of class 1 sent at 5 s (the one at 1 s is older), not 0.5 s after another.
+    // Heard 1.5 s after the burst of class 1 sent at 5 s (the one at 1 s is older), not 0.5 s after
+    // another.
     assertThat(s.burstLatency(6_500_000L, 1)).isEqualTo(1_500_000L);
     assertThat(s.burstLatency(6_500_000L, 2)).isEqualTo(500_000L);
     assertThat(s.burstLatency(500_000L, 3)).isEqualTo(-1);
@@ -101,7 +150,9 @@ class LoadToolTest {
   @Test
   @SuppressWarnings("unchecked")
   void bridgeMetricsHistogramsBecomeCountMeanAndBounds() {
-    var m = BridgeMetricsScrape.parse("""
+    var m =
+        BridgeMetricsScrape.parse(
+            """
         # HELP livekit_bridge_clock_tick_lateness_seconds x
         livekit_bridge_clock_tick_lateness_seconds_bucket{le="0.001"} 90
         livekit_bridge_clock_tick_lateness_seconds_bucket{le="0.01"} 99
@@ -116,9 +167,18 @@ class LoadToolTest {
         jvm_threads 5
         """);
     var tick = (java.util.Map<String, Object>) m.get("livekit_bridge_clock_tick_lateness_seconds");
-    assertThat(tick).containsEntry("count", 100L).containsEntry("mean", 0.005).containsEntry("p50_le", 0.001).containsEntry("p99_le", 0.01);
-    assertThat((java.util.Map<String, Object>) m.get("livekit_bridge_downlink_latency_seconds{source=\"DATA_PACKET\"}")).containsEntry("count", 10L);
-    assertThat(m).containsEntry("livekit_bridge_downlink_dropped_chunks_total", 3.0).doesNotContainKey("jvm_threads");
+    assertThat(tick)
+        .containsEntry("count", 100L)
+        .containsEntry("mean", 0.005)
+        .containsEntry("p50_le", 0.001)
+        .containsEntry("p99_le", 0.01);
+    assertThat(
+            (java.util.Map<String, Object>)
+                m.get("livekit_bridge_downlink_latency_seconds{source=\"DATA_PACKET\"}"))
+        .containsEntry("count", 10L);
+    assertThat(m)
+        .containsEntry("livekit_bridge_downlink_dropped_chunks_total", 3.0)
+        .doesNotContainKey("jvm_threads");
   }
 
   @Test

@@ -4,7 +4,10 @@ package com.mentra.bridge.audio.decode;
 final class DeclaredDuration {
   private DeclaredDuration() {}
 
-  /** {@code frames * 1000 / rate} without overflow: saturates at Long.MAX_VALUE; 0 for unknown inputs. */
+  /**
+   * {@code frames * 1000 / rate} without overflow: saturates at Long.MAX_VALUE; 0 for unknown
+   * inputs.
+   */
   static long ms(long frames, int rate) {
     if (frames <= 0 || rate <= 0) return 0;
     long seconds = frames / rate;

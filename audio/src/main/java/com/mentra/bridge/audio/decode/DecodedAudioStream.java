@@ -10,10 +10,10 @@ public interface DecodedAudioStream extends Closeable {
   int channels();
 
   /**
-   * The duration the source declares before any audio is decoded (a WAV data chunk's size, an
-   * MP3's Xing/Info or VBRI frame count, a raw stream's Content-Length), in milliseconds; 0 when
-   * it declares none. Taken from the header as is, so a lying header gives a wrong value (never
-   * an exception); the played duration is what {@link #read} delivers.
+   * The duration the source declares before any audio is decoded (a WAV data chunk's size, an MP3's
+   * Xing/Info or VBRI frame count, a raw stream's Content-Length), in milliseconds; 0 when it
+   * declares none. Taken from the header as is, so a lying header gives a wrong value (never an
+   * exception); the played duration is what {@link #read} delivers.
    */
   long declaredDurationMs();
 

@@ -10,8 +10,8 @@ record GaplessInfo(int encoderDelay, int padding) {
   static final int DECODER_DELAY = 529;
 
   /**
-   * Reads the LAME extension that follows a Xing/Info header's fields at {@code offset} of
-   * {@code frame}; null when it is cut off or its numbers are not LAME-like.
+   * Reads the LAME extension that follows a Xing/Info header's fields at {@code offset} of {@code
+   * frame}; null when it is cut off or its numbers are not LAME-like.
    */
   static GaplessInfo parse(byte[] frame, int offset) {
     if (offset < 0 || offset + 24 > frame.length) return null;

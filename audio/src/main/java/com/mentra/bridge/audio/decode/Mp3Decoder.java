@@ -35,6 +35,7 @@ final class Mp3Decoder implements DecodedAudioStream {
 
   /** Samples per channel still to drop at the start (codec delay). */
   private long skip;
+
   /** Samples per channel held back so the codec's padding can be dropped at the end. */
   private final int holdback;
 
@@ -44,7 +45,8 @@ final class Mp3Decoder implements DecodedAudioStream {
     this.first = first;
     this.declaredMs = info == null ? 0 : info.durationMs();
     this.skip = gapless == null ? 0 : gapless.encoderDelay() + GaplessInfo.DECODER_DELAY;
-    this.holdback = gapless == null ? 0 : Math.max(0, gapless.padding() - GaplessInfo.DECODER_DELAY);
+    this.holdback =
+        gapless == null ? 0 : Math.max(0, gapless.padding() - GaplessInfo.DECODER_DELAY);
     this.sampleRate = first.frequency();
     this.channels = first.mode() == Header.SINGLE_CHANNEL ? 1 : 2;
   }
@@ -65,13 +67,15 @@ final class Mp3Decoder implements DecodedAudioStream {
       throw new DecodeException("not a readable MP3 stream: " + e.getMessage(), e);
     }
     if (header == null) throw new DecodeException("no MP3 frame found");
-    if (header.layer() != 3) throw new UnsupportedFormatException("MPEG layer " + header.layer() + " audio is not supported (layer III only)");
+    if (header.layer() != 3)
+      throw new UnsupportedFormatException(
+          "MPEG layer " + header.layer() + " audio is not supported (layer III only)");
     return new Mp3Decoder(bitstream, header, info);
   }
 
   /**
-   * Streams past leading ID3v2 tags. JLayer would allocate the size a tag claims (up to 256 MB
-   * from 10 hostile bytes) and may read it short; and the info frame is looked for right after.
+   * Streams past leading ID3v2 tags. JLayer would allocate the size a tag claims (up to 256 MB from
+   * 10 hostile bytes) and may read it short; and the info frame is looked for right after.
    */
   private static void skipId3v2(BufferedInputStream in) throws IOException {
     for (int tags = 0; tags < 4; tags++) { // some files carry more than one
@@ -115,7 +119,8 @@ final class Mp3Decoder implements DecodedAudioStream {
       // decodeNextFrame appends to pending
     }
     if (ended && !paddingDropped) {
-      pendingLength = Math.max(0, pendingLength - held); // the held-back samples are the codec's padding
+      pendingLength =
+          Math.max(0, pendingLength - held); // the held-back samples are the codec's padding
       paddingDropped = true;
     }
     int available = ended ? pendingLength : Math.max(0, pendingLength - held);
@@ -137,7 +142,8 @@ final class Mp3Decoder implements DecodedAudioStream {
         header = first != null ? first : bitstream.readFrame();
         first = null;
       } catch (BitstreamException | RuntimeException e) {
-        throw new DecodeException("MP3 stream broken at " + positionMs() + " ms: " + e.getMessage(), e);
+        throw new DecodeException(
+            "MP3 stream broken at " + positionMs() + " ms: " + e.getMessage(), e);
       }
       if (header == null) {
         ended = true;
@@ -147,7 +153,8 @@ final class Mp3Decoder implements DecodedAudioStream {
         SampleBuffer output = (SampleBuffer) decoder.decodeFrame(header, bitstream);
         framesDecoded++;
         if (header.frequency() != sampleRate) {
-          throw new DecodeException("MP3 sample rate changes mid-stream at " + positionMs() + " ms");
+          throw new DecodeException(
+              "MP3 sample rate changes mid-stream at " + positionMs() + " ms");
         }
         short[] samples = output.getBuffer();
         int outChannels = output.getChannelCount();
@@ -157,14 +164,16 @@ final class Mp3Decoder implements DecodedAudioStream {
         compact(frames - from);
         for (int f = from; f < frames; f++) {
           // A mono frame in a stereo stream (or the reverse) is adapted to the stream's layout.
-          for (int c = 0; c < channels; c++) pending[pendingLength++] = samples[f * outChannels + Math.min(c, outChannels - 1)];
+          for (int c = 0; c < channels; c++)
+            pending[pendingLength++] = samples[f * outChannels + Math.min(c, outChannels - 1)];
         }
         return true;
       } catch (DecodeException e) {
         throw e;
       } catch (Exception | StackOverflowError e) {
         if (++bad > MAX_BAD_FRAMES) {
-          throw new DecodeException("MP3 decode error at " + positionMs() + " ms (frame " + framesDecoded + "): " + e, e);
+          throw new DecodeException(
+              "MP3 decode error at " + positionMs() + " ms (frame " + framesDecoded + "): " + e, e);
         }
       } finally {
         bitstream.closeFrame();
@@ -179,7 +188,8 @@ final class Mp3Decoder implements DecodedAudioStream {
       pendingOffset = 0;
     }
     int needed = pendingLength + frames * channels;
-    if (needed > pending.length) pending = java.util.Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
+    if (needed > pending.length)
+      pending = java.util.Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
   }
 
   private long positionMs() {

@@ -15,11 +15,16 @@ import java.nio.charset.StandardCharsets;
 record Mp3InfoFrame(long frames, int samplesPerFrame, int sampleRate, GaplessInfo gapless) {
   /** More than a layer III frame's maximum (2,881 bytes). */
   private static final int PEEK = 4 * 1024;
+
   private static final int[] MPEG1_RATES = {44_100, 48_000, 32_000};
+
   /** Where a VBRI header sits: 32 bytes after the 4-byte frame header, whatever the mode. */
   private static final int VBRI_OFFSET = 36;
 
-  /** Looks at the stream's first bytes (after any ID3v2 tag) without consuming them; null when they are not an info frame. */
+  /**
+   * Looks at the stream's first bytes (after any ID3v2 tag) without consuming them; null when they
+   * are not an info frame.
+   */
   static Mp3InfoFrame peek(BufferedInputStream in) throws IOException {
     in.mark(PEEK);
     byte[] b = in.readNBytes(PEEK);
@@ -52,12 +57,16 @@ record Mp3InfoFrame(long frames, int samplesPerFrame, int sampleRate, GaplessInf
     }
     if (tagAt(b, VBRI_OFFSET, "VBRI") && VBRI_OFFSET + 18 <= b.length) {
       // ID, version, delay, quality (2 bytes each after the ID), byte count, frame count.
-      return new Mp3InfoFrame(Integer.toUnsignedLong(be32(b, VBRI_OFFSET + 14)), samplesPerFrame, rate, null);
+      return new Mp3InfoFrame(
+          Integer.toUnsignedLong(be32(b, VBRI_OFFSET + 14)), samplesPerFrame, rate, null);
     }
     return null;
   }
 
-  /** The declared length less the encoder's delay and padding (what the decoder plays); 0 when unknown. */
+  /**
+   * The declared length less the encoder's delay and padding (what the decoder plays); 0 when
+   * unknown.
+   */
   long durationMs() {
     long samples = frames * samplesPerFrame; // at most 2^32 * 1152: no overflow
     if (gapless != null) samples -= gapless.encoderDelay() + gapless.padding();
@@ -65,10 +74,14 @@ record Mp3InfoFrame(long frames, int samplesPerFrame, int sampleRate, GaplessInf
   }
 
   private static boolean tagAt(byte[] b, int offset, String tag) {
-    return offset + 4 <= b.length && new String(b, offset, 4, StandardCharsets.US_ASCII).equals(tag);
+    return offset + 4 <= b.length
+        && new String(b, offset, 4, StandardCharsets.US_ASCII).equals(tag);
   }
 
   private static int be32(byte[] b, int o) {
-    return (b[o] & 0xff) << 24 | (b[o + 1] & 0xff) << 16 | (b[o + 2] & 0xff) << 8 | (b[o + 3] & 0xff);
+    return (b[o] & 0xff) << 24
+        | (b[o + 1] & 0xff) << 16
+        | (b[o + 2] & 0xff) << 8
+        | (b[o + 3] & 0xff);
   }
 }

@@ -43,17 +43,23 @@ final class OggOpusDecoder implements DecodedAudioStream {
   static OggOpusDecoder open(InputStream in) throws IOException {
     OggPacketReader ogg = new OggPacketReader(in);
     byte[] head = ogg.next();
-    if (head == null || head.length < 19 || !new String(head, 0, 8, StandardCharsets.US_ASCII).equals("OpusHead")) {
-      throw new UnsupportedFormatException("Ogg stream is not Opus (Vorbis and other Ogg codecs are not supported)");
+    if (head == null
+        || head.length < 19
+        || !new String(head, 0, 8, StandardCharsets.US_ASCII).equals("OpusHead")) {
+      throw new UnsupportedFormatException(
+          "Ogg stream is not Opus (Vorbis and other Ogg codecs are not supported)");
     }
     int channels = head[9] & 0xff;
     int preSkip = (head[10] & 0xff) | (head[11] & 0xff) << 8;
     int mapping = head[18] & 0xff;
     if (channels < 1 || channels > 2 || mapping != 0) {
-      throw new UnsupportedFormatException("Opus with " + channels + " channels (mapping family " + mapping + ") is not supported");
+      throw new UnsupportedFormatException(
+          "Opus with " + channels + " channels (mapping family " + mapping + ") is not supported");
     }
     byte[] tags = ogg.next();
-    if (tags == null || tags.length < 8 || !new String(tags, 0, 8, StandardCharsets.US_ASCII).equals("OpusTags")) {
+    if (tags == null
+        || tags.length < 8
+        || !new String(tags, 0, 8, StandardCharsets.US_ASCII).equals("OpusTags")) {
       throw new DecodeException("Ogg Opus stream has no OpusTags header");
     }
     return new OggOpusDecoder(ogg, channels, preSkip);
@@ -70,9 +76,9 @@ final class OggOpusDecoder implements DecodedAudioStream {
   }
 
   /**
-   * Always 0: Ogg Opus declares its length only in the last page's granule position, which a
-   * stream being played as it arrives reaches at the end (finding it early would take a second,
-   * ranged request).
+   * Always 0: Ogg Opus declares its length only in the last page's granule position, which a stream
+   * being played as it arrives reaches at the end (finding it early would take a second, ranged
+   * request).
    */
   @Override
   public long declaredDurationMs() {

@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads the packets of the first logical stream of an Ogg file (RFC 3533) as they arrive. Pages
- * of other streams are skipped. Sizes are bounded by the format (a page body is at most 65,025
- * bytes) and a packet by {@link #MAX_PACKET}. Not thread-safe.
+ * Reads the packets of the first logical stream of an Ogg file (RFC 3533) as they arrive. Pages of
+ * other streams are skipped. Sizes are bounded by the format (a page body is at most 65,025 bytes)
+ * and a packet by {@link #MAX_PACKET}. Not thread-safe.
  */
 final class OggPacketReader {
   static final int MAX_PACKET = 256 * 1024;
@@ -49,7 +49,8 @@ final class OggPacketReader {
         continue;
       }
       int size = lacing[lacingIndex++];
-      if (packet.size() + size > MAX_PACKET) throw new DecodeException("Ogg packet larger than " + MAX_PACKET + " bytes");
+      if (packet.size() + size > MAX_PACKET)
+        throw new DecodeException("Ogg packet larger than " + MAX_PACKET + " bytes");
       packet.write(body, bodyOffset, size);
       bodyOffset += size;
       if (size < 255) return packet.toByteArray();
@@ -64,7 +65,8 @@ final class OggPacketReader {
       } catch (EOFException e) {
         return false;
       }
-      if (magic != 0x4f676753) throw new DecodeException("Ogg stream broken: no page at page " + pages);
+      if (magic != 0x4f676753)
+        throw new DecodeException("Ogg stream broken: no page at page " + pages);
       int version = in.readUnsignedByte();
       if (version != 0) throw new DecodeException("unsupported Ogg version " + version);
       int type = in.readUnsignedByte();

@@ -14,10 +14,16 @@ final class RawPcmDecoder implements DecodedAudioStream {
   private final long declaredMs;
   private byte[] scratch = new byte[0];
 
-  /** @param contentLength the body's length in bytes, or -1 when unknown */
-  RawPcmDecoder(InputStream in, int sampleRate, int channels, long contentLength) throws UnsupportedFormatException {
-    if (sampleRate < 1_000 || sampleRate > 384_000) throw new UnsupportedFormatException("audio/L16 rate " + sampleRate + " is not supported");
-    if (channels < 1 || channels > 8) throw new UnsupportedFormatException("audio/L16 with " + channels + " channels is not supported");
+  /**
+   * @param contentLength the body's length in bytes, or -1 when unknown
+   */
+  RawPcmDecoder(InputStream in, int sampleRate, int channels, long contentLength)
+      throws UnsupportedFormatException {
+    if (sampleRate < 1_000 || sampleRate > 384_000)
+      throw new UnsupportedFormatException("audio/L16 rate " + sampleRate + " is not supported");
+    if (channels < 1 || channels > 8)
+      throw new UnsupportedFormatException(
+          "audio/L16 with " + channels + " channels is not supported");
     this.in = in;
     this.sampleRate = sampleRate;
     this.channels = channels;
@@ -47,7 +53,8 @@ final class RawPcmDecoder implements DecodedAudioStream {
     int got = in.readNBytes(scratch, 0, want);
     int frames = got / frameBytes;
     if (frames == 0) return -1;
-    for (int i = 0; i < frames * channels; i++) buffer[i] = (short) ((scratch[2 * i] << 8) | (scratch[2 * i + 1] & 0xff));
+    for (int i = 0; i < frames * channels; i++)
+      buffer[i] = (short) ((scratch[2 * i] << 8) | (scratch[2 * i + 1] & 0xff));
     return frames;
   }
 

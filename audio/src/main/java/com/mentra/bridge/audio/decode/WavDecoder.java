@@ -26,15 +26,29 @@ final class WavDecoder implements DecodedAudioStream {
   private final int channels;
   private final int sampleRate;
   private final int bytesPerSample;
-  /** Data bytes the header declares; -1 when it does not say (0 or 0xFFFFFFFF, as streamed WAVs write). */
+
+  /**
+   * Data bytes the header declares; -1 when it does not say (0 or 0xFFFFFFFF, as streamed WAVs
+   * write).
+   */
   private final long declared;
+
   private final long declaredMs;
   private long remaining;
   private long position;
   private byte[] scratch = new byte[0];
 
-  /** @param bodyDataBytes the bytes after the header by the Content-Length, or -1 when unknown */
-  private WavDecoder(DataInputStream in, int format, int channels, int sampleRate, int bitsPerSample, long dataBytes, long bodyDataBytes) {
+  /**
+   * @param bodyDataBytes the bytes after the header by the Content-Length, or -1 when unknown
+   */
+  private WavDecoder(
+      DataInputStream in,
+      int format,
+      int channels,
+      int sampleRate,
+      int bitsPerSample,
+      long dataBytes,
+      long bodyDataBytes) {
     this.in = in;
     this.format = format;
     this.channels = channels;
@@ -44,7 +58,8 @@ final class WavDecoder implements DecodedAudioStream {
     this.declared = unknown ? -1 : dataBytes;
     this.remaining = unknown ? Long.MAX_VALUE : dataBytes;
     long audioBytes = unknown ? bodyDataBytes : dataBytes;
-    this.declaredMs = DeclaredDuration.ms(audioBytes / ((long) bytesPerSample * channels), sampleRate);
+    this.declaredMs =
+        DeclaredDuration.ms(audioBytes / ((long) bytesPerSample * channels), sampleRate);
   }
 
   /**
@@ -66,7 +81,8 @@ final class WavDecoder implements DecodedAudioStream {
       long size = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
       headerBytes += 8;
       if (tag == 0x20746d66) { // "fmt "
-        if (size < 16 || size > 1024) throw new DecodeException("WAV fmt chunk has an invalid size " + size);
+        if (size < 16 || size > 1024)
+          throw new DecodeException("WAV fmt chunk has an invalid size " + size);
         byte[] fmt = in.readNBytes((int) size);
         if (fmt.length < size) throw new DecodeException("WAV header truncated");
         format = u16(fmt, 0);
@@ -85,7 +101,8 @@ final class WavDecoder implements DecodedAudioStream {
         long bodyDataBytes = contentLength > headerBytes ? contentLength - headerBytes : -1;
         return new WavDecoder(in, format, channels, rate, bits, size, bodyDataBytes);
       } else {
-        if (size > 16 * 1024 * 1024) throw new DecodeException("WAV chunk of " + size + " bytes before the audio");
+        if (size > 16 * 1024 * 1024)
+          throw new DecodeException("WAV chunk of " + size + " bytes before the audio");
         in.skipNBytes(size + (size & 1));
         headerBytes += size + (size & 1);
       }
@@ -94,15 +111,20 @@ final class WavDecoder implements DecodedAudioStream {
   }
 
   private static void validate(int format, int channels, int rate, int bits) throws IOException {
-    if (channels < 1 || channels > MAX_CHANNELS) throw new UnsupportedFormatException("WAV with " + channels + " channels is not supported");
-    if (rate < 1_000 || rate > 384_000) throw new UnsupportedFormatException("WAV sample rate " + rate + " Hz is not supported");
-    boolean ok = switch (format) {
-      case PCM -> bits == 8 || bits == 16 || bits == 24 || bits == 32;
-      case FLOAT -> bits == 32;
-      case ALAW, MULAW -> bits == 8;
-      default -> false;
-    };
-    if (!ok) throw new UnsupportedFormatException("WAV format " + format + " with " + bits + " bits per sample is not supported");
+    if (channels < 1 || channels > MAX_CHANNELS)
+      throw new UnsupportedFormatException("WAV with " + channels + " channels is not supported");
+    if (rate < 1_000 || rate > 384_000)
+      throw new UnsupportedFormatException("WAV sample rate " + rate + " Hz is not supported");
+    boolean ok =
+        switch (format) {
+          case PCM -> bits == 8 || bits == 16 || bits == 24 || bits == 32;
+          case FLOAT -> bits == 32;
+          case ALAW, MULAW -> bits == 8;
+          default -> false;
+        };
+    if (!ok)
+      throw new UnsupportedFormatException(
+          "WAV format " + format + " with " + bits + " bits per sample is not supported");
   }
 
   @Override
@@ -131,8 +153,14 @@ final class WavDecoder implements DecodedAudioStream {
     int whole = got / frameBytes;
     if (got < want && declared >= 0) {
       long have = declared - remaining + got;
-      throw new DecodeException("WAV truncated at " + (position + whole) * 1000 / sampleRate + " ms: the data ends after "
-          + have + " of the " + declared + " bytes its header declares");
+      throw new DecodeException(
+          "WAV truncated at "
+              + (position + whole) * 1000 / sampleRate
+              + " ms: the data ends after "
+              + have
+              + " of the "
+              + declared
+              + " bytes its header declares");
     }
     if (whole == 0) {
       remaining = 0;
@@ -148,15 +176,18 @@ final class WavDecoder implements DecodedAudioStream {
 
   private short sample(byte[] b, int o) {
     return switch (format) {
-      case PCM -> switch (bytesPerSample) {
-        case 1 -> (short) (((b[o] & 0xff) - 128) << 8);
-        case 2 -> Pcm16.read(b, o);
-        // 24 and 32 bits: the top 16 bits, which are a PCM16 sample in the last two bytes.
-        case 3 -> Pcm16.read(b, o + 1);
-        default -> Pcm16.read(b, o + 2);
-      };
+      case PCM ->
+          switch (bytesPerSample) {
+            case 1 -> (short) (((b[o] & 0xff) - 128) << 8);
+            case 2 -> Pcm16.read(b, o);
+            // 24 and 32 bits: the top 16 bits, which are a PCM16 sample in the last two bytes.
+            case 3 -> Pcm16.read(b, o + 1);
+            default -> Pcm16.read(b, o + 2);
+          };
       case FLOAT -> {
-        float f = Float.intBitsToFloat((b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | b[o + 3] << 24);
+        float f =
+            Float.intBitsToFloat(
+                (b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | b[o + 3] << 24);
         if (Float.isNaN(f)) yield 0;
         yield (short) Math.max(-32768, Math.min(32767, Math.round(f * 32767f)));
       }
@@ -183,6 +214,9 @@ final class WavDecoder implements DecodedAudioStream {
   }
 
   private static long u32(byte[] b, int o) {
-    return (b[o] & 0xffL) | (b[o + 1] & 0xffL) << 8 | (b[o + 2] & 0xffL) << 16 | (b[o + 3] & 0xffL) << 24;
+    return (b[o] & 0xffL)
+        | (b[o + 1] & 0xffL) << 8
+        | (b[o + 2] & 0xffL) << 16
+        | (b[o + 3] & 0xffL) << 24;
   }
 }

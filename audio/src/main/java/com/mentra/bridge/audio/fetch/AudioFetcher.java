@@ -16,13 +16,13 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * Fetches audio over HTTP(S) as a stream: the body can be read as soon as the headers arrive.
- * Only http and https; redirects are followed here, up to the policy's limit, so every hop is
- * checked; hosts that resolve to loopback, private, link-local, metadata and other non-public
- * addresses are refused unless the policy allows them, and the connection goes to the very
- * addresses that were checked ({@link VettedDns}). The body enforces the size limit and a per-read
- * timeout (an endless slow server fails). A {@link FetchCall} can be cancelled from any thread,
- * also while it waits for headers. Thread-safe; share one instance.
+ * Fetches audio over HTTP(S) as a stream: the body can be read as soon as the headers arrive. Only
+ * http and https; redirects are followed here, up to the policy's limit, so every hop is checked;
+ * hosts that resolve to loopback, private, link-local, metadata and other non-public addresses are
+ * refused unless the policy allows them, and the connection goes to the very addresses that were
+ * checked ({@link VettedDns}). The body enforces the size limit and a per-read timeout (an endless
+ * slow server fails). A {@link FetchCall} can be cancelled from any thread, also while it waits for
+ * headers. Thread-safe; share one instance.
  */
 public final class AudioFetcher {
   private final FetchPolicy policy;
@@ -35,17 +35,20 @@ public final class AudioFetcher {
   /** With another resolver (tests use one that answers like a rebinding DNS server). */
   AudioFetcher(FetchPolicy policy, Dns resolver) {
     this.policy = policy;
-    this.http = new OkHttpClient.Builder()
-        .dns(policy.allowPrivateAddresses() ? resolver : new VettedDns(resolver))
-        .connectTimeout(policy.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .readTimeout(policy.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .writeTimeout(policy.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .followRedirects(false)
-        .followSslRedirects(false)
-        // A pooled keep-alive connection the server closed while idle must be retried on a new one
-        // (safe: every request here is a GET), or a playback fails with "unexpected end of stream".
-        .retryOnConnectionFailure(true)
-        .build();
+    this.http =
+        new OkHttpClient.Builder()
+            .dns(policy.allowPrivateAddresses() ? resolver : new VettedDns(resolver))
+            .connectTimeout(policy.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .readTimeout(policy.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .writeTimeout(policy.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .followRedirects(false)
+            .followSslRedirects(false)
+            // A pooled keep-alive connection the server closed while idle must be retried on a new
+            // one
+            // (safe: every request here is a GET), or a playback fails with "unexpected end of
+            // stream".
+            .retryOnConnectionFailure(true)
+            .build();
   }
 
   public FetchPolicy policy() {
@@ -87,39 +90,62 @@ public final class AudioFetcher {
         if (status >= 300 && status < 400 && status != 304) {
           response.close();
           String location = response.header("location");
-          if (location == null) throw new FetchException(Kind.HTTP_STATUS, "HTTP " + status + " without a Location from " + url, status, null);
+          if (location == null)
+            throw new FetchException(
+                Kind.HTTP_STATUS,
+                "HTTP " + status + " without a Location from " + url,
+                status,
+                null);
           if (hop >= policy.maxRedirects()) {
-            throw new FetchException(Kind.REDIRECT_LIMIT, "more than " + policy.maxRedirects() + " redirects fetching " + uri);
+            throw new FetchException(
+                Kind.REDIRECT_LIMIT,
+                "more than " + policy.maxRedirects() + " redirects fetching " + uri);
           }
           HttpUrl next = url.resolve(location);
-          if (next == null) throw new FetchException(Kind.IO, "bad redirect Location '" + location + "' from " + url);
+          if (next == null)
+            throw new FetchException(
+                Kind.IO, "bad redirect Location '" + location + "' from " + url);
           url = checked(next.uri());
           continue;
         }
         if (status != 200) {
           response.close();
-          throw new FetchException(Kind.HTTP_STATUS, "HTTP " + status + " from " + url, status, null);
+          throw new FetchException(
+              Kind.HTTP_STATUS, "HTTP " + status + " from " + url, status, null);
         }
         ResponseBody body = response.body();
         long length = body.contentLength();
         if (length > policy.maxBytes()) {
           response.close();
-          throw new FetchException(Kind.TOO_LARGE, "audio of " + length + " bytes exceeds the " + policy.maxBytes() + "-byte limit: " + url);
+          throw new FetchException(
+              Kind.TOO_LARGE,
+              "audio of "
+                  + length
+                  + " bytes exceeds the "
+                  + policy.maxBytes()
+                  + "-byte limit: "
+                  + url);
         }
-        return new FetchedAudio(new GuardedBody(body.byteStream(), response, url.toString()), response.header("content-type"),
-            url.encodedPath(), Math.max(-1, length));
+        return new FetchedAudio(
+            new GuardedBody(body.byteStream(), response, url.toString()),
+            response.header("content-type"),
+            url.encodedPath(),
+            Math.max(-1, length));
       }
     }
 
     private Response send(HttpUrl url) throws FetchException {
       if (cancelled) throw new FetchException(Kind.IO, "fetch of " + uri + " cancelled");
-      Call call = http.newCall(new Request.Builder().url(url).header("accept", "audio/*, */*;q=0.5").get().build());
+      Call call =
+          http.newCall(
+              new Request.Builder().url(url).header("accept", "audio/*, */*;q=0.5").get().build());
       current = call;
       if (cancelled) call.cancel();
       try {
         return call.execute();
       } catch (VettedDns.RefusedAddressException e) {
-        throw new FetchException(Kind.REFUSED_ADDRESS, "refusing to fetch " + url + ": " + e.getMessage(), 0, e);
+        throw new FetchException(
+            Kind.REFUSED_ADDRESS, "refusing to fetch " + url + ": " + e.getMessage(), 0, e);
       } catch (java.net.UnknownHostException e) {
         throw new FetchException(Kind.IO, "unknown host in audio URL: " + url.host(), 0, e);
       } catch (InterruptedIOException e) {
@@ -132,14 +158,18 @@ public final class AudioFetcher {
     }
   }
 
-  /** The URL, if its scheme is allowed and (an IP literal, which OkHttp never resolves) its address is. */
+  /**
+   * The URL, if its scheme is allowed and (an IP literal, which OkHttp never resolves) its address
+   * is.
+   */
   private HttpUrl checked(URI uri) throws FetchException {
     HttpUrl url = check(uri);
     if (!policy.allowPrivateAddresses() && isIpLiteral(url.host())) {
       try {
         new VettedDns(Dns.SYSTEM).lookup(url.host());
       } catch (VettedDns.RefusedAddressException e) {
-        throw new FetchException(Kind.REFUSED_ADDRESS, "refusing to fetch " + url + ": " + e.getMessage(), 0, e);
+        throw new FetchException(
+            Kind.REFUSED_ADDRESS, "refusing to fetch " + url + ": " + e.getMessage(), 0, e);
       } catch (java.net.UnknownHostException e) {
         throw new FetchException(Kind.IO, "bad address in audio URL: " + url.host(), 0, e);
       }
@@ -154,7 +184,11 @@ public final class AudioFetcher {
   private static HttpUrl check(URI uri) throws FetchException {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new FetchException(Kind.UNSUPPORTED_SCHEME, "only http and https audio URLs are allowed, not '" + (scheme.isEmpty() ? uri : scheme + ":") + "'");
+      throw new FetchException(
+          Kind.UNSUPPORTED_SCHEME,
+          "only http and https audio URLs are allowed, not '"
+              + (scheme.isEmpty() ? uri : scheme + ":")
+              + "'");
     }
     if (uri.getHost() == null) throw new FetchException(Kind.IO, "audio URL has no host: " + uri);
     HttpUrl url = HttpUrl.parse(uri.toString());
@@ -191,7 +225,11 @@ public final class AudioFetcher {
       try {
         n = in.read(b, off, len);
       } catch (java.net.SocketTimeoutException e) {
-        throw new FetchException(Kind.TIMEOUT, "no audio bytes from " + url + " for " + policy.readTimeout().toMillis() + " ms", 0, e);
+        throw new FetchException(
+            Kind.TIMEOUT,
+            "no audio bytes from " + url + " for " + policy.readTimeout().toMillis() + " ms",
+            0,
+            e);
       } catch (IOException e) {
         throw new FetchException(Kind.IO, "reading " + url + " failed: " + e.getMessage(), 0, e);
       }
@@ -199,7 +237,9 @@ public final class AudioFetcher {
         total += n;
         if (total > policy.maxBytes()) {
           response.close();
-          throw new FetchException(Kind.TOO_LARGE, "audio from " + url + " exceeds the " + policy.maxBytes() + "-byte limit");
+          throw new FetchException(
+              Kind.TOO_LARGE,
+              "audio from " + url + " exceeds the " + policy.maxBytes() + "-byte limit");
         }
       }
       return n;

@@ -8,9 +8,15 @@ import java.time.Duration;
  *
  * @param readTimeout the longest a single read of the body may wait for bytes
  */
-public record FetchPolicy(Duration connectTimeout, Duration readTimeout, int maxRedirects, long maxBytes, boolean allowPrivateAddresses) {
+public record FetchPolicy(
+    Duration connectTimeout,
+    Duration readTimeout,
+    int maxRedirects,
+    long maxBytes,
+    boolean allowPrivateAddresses) {
   public static FetchPolicy defaults() {
-    return new FetchPolicy(Duration.ofSeconds(5), Duration.ofSeconds(10), 5, 50L * 1024 * 1024, false);
+    return new FetchPolicy(
+        Duration.ofSeconds(5), Duration.ofSeconds(10), 5, 50L * 1024 * 1024, false);
   }
 
   public FetchPolicy withAllowPrivateAddresses(boolean allow) {

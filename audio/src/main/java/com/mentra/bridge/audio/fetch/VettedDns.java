@@ -7,9 +7,8 @@ import okhttp3.Dns;
 
 /**
  * Resolves a host once and hands OkHttp only addresses that passed {@link AddressGuard}: the
- * connection goes to exactly the addresses that were checked, so a DNS server that answers a
- * public address to the check and a private one to the connect (DNS rebinding) gets nowhere.
- * Thread-safe.
+ * connection goes to exactly the addresses that were checked, so a DNS server that answers a public
+ * address to the check and a private one to the connect (DNS rebinding) gets nowhere. Thread-safe.
  */
 final class VettedDns implements Dns {
   /** A host that resolves to an address audio may not be fetched from. */
@@ -33,7 +32,8 @@ final class VettedDns implements Dns {
     for (InetAddress address : addresses) {
       String refusal = AddressGuard.refusal(address);
       if (refusal != null) {
-        throw new RefusedAddressException(host + " resolves to a " + refusal + " address (" + address.getHostAddress() + ")");
+        throw new RefusedAddressException(
+            host + " resolves to a " + refusal + " address (" + address.getHostAddress() + ")");
       }
     }
     return addresses;

@@ -2,7 +2,10 @@ package com.mentra.bridge.audio.playback;
 
 /** Where one track's audio goes (for the bridge: a published LiveKit track). */
 public interface PcmOutput extends AutoCloseable {
-  /** One 10 ms mono frame at the engine's output rate; called on the clock thread every 10 ms while the output is open (silence between sounds), must not block. */
+  /**
+   * One 10 ms mono frame at the engine's output rate; called on the clock thread every 10 ms while
+   * the output is open (silence between sounds), must not block.
+   */
   void write(short[] frame);
 
   /**

@@ -3,8 +3,8 @@ package com.mentra.bridge.audio.playback;
 import java.net.URI;
 
 /**
- * @param volume a linear gain; 0 (what the existing client sends when unset) means 1. Values
- *     above 1 boost; samples that would overflow are limited with a soft knee, never wrapped.
+ * @param volume a linear gain; 0 (what the existing client sends when unset) means 1. Values above
+ *     1 boost; samples that would overflow are limited with a soft knee, never wrapped.
  * @param stopOther stop everything this player plays, not only the same track
  */
 public record PlayRequest(String requestId, URI uri, float volume, int trackId, boolean stopOther) {

@@ -1,6 +1,5 @@
 package com.mentra.bridge.audio.playback;
 
-import com.mentra.bridge.dsp.Resampler;
 import com.mentra.bridge.audio.decode.AudioDecoders;
 import com.mentra.bridge.audio.decode.DecodeException;
 import com.mentra.bridge.audio.decode.DecodedAudioStream;
@@ -8,6 +7,7 @@ import com.mentra.bridge.audio.decode.UnsupportedFormatException;
 import com.mentra.bridge.audio.fetch.AudioFetcher;
 import com.mentra.bridge.audio.fetch.FetchException;
 import com.mentra.bridge.audio.fetch.FetchedAudio;
+import com.mentra.bridge.dsp.Resampler;
 import java.io.IOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -26,10 +26,15 @@ final class Playback {
   volatile boolean decodeDone;
   volatile PlaybackError error;
   volatile boolean cancelled;
-  /** The fetch in flight, so a stop or replacement can abort it at once (also before its headers). */
+
+  /**
+   * The fetch in flight, so a stop or replacement can abort it at once (also before its headers).
+   */
   private volatile AudioFetcher.FetchCall fetch;
+
   /** Valid samples in the last frame (the rest is padding), once decoding is done. */
   volatile int lastFrameSamples;
+
   /**
    * What the source declares, in ms (0 = unknown); set by the decode thread before it queues the
    * first frame, so the clock thread sees it by the time it plays one. In source time, so the
@@ -56,7 +61,8 @@ final class Playback {
   /** Milliseconds played so far, counting only real samples of the last frame. */
   long positionMs() {
     long samples = framesOut * frameSamples;
-    if (decodeDone && frames.isEmpty() && framesOut > 0 && lastFrameSamples > 0) samples -= frameSamples - lastFrameSamples;
+    if (decodeDone && frames.isEmpty() && framesOut > 0 && lastFrameSamples > 0)
+      samples -= frameSamples - lastFrameSamples;
     return samples * 1000 / config.outputRate();
   }
 
@@ -71,7 +77,8 @@ final class Playback {
    * Runs on a decode thread; blocks for a fetch slot (bounded concurrent fetches per player), on
    * the fetch and on a full queue. A playback cancelled while it waits never fetches.
    */
-  void decode(PlaybackEngine engine, Runnable beforeFirstFrame, java.util.concurrent.Semaphore fetchSlots) {
+  void decode(
+      PlaybackEngine engine, Runnable beforeFirstFrame, java.util.concurrent.Semaphore fetchSlots) {
     try {
       while (!cancelled) {
         if (fetchSlots.tryAcquire(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -95,14 +102,24 @@ final class Playback {
     fetch = call;
     if (cancelled) call.cancel();
     try (FetchedAudio fetched = call.execute();
-        DecodedAudioStream stream = AudioDecoders.open(fetched.body(), fetched.contentType(), fetched.path(), fetched.contentLength())) {
+        DecodedAudioStream stream =
+            AudioDecoders.open(
+                fetched.body(), fetched.contentType(), fetched.path(), fetched.contentLength())) {
       declaredDurationMs = Math.max(0, stream.declaredDurationMs());
       // A header declaring more than the limit fails before STARTED, not after playing the limit.
       if (declaredDurationMs > config.maxDuration().toMillis()) {
-        throw new TooLongException("the audio declares " + declaredDurationMs / 1000 + " s, more than the " + config.maxDuration().toSeconds() + " s limit");
+        throw new TooLongException(
+            "the audio declares "
+                + declaredDurationMs / 1000
+                + " s, more than the "
+                + config.maxDuration().toSeconds()
+                + " s limit");
       }
       int channels = stream.channels();
-      Resampler resampler = stream.sampleRate() == config.outputRate() ? null : new Resampler(stream.sampleRate(), config.outputRate(), 1);
+      Resampler resampler =
+          stream.sampleRate() == config.outputRate()
+              ? null
+              : new Resampler(stream.sampleRate(), config.outputRate(), 1);
       short[] buffer = new short[4096 * channels];
       short[] frame = new short[frameSamples];
       int fill = 0;
@@ -129,7 +146,8 @@ final class Playback {
               announced = true;
             }
             if (++queued > maxFrames) {
-              throw new TooLongException("audio is longer than the " + config.maxDuration().toSeconds() + " s limit");
+              throw new TooLongException(
+                  "audio is longer than the " + config.maxDuration().toSeconds() + " s limit");
             }
             if (!put(frame)) return;
             frame = new short[frameSamples];
@@ -144,17 +162,23 @@ final class Playback {
         put(frame);
       }
     } catch (FetchException e) {
-      error = new PlaybackError(PlaybackError.Kind.valueOf(e.kind().name()), e.getMessage(), e.httpStatus());
+      error =
+          new PlaybackError(
+              PlaybackError.Kind.valueOf(e.kind().name()), e.getMessage(), e.httpStatus());
     } catch (UnsupportedFormatException e) {
-      error = new PlaybackError(PlaybackError.Kind.UNSUPPORTED_FORMAT, "unsupported format: " + e.getMessage(), 0);
+      error =
+          new PlaybackError(
+              PlaybackError.Kind.UNSUPPORTED_FORMAT, "unsupported format: " + e.getMessage(), 0);
     } catch (DecodeException e) {
-      error = new PlaybackError(PlaybackError.Kind.DECODE_ERROR, "decode error: " + e.getMessage(), 0);
+      error =
+          new PlaybackError(PlaybackError.Kind.DECODE_ERROR, "decode error: " + e.getMessage(), 0);
     } catch (TooLongException e) {
       error = new PlaybackError(PlaybackError.Kind.TOO_LONG, e.getMessage(), 0);
     } catch (OutputException e) {
       error = new PlaybackError(PlaybackError.Kind.OUTPUT, e.getMessage(), 0);
     } catch (IOException e) {
-      error = new PlaybackError(PlaybackError.Kind.IO, "reading audio failed: " + e.getMessage(), 0);
+      error =
+          new PlaybackError(PlaybackError.Kind.IO, "reading audio failed: " + e.getMessage(), 0);
     } catch (RuntimeException | StackOverflowError | AssertionError e) {
       // A decoder bug on hostile input must fail this playback only.
       error = new PlaybackError(PlaybackError.Kind.DECODE_ERROR, "decode error: " + e, 0);

@@ -8,14 +8,26 @@ import java.time.Duration;
  * @param decodeAheadMs bound of the decoded audio held per playback
  * @param trackIdle how long a track's output stays open with nothing playing
  */
-public record PlaybackConfig(int outputRate, int decodeAheadMs, Duration progressInterval, Duration trackIdle,
-    Duration maxDuration, FetchPolicy fetch) {
+public record PlaybackConfig(
+    int outputRate,
+    int decodeAheadMs,
+    Duration progressInterval,
+    Duration trackIdle,
+    Duration maxDuration,
+    FetchPolicy fetch) {
   public static PlaybackConfig defaults() {
-    return new PlaybackConfig(48_000, 1_000, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMinutes(15), FetchPolicy.defaults());
+    return new PlaybackConfig(
+        48_000,
+        1_000,
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(5),
+        Duration.ofMinutes(15),
+        FetchPolicy.defaults());
   }
 
   public PlaybackConfig withFetch(FetchPolicy policy) {
-    return new PlaybackConfig(outputRate, decodeAheadMs, progressInterval, trackIdle, maxDuration, policy);
+    return new PlaybackConfig(
+        outputRate, decodeAheadMs, progressInterval, trackIdle, maxDuration, policy);
   }
 
   public PlaybackConfig withMaxDuration(Duration max) {

@@ -13,10 +13,14 @@ public interface PlaybackListener {
    */
   void onStarted(long durationMs);
 
-  /** @param durationMs as in {@link #onStarted}, the same value on every event of a playback */
+  /**
+   * @param durationMs as in {@link #onStarted}, the same value on every event of a playback
+   */
   void onProgress(long positionMs, long durationMs);
 
-  /** @param reason null when it played to the end */
+  /**
+   * @param reason null when it played to the end
+   */
   void onCompleted(long durationMs, StopReason reason);
 
   void onFailed(PlaybackError error, long positionMs);

@@ -1,9 +1,9 @@
 package com.mentra.bridge.audio.playback;
 
-import com.mentra.bridge.dsp.AudioClock;
+import com.mentra.bridge.audio.TrackCadence;
 import com.mentra.bridge.core.Handoff;
 import com.mentra.bridge.core.SerializingExecutor;
-import com.mentra.bridge.audio.TrackCadence;
+import com.mentra.bridge.dsp.AudioClock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,27 +12,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One session's playback: per track id at most one playing request, each track with its own
- * output (so different tracks play at the same time and are heard separately), paced by the
- * shared clock. A replaced or stopped playback fades out over one 10 ms frame and ends with
- * {@code onCompleted(duration, reason)}. A track's output opens with its first playback and
- * closes after the engine's idle period; while open it gets a frame on every tick, silence
- * between sounds, and its sounds start cleanly (see {@link TrackCadence}). Thread-safe.
+ * One session's playback: per track id at most one playing request, each track with its own output
+ * (so different tracks play at the same time and are heard separately), paced by the shared clock.
+ * A replaced or stopped playback fades out over one 10 ms frame and ends with {@code
+ * onCompleted(duration, reason)}. A track's output opens with its first playback and closes after
+ * the engine's idle period; while open it gets a frame on every tick, silence between sounds, and
+ * its sounds start cleanly (see {@link TrackCadence}). Thread-safe.
  */
 public final class Player implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Player.class);
+
   /** How long a freshly opened output holds its first sound for a listener to attach, at most. */
   static final int FRESH_OUTPUT_MAX_HOLD_MS = 500;
 
   private final PlaybackEngine engine;
   private final PcmOutputFactory outputs;
   private final SerializingExecutor events;
+
   /**
    * Fetches this player may have open at once: a flood of PlayAudio calls for one user opens at
    * most this many connections; the ones replaced while waiting never fetch.
    */
   static final int MAX_CONCURRENT_FETCHES = 2;
-  private final java.util.concurrent.Semaphore fetchSlots = new java.util.concurrent.Semaphore(MAX_CONCURRENT_FETCHES);
+
+  private final java.util.concurrent.Semaphore fetchSlots =
+      new java.util.concurrent.Semaphore(MAX_CONCURRENT_FETCHES);
   private final Map<Integer, Track> tracks = new HashMap<>();
   private final AudioClock.Registration tick;
   private boolean closed;
@@ -81,7 +85,9 @@ public final class Player implements AutoCloseable {
       Track track = tracks.computeIfAbsent(request.trackId(), Track::new);
       track.current = playback;
     }
-    engine.workers().execute(() -> playback.decode(engine, () -> ensureOutput(request.trackId()), fetchSlots));
+    engine
+        .workers()
+        .execute(() -> playback.decode(engine, () -> ensureOutput(request.trackId()), fetchSlots));
     return () -> cancel(playback);
   }
 
@@ -135,7 +141,9 @@ public final class Player implements AutoCloseable {
     try {
       opened = outputs.open(trackId);
     } catch (Exception e) {
-      failure = new Playback.OutputException("could not open the output for track " + trackId + ": " + e.getMessage(), e);
+      failure =
+          new Playback.OutputException(
+              "could not open the output for track " + trackId + ": " + e.getMessage(), e);
     }
     synchronized (this) {
       Track track = tracks.get(trackId);
@@ -178,7 +186,10 @@ public final class Player implements AutoCloseable {
         if (p != null) {
           short[] frame = null;
           // A playback without a frame yet (fetching, decoding) is a sound on its way.
-          if (out == null && track.output != null && track.cadence.admit(p.frames.peek() != null, !p.decodeDone)) frame = p.frames.poll();
+          if (out == null
+              && track.output != null
+              && track.cadence.admit(p.frames.peek() != null, !p.decodeDone))
+            frame = p.frames.poll();
           if (frame != null) {
             out = frame;
             p.framesOut++;
@@ -207,7 +218,8 @@ public final class Player implements AutoCloseable {
           }
           track.cadence.admit(false);
         }
-        if (track.output != null) track.output.write(out != null ? out : track.cadence.fill(frameSamples));
+        if (track.output != null)
+          track.output.write(out != null ? out : track.cadence.fill(frameSamples));
       }
     }
     for (Runnable r : toClose) engine.workers().execute(r);
@@ -231,7 +243,8 @@ public final class Player implements AutoCloseable {
   }
 
   private static void fadeOut(short[] frame) {
-    for (int i = 0; i < frame.length; i++) frame[i] = (short) (frame[i] * (double) (frame.length - 1 - i) / frame.length);
+    for (int i = 0; i < frame.length; i++)
+      frame[i] = (short) (frame[i] * (double) (frame.length - 1 - i) / frame.length);
   }
 
   private void closeOutput(PcmOutput output) {

@@ -38,20 +38,28 @@ class DeclaredDurationTest {
   void aWavWithABogusHugeDataSizeReportsItAndFailsOnlyWhereTheBytesEnd() throws Exception {
     byte[] wav = withWavDataSize(Fixtures.wav("pcm16", TWO_SECONDS_16K, 16_000, 1), 0xFFFFFFFEL);
     try (DecodedAudioStream stream = open(wav, null, wav.length)) {
-      assertThat(stream.declaredDurationMs()).as("what the header says").isEqualTo(0xFFFFFFFEL / 2 * 1000 / 16_000);
+      assertThat(stream.declaredDurationMs())
+          .as("what the header says")
+          .isEqualTo(0xFFFFFFFEL / 2 * 1000 / 16_000);
       short[] buffer = new short[4096];
-      assertThatThrownBy(() -> {
-        while (stream.read(buffer) >= 0) {
-          // drain
-        }
-      }).isInstanceOf(DecodeException.class).hasMessageContaining("truncated");
+      assertThatThrownBy(
+              () -> {
+                while (stream.read(buffer) >= 0) {
+                  // drain
+                }
+              })
+          .isInstanceOf(DecodeException.class)
+          .hasMessageContaining("truncated");
     }
   }
 
   @Test
   void aLameMp3DeclaresItsInfoFrameLessDelayAndPadding() throws Exception {
-    assertThat(declared(Fixtures.mp3(TWO_SECONDS_44K, 44_100, 2), null, -1)).isCloseTo(2000, within(30L));
-    assertThat(declared(Fixtures.mp3(TWO_SECONDS_16K, 16_000, 1), null, -1)).as("MPEG-2").isCloseTo(2000, within(30L));
+    assertThat(declared(Fixtures.mp3(TWO_SECONDS_44K, 44_100, 2), null, -1))
+        .isCloseTo(2000, within(30L));
+    assertThat(declared(Fixtures.mp3(TWO_SECONDS_16K, 16_000, 1), null, -1))
+        .as("MPEG-2")
+        .isCloseTo(2000, within(30L));
   }
 
   @Test
@@ -65,7 +73,8 @@ class DeclaredDurationTest {
   @Test
   void anMp3DeclaresItsDurationAfterABigId3Tag() throws Exception {
     byte[] mp3 = Fixtures.mp3(TWO_SECONDS_44K, 44_100, 2);
-    byte[] tagged = concat(id3(100_000), new byte[100_000], mp3); // cover art: more than any peek buffer
+    byte[] tagged =
+        concat(id3(100_000), new byte[100_000], mp3); // cover art: more than any peek buffer
     try (DecodedAudioStream stream = open(tagged, null, -1)) {
       assertThat(stream.declaredDurationMs()).isCloseTo(2000, within(30L));
       assertThat(playedMs(stream)).as("the tag is not played").isCloseTo(2000, within(10L));
@@ -75,7 +84,9 @@ class DeclaredDurationTest {
   @Test
   void anId3TagClaiming256MBIsStreamedPastNotAllocated() {
     byte[] hostile = concat(id3(0x0FFF_FFFF), new byte[1000]);
-    assertThatThrownBy(() -> open(hostile, null, -1)).isInstanceOf(DecodeException.class).hasMessageContaining("ID3");
+    assertThatThrownBy(() -> open(hostile, null, -1))
+        .isInstanceOf(DecodeException.class)
+        .hasMessageContaining("ID3");
   }
 
   @Test
@@ -90,13 +101,20 @@ class DeclaredDurationTest {
   @Test
   void aVbriFrameDeclaresItsFrameCountAndIsNotPlayed() throws Exception {
     byte[] plain = Fixtures.mp3(TWO_SECONDS_44K, 44_100, 2, "-t");
-    byte[] vbri = new byte[144 * 128_000 / 44_100]; // MPEG-1 layer III, 128 kb/s, 44.1 kHz, no padding
+    byte[] vbri =
+        new byte[144 * 128_000 / 44_100]; // MPEG-1 layer III, 128 kb/s, 44.1 kHz, no padding
     System.arraycopy(plain, 0, vbri, 0, 4);
     vbri[2] &= ~0x02;
-    ByteBuffer.wrap(vbri, 36, 18).put("VBRI".getBytes(StandardCharsets.US_ASCII)).putShort((short) 1).putShort((short) 0)
-        .putShort((short) 75).putInt(plain.length).putInt(77);
+    ByteBuffer.wrap(vbri, 36, 18)
+        .put("VBRI".getBytes(StandardCharsets.US_ASCII))
+        .putShort((short) 1)
+        .putShort((short) 0)
+        .putShort((short) 75)
+        .putInt(plain.length)
+        .putInt(77);
     byte[] withVbri = concat(vbri, plain);
-    try (DecodedAudioStream plainStream = open(plain, null, -1); DecodedAudioStream stream = open(withVbri, null, -1)) {
+    try (DecodedAudioStream plainStream = open(plain, null, -1);
+        DecodedAudioStream stream = open(withVbri, null, -1)) {
       assertThat(stream.declaredDurationMs()).isEqualTo(77L * 1152 * 1000 / 44_100);
       assertThat(playedMs(stream)).isEqualTo(playedMs(plainStream));
     }
@@ -117,7 +135,8 @@ class DeclaredDurationTest {
     assertThat(declared(opus, null, opus.length)).isZero();
   }
 
-  private static DecodedAudioStream open(byte[] bytes, String type, long contentLength) throws IOException {
+  private static DecodedAudioStream open(byte[] bytes, String type, long contentLength)
+      throws IOException {
     return AudioDecoders.open(new ByteArrayInputStream(bytes), type, "fixture", contentLength);
   }
 
@@ -142,7 +161,18 @@ class DeclaredDurationTest {
 
   /** An ID3v2.4 header declaring {@code size} bytes of tag. */
   private static byte[] id3(int size) {
-    return new byte[] {'I', 'D', '3', 4, 0, 0, (byte) (size >> 21 & 0x7f), (byte) (size >> 14 & 0x7f), (byte) (size >> 7 & 0x7f), (byte) (size & 0x7f)};
+    return new byte[] {
+      'I',
+      'D',
+      '3',
+      4,
+      0,
+      0,
+      (byte) (size >> 21 & 0x7f),
+      (byte) (size >> 14 & 0x7f),
+      (byte) (size >> 7 & 0x7f),
+      (byte) (size & 0x7f)
+    };
   }
 
   private static byte[] concat(byte[]... parts) {

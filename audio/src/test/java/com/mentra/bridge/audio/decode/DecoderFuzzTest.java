@@ -22,21 +22,31 @@ import org.junit.jupiter.api.Test;
  * truncation). For each input the decoder may only end normally or throw its own IOException
  * (DecodeException, UnsupportedFormatException, FetchException...); it must finish within a bound,
  * and what it allocates must not follow header fields (a header claiming gigabytes gets no more
- * memory than the bytes it came with warrant). Seeds are fixed, so a failure reproduces; the
- * count is bounded by time (LKB_FUZZ_SECONDS per format, default 8).
+ * memory than the bytes it came with warrant). Seeds are fixed, so a failure reproduces; the count
+ * is bounded by time (LKB_FUZZ_SECONDS per format, default 8).
  */
 class DecoderFuzzTest {
-  private static final long SECONDS_PER_FORMAT = Long.getLong("lkb.fuzz.seconds",
-      Long.parseLong(System.getenv().getOrDefault("LKB_FUZZ_SECONDS", "8")));
+  private static final long SECONDS_PER_FORMAT =
+      Long.getLong(
+          "lkb.fuzz.seconds",
+          Long.parseLong(System.getenv().getOrDefault("LKB_FUZZ_SECONDS", "8")));
   private static final long MAX_MS_PER_INPUT = 2_000;
-  /** Per input; the inputs are at most ~100 KB, so this is far above honest needs and far below header-driven ones. */
+
+  /**
+   * Per input; the inputs are at most ~100 KB, so this is far above honest needs and far below
+   * header-driven ones.
+   */
   private static final long MAX_ALLOCATED_BYTES = 64L * 1024 * 1024;
-  private static final ExecutorService RUNNER = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "fuzz-decoder");
-    t.setDaemon(true);
-    return t;
-  });
-  private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  private static final ExecutorService RUNNER =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "fuzz-decoder");
+            t.setDaemon(true);
+            return t;
+          });
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   @AfterAll
   static void stop() {
@@ -49,11 +59,32 @@ class DecoderFuzzTest {
     double[] tone = Fixtures.tone(440, 16_000, 0.5);
     List<Seed> seeds = new ArrayList<>();
     seeds.add(new Seed("wav-pcm16", Fixtures.wav("pcm16", tone, 16_000, 1), "audio/wav", "/a.wav"));
-    seeds.add(new Seed("wav-float", Fixtures.wav("float32", tone, 16_000, 2), "audio/wav", "/a.wav"));
-    seeds.add(new Seed("wav-ulaw", Fixtures.wav("mulaw", Fixtures.tone(440, 8_000, 0.5), 8_000, 1), "audio/wav", "/a.wav"));
-    seeds.add(new Seed("mp3", Fixtures.mp3(Fixtures.tone(440, 22_050, 0.5), 22_050, 1), "audio/mpeg", "/a.mp3"));
-    seeds.add(new Seed("ogg-opus", Fixtures.opus(Fixtures.tone(440, 48_000, 0.5), 48_000, 1), "audio/ogg", "/a.opus"));
-    seeds.add(new Seed("l16", Fixtures.pcm(tone, 1, 2, true, false), "audio/L16;rate=16000;channels=1", "/a.pcm"));
+    seeds.add(
+        new Seed("wav-float", Fixtures.wav("float32", tone, 16_000, 2), "audio/wav", "/a.wav"));
+    seeds.add(
+        new Seed(
+            "wav-ulaw",
+            Fixtures.wav("mulaw", Fixtures.tone(440, 8_000, 0.5), 8_000, 1),
+            "audio/wav",
+            "/a.wav"));
+    seeds.add(
+        new Seed(
+            "mp3",
+            Fixtures.mp3(Fixtures.tone(440, 22_050, 0.5), 22_050, 1),
+            "audio/mpeg",
+            "/a.mp3"));
+    seeds.add(
+        new Seed(
+            "ogg-opus",
+            Fixtures.opus(Fixtures.tone(440, 48_000, 0.5), 48_000, 1),
+            "audio/ogg",
+            "/a.opus"));
+    seeds.add(
+        new Seed(
+            "l16",
+            Fixtures.pcm(tone, 1, 2, true, false),
+            "audio/L16;rate=16000;channels=1",
+            "/a.pcm"));
     return seeds;
   }
 
@@ -75,13 +106,25 @@ class DecoderFuzzTest {
         worstMs = Math.max(worstMs, outcome.millis());
         worstBytes = Math.max(worstBytes, outcome.allocated());
         if (outcome.unexpected() != null) {
-          throw new AssertionError(seed.name() + " input #" + inputs + " (seed " + seed.name().hashCode() + ") threw "
-              + outcome.unexpected(), outcome.unexpected());
+          throw new AssertionError(
+              seed.name()
+                  + " input #"
+                  + inputs
+                  + " (seed "
+                  + seed.name().hashCode()
+                  + ") threw "
+                  + outcome.unexpected(),
+              outcome.unexpected());
         }
-        assertThat(outcome.millis()).as("%s input #%d decode time", seed.name(), inputs).isLessThan(MAX_MS_PER_INPUT);
-        assertThat(outcome.allocated()).as("%s input #%d bytes allocated", seed.name(), inputs).isLessThan(MAX_ALLOCATED_BYTES);
+        assertThat(outcome.millis())
+            .as("%s input #%d decode time", seed.name(), inputs)
+            .isLessThan(MAX_MS_PER_INPUT);
+        assertThat(outcome.allocated())
+            .as("%s input #%d bytes allocated", seed.name(), inputs)
+            .isLessThan(MAX_ALLOCATED_BYTES);
       }
-      System.out.printf("fuzz %-9s: %5d inputs, %5d rejected by the decoder, worst %4d ms, worst %6.1f MB allocated%n",
+      System.out.printf(
+          "fuzz %-9s: %5d inputs, %5d rejected by the decoder, worst %4d ms, worst %6.1f MB allocated%n",
           seed.name(), inputs, rejected, worstMs, worstBytes / 1e6);
       assertThat(inputs).as("inputs tried for " + seed.name()).isGreaterThan(20);
     }
@@ -90,31 +133,42 @@ class DecoderFuzzTest {
   private record Outcome(boolean rejected, Throwable unexpected, long millis, long allocated) {}
 
   private static Outcome decode(byte[] input, Seed seed) throws Exception {
-    Future<Outcome> run = RUNNER.submit(() -> {
-      long threadId = Thread.currentThread().threadId();
-      long allocatedBefore = THREADS.getThreadAllocatedBytes(threadId);
-      long started = System.nanoTime();
-      boolean rejected = false;
-      Throwable unexpected = null;
-      try (DecodedAudioStream stream = AudioDecoders.open(new ByteArrayInputStream(input), seed.contentType(), seed.path(), input.length)) {
-        stream.declaredDurationMs();
-        short[] buffer = new short[4096 * Math.max(1, Math.min(8, stream.channels()))];
-        while (stream.read(buffer) >= 0) {
-          // drain
-        }
-      } catch (IOException e) {
-        rejected = true; // the decoder's own, clear failure
-      } catch (Throwable t) {
-        unexpected = t;
-      }
-      return new Outcome(rejected, unexpected, (System.nanoTime() - started) / 1_000_000,
-          THREADS.getThreadAllocatedBytes(threadId) - allocatedBefore);
-    });
+    Future<Outcome> run =
+        RUNNER.submit(
+            () -> {
+              long threadId = Thread.currentThread().threadId();
+              long allocatedBefore = THREADS.getThreadAllocatedBytes(threadId);
+              long started = System.nanoTime();
+              boolean rejected = false;
+              Throwable unexpected = null;
+              try (DecodedAudioStream stream =
+                  AudioDecoders.open(
+                      new ByteArrayInputStream(input),
+                      seed.contentType(),
+                      seed.path(),
+                      input.length)) {
+                stream.declaredDurationMs();
+                short[] buffer = new short[4096 * Math.max(1, Math.min(8, stream.channels()))];
+                while (stream.read(buffer) >= 0) {
+                  // drain
+                }
+              } catch (IOException e) {
+                rejected = true; // the decoder's own, clear failure
+              } catch (Throwable t) {
+                unexpected = t;
+              }
+              return new Outcome(
+                  rejected,
+                  unexpected,
+                  (System.nanoTime() - started) / 1_000_000,
+                  THREADS.getThreadAllocatedBytes(threadId) - allocatedBefore);
+            });
     try {
       return run.get(MAX_MS_PER_INPUT * 5, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       run.cancel(true);
-      throw new AssertionError(seed.name() + ": a decode did not finish within " + MAX_MS_PER_INPUT * 5 + " ms (hang)");
+      throw new AssertionError(
+          seed.name() + ": a decode did not finish within " + MAX_MS_PER_INPUT * 5 + " ms (hang)");
     }
   }
 
@@ -130,7 +184,13 @@ class DecoderFuzzTest {
         case 0 -> data[at] ^= (byte) (1 << random.nextInt(8));
         case 1 -> data[at] = (byte) random.nextInt(256);
         case 2 -> { // a 32-bit field set to an extreme
-          int v = switch (random.nextInt(4)) { case 0 -> 0; case 1 -> -1; case 2 -> Integer.MAX_VALUE; default -> random.nextInt(); };
+          int v =
+              switch (random.nextInt(4)) {
+                case 0 -> 0;
+                case 1 -> -1;
+                case 2 -> Integer.MAX_VALUE;
+                default -> random.nextInt();
+              };
           for (int i = 0; i < 4 && at + i < data.length; i++) data[at + i] = (byte) (v >> (8 * i));
         }
         case 3 -> data = java.util.Arrays.copyOf(data, random.nextInt(data.length + 1)); // truncate

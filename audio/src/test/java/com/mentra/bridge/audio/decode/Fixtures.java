@@ -18,49 +18,69 @@ public final class Fixtures {
   /** A sine of {@code seconds} at 0.4 of full scale. */
   public static double[] tone(double frequency, int rate, double seconds) {
     double[] tone = new double[(int) (rate * seconds)];
-    for (int i = 0; i < tone.length; i++) tone[i] = 0.4 * Math.sin(2 * Math.PI * frequency * i / rate);
+    for (int i = 0; i < tone.length; i++)
+      tone[i] = 0.4 * Math.sin(2 * Math.PI * frequency * i / rate);
     return tone;
   }
 
-  /** A WAV of {@code tone} in {@code encoding}: pcm8, pcm16, pcm24, pcm32, float32, mulaw, alaw or extensible (16-bit). */
+  /**
+   * A WAV of {@code tone} in {@code encoding}: pcm8, pcm16, pcm24, pcm32, float32, mulaw, alaw or
+   * extensible (16-bit).
+   */
   public static byte[] wav(String encoding, double[] tone, int rate, int channels) {
-    int format = switch (encoding) {
-      case "float32" -> 3;
-      case "mulaw" -> 7;
-      case "alaw" -> 6;
-      default -> 1;
-    };
-    int bits = switch (encoding) {
-      case "pcm8", "mulaw", "alaw" -> 8;
-      case "pcm24" -> 24;
-      case "pcm32", "float32" -> 32;
-      default -> 16;
-    };
+    int format =
+        switch (encoding) {
+          case "float32" -> 3;
+          case "mulaw" -> 7;
+          case "alaw" -> 6;
+          default -> 1;
+        };
+    int bits =
+        switch (encoding) {
+          case "pcm8", "mulaw", "alaw" -> 8;
+          case "pcm24" -> 24;
+          case "pcm32", "float32" -> 32;
+          default -> 16;
+        };
     boolean extensible = encoding.equals("extensible");
-    byte[] data = switch (encoding) {
-      case "pcm8" -> pcm8(tone, channels);
-      case "mulaw" -> g711(tone, channels, true);
-      case "alaw" -> g711(tone, channels, false);
-      case "float32" -> pcm(tone, channels, 4, false, true);
-      default -> pcm(tone, channels, bits / 8, false, false);
-    };
+    byte[] data =
+        switch (encoding) {
+          case "pcm8" -> pcm8(tone, channels);
+          case "mulaw" -> g711(tone, channels, true);
+          case "alaw" -> g711(tone, channels, false);
+          case "float32" -> pcm(tone, channels, 4, false, true);
+          default -> pcm(tone, channels, bits / 8, false, false);
+        };
     int fmtSize = extensible ? 40 : 16;
-    ByteBuffer b = ByteBuffer.allocate(12 + 8 + fmtSize + 8 + data.length).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(12 + 8 + fmtSize + 8 + data.length).order(ByteOrder.LITTLE_ENDIAN);
     b.put("RIFF".getBytes()).putInt(4 + 8 + fmtSize + 8 + data.length).put("WAVE".getBytes());
-    b.put("fmt ".getBytes()).putInt(fmtSize).putShort((short) (extensible ? 0xFFFE : format)).putShort((short) channels)
-        .putInt(rate).putInt(rate * channels * bits / 8).putShort((short) (channels * bits / 8)).putShort((short) bits);
+    b.put("fmt ".getBytes())
+        .putInt(fmtSize)
+        .putShort((short) (extensible ? 0xFFFE : format))
+        .putShort((short) channels)
+        .putInt(rate)
+        .putInt(rate * channels * bits / 8)
+        .putShort((short) (channels * bits / 8))
+        .putShort((short) bits);
     if (extensible) {
       b.putShort((short) 22).putShort((short) bits).putInt(channels == 1 ? 4 : 3);
       // KSDATAFORMAT_SUBTYPE_PCM: 00000001-0000-0010-8000-00aa00389b71
-      b.putInt(1).putShort((short) 0).putShort((short) 0x10).put(new byte[] {(byte) 0x80, 0, 0, (byte) 0xaa, 0, 0x38, (byte) 0x9b, 0x71});
+      b.putInt(1)
+          .putShort((short) 0)
+          .putShort((short) 0x10)
+          .put(new byte[] {(byte) 0x80, 0, 0, (byte) 0xaa, 0, 0x38, (byte) 0x9b, 0x71});
     }
     b.put("data".getBytes()).putInt(data.length).put(data);
     return b.array();
   }
 
   /** Interleaved samples, every channel the tone. */
-  public static byte[] pcm(double[] tone, int channels, int bytesPerSample, boolean bigEndian, boolean asFloat) {
-    ByteBuffer b = ByteBuffer.allocate(tone.length * channels * bytesPerSample).order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+  public static byte[] pcm(
+      double[] tone, int channels, int bytesPerSample, boolean bigEndian, boolean asFloat) {
+    ByteBuffer b =
+        ByteBuffer.allocate(tone.length * channels * bytesPerSample)
+            .order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
     for (double v : tone) {
       for (int c = 0; c < channels; c++) {
         if (asFloat) b.putFloat((float) v);
@@ -76,7 +96,9 @@ public final class Fixtures {
 
   private static byte[] pcm8(double[] tone, int channels) {
     byte[] out = new byte[tone.length * channels];
-    for (int i = 0; i < tone.length; i++) for (int c = 0; c < channels; c++) out[i * channels + c] = (byte) (Math.round(tone[i] * 127) + 128);
+    for (int i = 0; i < tone.length; i++)
+      for (int c = 0; c < channels; c++)
+        out[i * channels + c] = (byte) (Math.round(tone[i] * 127) + 128);
     return out;
   }
 
@@ -120,35 +142,58 @@ public final class Fixtures {
     return (byte) ((sign | (exponent << 4) | mantissa) ^ 0x55);
   }
 
-  public static byte[] opus(double[] tone, int rate, int channels) throws IOException, InterruptedException {
-    return encode(tone, rate, channels, "out.opus", "opusenc", "--quiet", "--bitrate", "64", "IN", "OUT");
+  public static byte[] opus(double[] tone, int rate, int channels)
+      throws IOException, InterruptedException {
+    return encode(
+        tone, rate, channels, "out.opus", "opusenc", "--quiet", "--bitrate", "64", "IN", "OUT");
   }
 
-  /** @param lameOptions extra lame options, e.g. -t (no Xing/Info frame) */
-  public static byte[] mp3(double[] tone, int rate, int channels, String... lameOptions) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("lame", "--quiet", "-b", rate < 32_000 ? "64" : "128", "-m", channels == 1 ? "m" : "s",
-        "--resample", String.valueOf(rate / 1000.0)));
+  /**
+   * @param lameOptions extra lame options, e.g. -t (no Xing/Info frame)
+   */
+  public static byte[] mp3(double[] tone, int rate, int channels, String... lameOptions)
+      throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "lame",
+                "--quiet",
+                "-b",
+                rate < 32_000 ? "64" : "128",
+                "-m",
+                channels == 1 ? "m" : "s",
+                "--resample",
+                String.valueOf(rate / 1000.0)));
     command.addAll(List.of(lameOptions));
     command.addAll(List.of("IN", "OUT"));
     return encode(tone, rate, channels, "out.mp3", command.toArray(String[]::new));
   }
 
-  /** Runs an encoder (installed by scripts/test.sh) on a WAV of the tone; IN/OUT stand for the files. */
-  private static byte[] encode(double[] tone, int rate, int channels, String outName, String... command) throws IOException, InterruptedException {
+  /**
+   * Runs an encoder (installed by scripts/test.sh) on a WAV of the tone; IN/OUT stand for the
+   * files.
+   */
+  private static byte[] encode(
+      double[] tone, int rate, int channels, String outName, String... command)
+      throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("fixture");
     try {
       Path wav = dir.resolve("in.wav");
       Path out = dir.resolve(outName);
       Files.write(wav, wav("pcm16", tone, rate, channels));
       List<String> args = new ArrayList<>();
-      for (String a : command) args.add(a.equals("IN") ? wav.toString() : a.equals("OUT") ? out.toString() : a);
+      for (String a : command)
+        args.add(a.equals("IN") ? wav.toString() : a.equals("OUT") ? out.toString() : a);
       Process p;
       try {
         p = new ProcessBuilder(args).redirectErrorStream(true).start();
       } catch (IOException e) {
-        throw new IllegalStateException(command[0] + " is needed to generate fixtures (scripts/test.sh installs it)", e);
+        throw new IllegalStateException(
+            command[0] + " is needed to generate fixtures (scripts/test.sh installs it)", e);
       }
-      if (p.waitFor() != 0) throw new IllegalStateException(command[0] + " failed: " + new String(p.getInputStream().readAllBytes()));
+      if (p.waitFor() != 0)
+        throw new IllegalStateException(
+            command[0] + " failed: " + new String(p.getInputStream().readAllBytes()));
       return Files.readAllBytes(out);
     } finally {
       try (var files = Files.list(dir)) {

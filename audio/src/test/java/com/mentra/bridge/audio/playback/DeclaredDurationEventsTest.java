@@ -3,9 +3,9 @@ package com.mentra.bridge.audio.playback;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.bridge.audio.decode.Fixtures;
 import com.mentra.bridge.audio.fetch.FetchPolicy;
+import com.mentra.bridge.dsp.AudioClock;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * STARTED and PROGRESS carry the duration the source declares, known before the first frame
- * plays (the 48 kHz output's resampling does not change it); 0 when the source declares none.
+ * STARTED and PROGRESS carry the duration the source declares, known before the first frame plays
+ * (the 48 kHz output's resampling does not change it); 0 when the source declares none.
  */
 class DeclaredDurationEventsTest {
   private HttpServer http;
@@ -35,20 +35,28 @@ class DeclaredDurationEventsTest {
     http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     double[] tone = Fixtures.tone(440, 16_000, 2.0);
     serve("/tone.wav", "audio/wav", Fixtures.wav("pcm16", tone, 16_000, 1), true);
-    serve("/tone.mp3", "audio/mpeg", Fixtures.mp3(Fixtures.tone(440, 44_100, 2.0), 44_100, 2), true);
+    serve(
+        "/tone.mp3", "audio/mpeg", Fixtures.mp3(Fixtures.tone(440, 44_100, 2.0), 44_100, 2), true);
     byte[] l16 = Fixtures.pcm(tone, 1, 2, true, false);
     serve("/tone.l16", "audio/L16;rate=16000;channels=1", l16, true);
     serve("/chunked.l16", "audio/L16;rate=16000;channels=1", l16, false);
     http.start();
     clock = new AudioClock();
-    engine = new PlaybackEngine(PlaybackConfig.defaults().withFetch(FetchPolicy.defaults().withAllowPrivateAddresses(true)), clock);
-    player = engine.newPlayer(trackId -> new PcmOutput() {
-      @Override
-      public void write(short[] frame) {}
+    engine =
+        new PlaybackEngine(
+            PlaybackConfig.defaults()
+                .withFetch(FetchPolicy.defaults().withAllowPrivateAddresses(true)),
+            clock);
+    player =
+        engine.newPlayer(
+            trackId ->
+                new PcmOutput() {
+                  @Override
+                  public void write(short[] frame) {}
 
-      @Override
-      public void close() {}
-    });
+                  @Override
+                  public void close() {}
+                });
   }
 
   @AfterEach
@@ -63,8 +71,12 @@ class DeclaredDurationEventsTest {
   void wavMp3AndL16WithALengthDeclareTwoSeconds() throws Exception {
     for (String path : new String[] {"/tone.wav", "/tone.mp3", "/tone.l16"}) {
       Events events = play(path);
-      assertThat(events.started.get(5, TimeUnit.SECONDS)).as(path + " STARTED").isCloseTo(2000, within(30L));
-      assertThat(events.progress.get(5, TimeUnit.SECONDS)).as(path + " PROGRESS").isEqualTo(events.started.get());
+      assertThat(events.started.get(5, TimeUnit.SECONDS))
+          .as(path + " STARTED")
+          .isCloseTo(2000, within(30L));
+      assertThat(events.progress.get(5, TimeUnit.SECONDS))
+          .as(path + " PROGRESS")
+          .isEqualTo(events.started.get());
     }
   }
 
@@ -84,15 +96,18 @@ class DeclaredDurationEventsTest {
   }
 
   private void serve(String path, String type, byte[] body, boolean withLength) {
-    http.createContext(path, exchange -> {
-      exchange.getResponseHeaders().add("Content-Type", type);
-      exchange.sendResponseHeaders(200, withLength ? body.length : 0); // 0: chunked, no Content-Length
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      } catch (IOException cancelled) {
-        // the playback was cancelled and closed the connection
-      }
-    });
+    http.createContext(
+        path,
+        exchange -> {
+          exchange.getResponseHeaders().add("Content-Type", type);
+          exchange.sendResponseHeaders(
+              200, withLength ? body.length : 0); // 0: chunked, no Content-Length
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          } catch (IOException cancelled) {
+            // the playback was cancelled and closed the connection
+          }
+        });
   }
 
   /** The durations STARTED and the first PROGRESS carried. */

@@ -2,8 +2,8 @@ package com.mentra.bridge.audio.playback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.bridge.audio.fetch.FetchPolicy;
+import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.testing.Poll;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,24 +28,28 @@ class PlayerCancelTest {
   @BeforeEach
   void start() throws IOException {
     http = ToneWavServer.start(SECONDS, RATE);
-    PlaybackConfig config = PlaybackConfig.defaults().withFetch(FetchPolicy.defaults().withAllowPrivateAddresses(true));
+    PlaybackConfig config =
+        PlaybackConfig.defaults().withFetch(FetchPolicy.defaults().withAllowPrivateAddresses(true));
     clock = new AudioClock();
     engine = new PlaybackEngine(config, clock);
-    player = engine.newPlayer(trackId -> new PcmOutput() {
-      @Override
-      public void write(short[] frame) {
-        // The output gets a frame every tick; count the audible ones.
-        for (short v : frame) {
-          if (Math.abs(v) > 300) {
-            frames.incrementAndGet();
-            return;
-          }
-        }
-      }
+    player =
+        engine.newPlayer(
+            trackId ->
+                new PcmOutput() {
+                  @Override
+                  public void write(short[] frame) {
+                    // The output gets a frame every tick; count the audible ones.
+                    for (short v : frame) {
+                      if (Math.abs(v) > 300) {
+                        frames.incrementAndGet();
+                        return;
+                      }
+                    }
+                  }
 
-      @Override
-      public void close() {}
-    });
+                  @Override
+                  public void close() {}
+                });
   }
 
   @AfterEach

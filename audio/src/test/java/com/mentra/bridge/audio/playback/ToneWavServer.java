@@ -12,8 +12,8 @@ import java.nio.ByteOrder;
 import java.util.concurrent.Executors;
 
 /**
- * Serves a long 16-bit mono 440 Hz WAV on loopback, generated as it is sent so the server holds
- * one block, never the file (tests of long or many playbacks).
+ * Serves a long 16-bit mono 440 Hz WAV on loopback, generated as it is sent so the server holds one
+ * block, never the file (tests of long or many playbacks).
  */
 final class ToneWavServer implements AutoCloseable {
   private final HttpServer http;
@@ -47,8 +47,19 @@ final class ToneWavServer implements AutoCloseable {
     exchange.sendResponseHeaders(200, 44 + dataBytes);
     try (OutputStream out = exchange.getResponseBody()) {
       ByteBuffer header = ByteBuffer.allocate(44).order(ByteOrder.LITTLE_ENDIAN);
-      header.put("RIFF".getBytes()).putInt(36 + dataBytes).put("WAVEfmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1)
-          .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16).put("data".getBytes()).putInt(dataBytes);
+      header
+          .put("RIFF".getBytes())
+          .putInt(36 + dataBytes)
+          .put("WAVEfmt ".getBytes())
+          .putInt(16)
+          .putShort((short) 1)
+          .putShort((short) 1)
+          .putInt(rate)
+          .putInt(rate * 2)
+          .putShort((short) 2)
+          .putShort((short) 16)
+          .put("data".getBytes())
+          .putInt(dataBytes);
       out.write(header.array());
       byte[] block = new byte[3200];
       long sample = 0;

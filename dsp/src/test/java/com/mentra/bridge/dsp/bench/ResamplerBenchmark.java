@@ -51,24 +51,33 @@ public final class ResamplerBenchmark {
   }
 
   public static void main(String[] args) {
-    System.out.println("Resampling quality: project (polyphase windowed sinc) vs linear interpolation");
+    System.out.println(
+        "Resampling quality: project (polyphase windowed sinc) vs linear interpolation");
     System.out.println("target                                         project     linear");
     for (double f : new double[] {1000, 6000, 10000}) {
       short[] in = tone(f, 44100, 88200);
-      System.out.printf("44.1->48 kHz THD+N at %5.0f Hz (<= -80 dB)      %7.1f dB %7.1f dB%n", f,
-          thdn(project(in, 44100, 48000), 48000, f), thdn(linear(in, 44100, 48000), 48000, f));
+      System.out.printf(
+          "44.1->48 kHz THD+N at %5.0f Hz (<= -80 dB)      %7.1f dB %7.1f dB%n",
+          f, thdn(project(in, 44100, 48000), 48000, f), thdn(linear(in, 44100, 48000), 48000, f));
     }
     short[] ten = tone(10000, 48000, 96000);
     short[] seven = tone(7000, 48000, 96000);
-    System.out.printf("48->16 kHz 10 kHz tone level (<= -60 dB)        %7.1f dB %7.1f dB%n", level(project(ten, 48000, 16000)), level(linear(ten, 48000, 16000)));
-    System.out.printf("48->16 kHz  7 kHz tone level (within 1 dB)      %7.2f dB %7.2f dB%n", level(project(seven, 48000, 16000)), level(linear(seven, 48000, 16000)));
+    System.out.printf(
+        "48->16 kHz 10 kHz tone level (<= -60 dB)        %7.1f dB %7.1f dB%n",
+        level(project(ten, 48000, 16000)), level(linear(ten, 48000, 16000)));
+    System.out.printf(
+        "48->16 kHz  7 kHz tone level (within 1 dB)      %7.2f dB %7.2f dB%n",
+        level(project(seven, 48000, 16000)), level(linear(seven, 48000, 16000)));
     short[] up = tone(7000, 16000, 32000);
-    System.out.printf("16->48 kHz 7 kHz images+distortion (<= -65 dB)  %7.1f dB %7.1f dB%n", thdn(project(up, 16000, 48000), 48000, 7000),
-        thdn(linear(up, 16000, 48000), 48000, 7000));
+    System.out.printf(
+        "16->48 kHz 7 kHz images+distortion (<= -65 dB)  %7.1f dB %7.1f dB%n",
+        thdn(project(up, 16000, 48000), 48000, 7000), thdn(linear(up, 16000, 48000), 48000, 7000));
     for (int from : new int[] {22050, 11025}) {
       short[] in = tone(1000, from, from * 2);
       short[] out = project(in, from, 48000);
-      System.out.printf("%5.3f->48 kHz 1 kHz THD+N / level              %7.1f dB %7.2f dB level%n", from / 1000.0, thdn(out, 48000, 1000), level(out));
+      System.out.printf(
+          "%5.3f->48 kHz 1 kHz THD+N / level              %7.1f dB %7.2f dB level%n",
+          from / 1000.0, thdn(out, 48000, 1000), level(out));
     }
 
     System.out.println();
@@ -83,13 +92,18 @@ public final class ResamplerBenchmark {
       long start = System.nanoTime();
       for (int i = 0; i < n; i++) r.process(in, 0, frame);
       double ns = (System.nanoTime() - start) / (double) n;
-      System.out.printf("%5d -> %5d Hz: %8.0f ns per frame (%.2f%% of one core per stream)%n", p[0], p[1], ns, ns / 10_000_000 * 100);
+      System.out.printf(
+          "%5d -> %5d Hz: %8.0f ns per frame (%.2f%% of one core per stream)%n",
+          p[0], p[1], ns, ns / 10_000_000 * 100);
     }
     System.out.println();
-    System.out.println("Kernel for rates with thousands of phases (bounded at 1 MiB; built once per ratio, then cached)");
+    System.out.println(
+        "Kernel for rates with thousands of phases (bounded at 1 MiB; built once per ratio, then cached)");
     // Warm the build code on ratios not measured below, so the figures are steady-state builds.
     for (int warm = 30_001; warm < 30_041; warm += 2) new Resampler(warm, 47_000 + warm % 7, 1);
-    int[][] odd = {{8001, 48000}, {44101, 48000}, {383999, 48000}, {48000, 8001}, {22050, 48000}, {44100, 48000}};
+    int[][] odd = {
+      {8001, 48000}, {44101, 48000}, {383999, 48000}, {48000, 8001}, {22050, 48000}, {44100, 48000}
+    };
     for (int[] p : odd) {
       long start = System.nanoTime();
       Resampler r = new Resampler(p[0], p[1], 1);
@@ -97,7 +111,9 @@ public final class ResamplerBenchmark {
       long again = System.nanoTime();
       new Resampler(p[0], p[1], 1);
       double cachedMs = (System.nanoTime() - again) / 1e6;
-      System.out.printf("%6d -> %5d Hz: kernel %4.0f KiB built in %5.2f ms (next stream %.3f ms)%n", p[0], p[1], r.kernelFloats() * 4 / 1024.0, ms, cachedMs);
+      System.out.printf(
+          "%6d -> %5d Hz: kernel %4.0f KiB built in %5.2f ms (next stream %.3f ms)%n",
+          p[0], p[1], r.kernelFloats() * 4 / 1024.0, ms, cachedMs);
     }
   }
 }

@@ -7,9 +7,9 @@ import java.util.function.Consumer;
 
 /**
  * The server's trickled candidates for one peer connection, applied only once libwebrtc can use
- * them: after a remote description exists (during an ICE restart, the new one), and after an
- * offer from the server not before its answer's hold is released, {@link #ANSWER_CHECK_DELAY_MS}
- * after the answer went out. The rest wait here, in order.
+ * them: after a remote description exists (during an ICE restart, the new one), and after an offer
+ * from the server not before its answer's hold is released, {@link #ANSWER_CHECK_DELAY_MS} after
+ * the answer went out. The rest wait here, in order.
  *
  * <p>Not thread-safe: confined with its {@link PeerTransport} to the owner's executor.
  */
@@ -26,11 +26,15 @@ final class HeldCandidates {
   private final Consumer<RTCIceCandidate> apply;
   private final List<RTCIceCandidate> held = new ArrayList<>();
   private boolean remoteDescriptionSet;
+
   /** The offer whose answer candidates wait for (0: none); a newer offer takes over the hold. */
   private int heldForOffer;
+
   private int offers;
 
-  /** @param apply gives a candidate to libwebrtc */
+  /**
+   * @param apply gives a candidate to libwebrtc
+   */
   HeldCandidates(Consumer<RTCIceCandidate> apply) {
     this.apply = apply;
   }
@@ -43,7 +47,10 @@ final class HeldCandidates {
     }
   }
 
-  /** An offer from the server arrived: candidates wait for its answer; returns the number {@link #release} takes. */
+  /**
+   * An offer from the server arrived: candidates wait for its answer; returns the number {@link
+   * #release} takes.
+   */
   int holdForOffer() {
     heldForOffer = ++offers;
     return heldForOffer;

@@ -9,14 +9,14 @@ import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
 /**
- * A libwebrtc audio track fed with PCM pushed from Java. Owns its native source and track;
- * {@link #dispose()} is idempotent and waits for an in-flight push, so no push touches freed
- * memory. Thread-safe.
+ * A libwebrtc audio track fed with PCM pushed from Java. Owns its native source and track; {@link
+ * #dispose()} is idempotent and waits for an in-flight push, so no push touches freed memory.
+ * Thread-safe.
  *
- * <p>webrtc-java's {@code CustomAudioSource} (0.14) walks its list of sinks on every push without
- * a lock, and libwebrtc adds or removes a sink when the track is attached to or detached from a
- * peer connection's sender. Since a published track is pushed every 10 ms (silence included), the
- * room attaches and detaches it only through {@link #withPushesPaused}, which excludes pushes.
+ * <p>webrtc-java's {@code CustomAudioSource} (0.14) walks its list of sinks on every push without a
+ * lock, and libwebrtc adds or removes a sink when the track is attached to or detached from a peer
+ * connection's sender. Since a published track is pushed every 10 ms (silence included), the room
+ * attaches and detaches it only through {@link #withPushesPaused}, which excludes pushes.
  */
 public final class NativeAudioSender {
   private final CustomAudioSource source;
@@ -85,7 +85,8 @@ public final class NativeAudioSender {
       } catch (Error e) {
         // webrtc-java throws Error when a peer connection still references the track; leaking one
         // track is better than failing the caller's close.
-        LoggerFactory.getLogger(NativeAudioSender.class).warn("audio track {} still referenced; not freed: {}", trackId, e.getMessage());
+        LoggerFactory.getLogger(NativeAudioSender.class)
+            .warn("audio track {} still referenced; not freed: {}", trackId, e.getMessage());
       }
     } finally {
       lock.unlock();

@@ -1,5 +1,6 @@
 package com.mentra.livekit.rtc.internal;
 
+import com.mentra.bridge.core.Handoff;
 import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
@@ -11,6 +12,7 @@ import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpReceiver;
 import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
@@ -18,11 +20,9 @@ import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
-import dev.onvoid.webrtc.media.MediaStreamTrack;
-import dev.onvoid.webrtc.RTCRtpReceiver;
 import dev.onvoid.webrtc.media.MediaStream;
+import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
-import com.mentra.bridge.core.Handoff;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +37,8 @@ import java.util.function.Consumer;
  * answer handling; trickled candidates wait in {@link HeldCandidates} until they can be applied.
  *
  * <p>Not thread-safe: every method must be called on the owner's serial executor. libwebrtc
- * callbacks only hand work to that executor (blocking or calling back into libwebrtc from its
- * own threads deadlocks).
+ * callbacks only hand work to that executor (blocking or calling back into libwebrtc from its own
+ * threads deadlocks).
  */
 public final class PeerTransport {
   /** Called on the owner's executor. */
@@ -51,9 +51,9 @@ public final class PeerTransport {
 
     /**
      * A remote audio track started arriving, or an m-line/transceiver was re-used for another
-     * track. {@code streamIds} are the msid stream ids from the SDP (LiveKit:
-     * {@code participantSid|trackSid}); the receiver's own track id is not reliable, since a
-     * re-used transceiver keeps the id of the first track it carried.
+     * track. {@code streamIds} are the msid stream ids from the SDP (LiveKit: {@code
+     * participantSid|trackSid}); the receiver's own track id is not reliable, since a re-used
+     * transceiver keeps the id of the first track it carried.
      */
     default void onRemoteAudio(PeerTransport transport, AudioTrack track, List<String> streamIds) {}
 
@@ -74,6 +74,7 @@ public final class PeerTransport {
   private boolean restartIceOnNext;
   private boolean negotiated;
   private boolean closed;
+
   /** As libwebrtc last reported it; reading it needs no call onto libwebrtc's signalling thread. */
   private volatile RTCPeerConnectionState state = RTCPeerConnectionState.NEW;
 
@@ -81,8 +82,13 @@ public final class PeerTransport {
    * @param timers only hands work to this transport's executor (holding candidates back after an
    *     answer)
    */
-  public PeerTransport(String name, PeerConnectionFactory factory, RTCConfiguration config, Executor owner,
-      ScheduledExecutorService timers, Events events) {
+  public PeerTransport(
+      String name,
+      PeerConnectionFactory factory,
+      RTCConfiguration config,
+      Executor owner,
+      ScheduledExecutorService timers,
+      Events events) {
     this.name = name;
     // libwebrtc's threads hand every event to the owner's queue and must never get an exception
     // back: a full queue is retried (a lost "failed" would leave the room believing it is up).
@@ -90,7 +96,8 @@ public final class PeerTransport {
     this.timers = timers;
     this.events = events;
     this.pc = factory.createPeerConnection(config, new Observer());
-    if (pc == null) throw new IllegalStateException(name + ": libwebrtc refused to create a peer connection");
+    if (pc == null)
+      throw new IllegalStateException(name + ": libwebrtc refused to create a peer connection");
     this.candidates = new HeldCandidates(pc::addIceCandidate);
   }
 
@@ -103,8 +110,8 @@ public final class PeerTransport {
   }
 
   /**
-   * True once {@link #negotiate} was called: this transport is meant to connect. A publisher
-   * that nothing has used yet is never negotiated.
+   * True once {@link #negotiate} was called: this transport is meant to connect. A publisher that
+   * nothing has used yet is never negotiated.
    */
   public boolean negotiated() {
     return negotiated;
@@ -125,7 +132,9 @@ public final class PeerTransport {
     if (!closed) pc.removeTrack(sender);
   }
 
-  /** Publisher: creates and applies a local offer, then reports it through {@link Events#onOffer}. */
+  /**
+   * Publisher: creates and applies a local offer, then reports it through {@link Events#onOffer}.
+   */
   public void negotiate(boolean iceRestart) {
     if (closed) return;
     negotiated = true;
@@ -138,61 +147,70 @@ public final class PeerTransport {
     RTCOfferOptions options = new RTCOfferOptions();
     options.iceRestart = restartIceOnNext;
     restartIceOnNext = false;
-    pc.createOffer(options, new CreateSessionDescriptionObserver() {
-      @Override
-      public void onSuccess(RTCSessionDescription offer) {
-        executor.execute(() -> applyLocalOffer(offer));
-      }
+    pc.createOffer(
+        options,
+        new CreateSessionDescriptionObserver() {
+          @Override
+          public void onSuccess(RTCSessionDescription offer) {
+            executor.execute(() -> applyLocalOffer(offer));
+          }
 
-      @Override
-      public void onFailure(String error) {
-        executor.execute(() -> fail("create offer: " + error));
-      }
-    });
+          @Override
+          public void onFailure(String error) {
+            executor.execute(() -> fail("create offer: " + error));
+          }
+        });
   }
 
   private void applyLocalOffer(RTCSessionDescription offer) {
     if (closed) return;
-    pc.setLocalDescription(offer, new SetSessionDescriptionObserver() {
-      @Override
-      public void onSuccess() {
-        executor.execute(() -> {
-          if (!closed) events.onOffer(PeerTransport.this, offer);
-        });
-      }
+    pc.setLocalDescription(
+        offer,
+        new SetSessionDescriptionObserver() {
+          @Override
+          public void onSuccess() {
+            executor.execute(
+                () -> {
+                  if (!closed) events.onOffer(PeerTransport.this, offer);
+                });
+          }
 
-      @Override
-      public void onFailure(String error) {
-        executor.execute(() -> fail("set local offer: " + error));
-      }
-    });
+          @Override
+          public void onFailure(String error) {
+            executor.execute(() -> fail("set local offer: " + error));
+          }
+        });
   }
 
   /** Publisher: applies the server's answer to our offer. */
   public void acceptAnswer(RTCSessionDescription answer) {
     if (closed) return;
-    pc.setRemoteDescription(answer, new SetSessionDescriptionObserver() {
-      @Override
-      public void onSuccess() {
-        executor.execute(() -> {
-          if (closed) return;
-          candidates.remoteDescriptionApplied();
-          awaitingAnswer = false;
-          if (renegotiate) {
-            renegotiate = false;
-            negotiate(false);
+    pc.setRemoteDescription(
+        answer,
+        new SetSessionDescriptionObserver() {
+          @Override
+          public void onSuccess() {
+            executor.execute(
+                () -> {
+                  if (closed) return;
+                  candidates.remoteDescriptionApplied();
+                  awaitingAnswer = false;
+                  if (renegotiate) {
+                    renegotiate = false;
+                    negotiate(false);
+                  }
+                });
+          }
+
+          @Override
+          public void onFailure(String error) {
+            executor.execute(
+                () -> {
+                  awaitingAnswer = false;
+                  fail("set remote answer: " + error);
+                });
           }
         });
-      }
-
-      @Override
-      public void onFailure(String error) {
-        executor.execute(() -> {
-          awaitingAnswer = false;
-          fail("set remote answer: " + error);
-        });
-      }
-    });
   }
 
   /**
@@ -211,28 +229,31 @@ public final class PeerTransport {
   public void acceptOffer(RTCSessionDescription offer, Consumer<RTCSessionDescription> answerSink) {
     if (closed) return;
     int number = candidates.holdForOffer();
-    pc.setRemoteDescription(offer, new SetSessionDescriptionObserver() {
-      @Override
-      public void onSuccess() {
-        executor.execute(() -> {
-          if (closed) return;
-          candidates.remoteDescriptionApplied();
-          reportRemoteAudio(offer.sdp);
-          createAnswer(answerSink, number);
-        });
-      }
+    pc.setRemoteDescription(
+        offer,
+        new SetSessionDescriptionObserver() {
+          @Override
+          public void onSuccess() {
+            executor.execute(
+                () -> {
+                  if (closed) return;
+                  candidates.remoteDescriptionApplied();
+                  reportRemoteAudio(offer.sdp);
+                  createAnswer(answerSink, number);
+                });
+          }
 
-      @Override
-      public void onFailure(String error) {
-        executor.execute(() -> fail("set remote offer: " + error));
-      }
-    });
+          @Override
+          public void onFailure(String error) {
+            executor.execute(() -> fail("set remote offer: " + error));
+          }
+        });
   }
 
   /**
    * Reports every receiving audio transceiver with the msid the offer gives its m-line. LiveKit
-   * re-uses m-lines for new tracks, sometimes without a direction change, and libwebrtc then
-   * fires no track event at all; the SDP is the one place that always names the current track.
+   * re-uses m-lines for new tracks, sometimes without a direction change, and libwebrtc then fires
+   * no track event at all; the SDP is the one place that always names the current track.
    */
   private void reportRemoteAudio(String sdp) {
     Map<String, String> streamByMid = SdpMsids.audioStreamsByMid(sdp);
@@ -246,38 +267,47 @@ public final class PeerTransport {
   }
 
   private void createAnswer(Consumer<RTCSessionDescription> answerSink, int offerNumber) {
-    pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
-      @Override
-      public void onSuccess(RTCSessionDescription answer) {
-        executor.execute(() -> {
-          if (closed) return;
-          pc.setLocalDescription(answer, new SetSessionDescriptionObserver() {
-            @Override
-            public void onSuccess() {
-              executor.execute(() -> {
-                if (closed) return;
-                answerSink.accept(answer);
-                try {
-                  timers.schedule(() -> executor.execute(() -> releaseCandidates(offerNumber)), HeldCandidates.ANSWER_CHECK_DELAY_MS, TimeUnit.MILLISECONDS);
-                } catch (RejectedExecutionException shuttingDown) {
-                  releaseCandidates(offerNumber);
-                }
-              });
-            }
+    pc.createAnswer(
+        new RTCAnswerOptions(),
+        new CreateSessionDescriptionObserver() {
+          @Override
+          public void onSuccess(RTCSessionDescription answer) {
+            executor.execute(
+                () -> {
+                  if (closed) return;
+                  pc.setLocalDescription(
+                      answer,
+                      new SetSessionDescriptionObserver() {
+                        @Override
+                        public void onSuccess() {
+                          executor.execute(
+                              () -> {
+                                if (closed) return;
+                                answerSink.accept(answer);
+                                try {
+                                  timers.schedule(
+                                      () -> executor.execute(() -> releaseCandidates(offerNumber)),
+                                      HeldCandidates.ANSWER_CHECK_DELAY_MS,
+                                      TimeUnit.MILLISECONDS);
+                                } catch (RejectedExecutionException shuttingDown) {
+                                  releaseCandidates(offerNumber);
+                                }
+                              });
+                        }
 
-            @Override
-            public void onFailure(String error) {
-              executor.execute(() -> fail("set local answer: " + error));
-            }
-          });
+                        @Override
+                        public void onFailure(String error) {
+                          executor.execute(() -> fail("set local answer: " + error));
+                        }
+                      });
+                });
+          }
+
+          @Override
+          public void onFailure(String error) {
+            executor.execute(() -> fail("create answer: " + error));
+          }
         });
-      }
-
-      @Override
-      public void onFailure(String error) {
-        executor.execute(() -> fail("create answer: " + error));
-      }
-    });
   }
 
   /**
@@ -290,7 +320,8 @@ public final class PeerTransport {
 
   /**
    * Adds a trickled remote candidate, holding it until a remote description exists and, after an
-   * offer from the server, until {@link HeldCandidates#ANSWER_CHECK_DELAY_MS} after our answer went out.
+   * offer from the server, until {@link HeldCandidates#ANSWER_CHECK_DELAY_MS} after our answer went
+   * out.
    */
   public void addRemoteCandidate(RTCIceCandidate candidate) {
     if (!closed) candidates.add(candidate);
@@ -315,28 +346,31 @@ public final class PeerTransport {
   private final class Observer implements PeerConnectionObserver {
     @Override
     public void onIceCandidate(RTCIceCandidate candidate) {
-      executor.execute(() -> {
-        if (!closed) events.onIceCandidate(PeerTransport.this, candidate);
-      });
+      executor.execute(
+          () -> {
+            if (!closed) events.onIceCandidate(PeerTransport.this, candidate);
+          });
     }
 
     @Override
     public void onConnectionChange(RTCPeerConnectionState newState) {
       state = newState;
-      executor.execute(() -> {
-        if (!closed) events.onConnectionState(PeerTransport.this, newState);
-      });
+      executor.execute(
+          () -> {
+            if (!closed) events.onConnectionState(PeerTransport.this, newState);
+          });
     }
 
     @Override
     public void onDataChannel(RTCDataChannel channel) {
-      executor.execute(() -> {
-        if (closed) {
-          channel.dispose();
-        } else {
-          events.onDataChannel(PeerTransport.this, channel);
-        }
-      });
+      executor.execute(
+          () -> {
+            if (closed) {
+              channel.dispose();
+            } else {
+              events.onDataChannel(PeerTransport.this, channel);
+            }
+          });
     }
 
     // Runs on libwebrtc's signaling thread, where reading the stream ids is a direct call (not a
@@ -346,9 +380,10 @@ public final class PeerTransport {
       if (!(receiver.getTrack() instanceof AudioTrack audio)) return;
       List<String> ids = new ArrayList<>();
       for (MediaStream stream : streams) ids.add(stream.id());
-      executor.execute(() -> {
-        if (!closed) events.onRemoteAudio(PeerTransport.this, audio, ids);
-      });
+      executor.execute(
+          () -> {
+            if (!closed) events.onRemoteAudio(PeerTransport.this, audio, ids);
+          });
     }
   }
 }

@@ -26,7 +26,8 @@ public final class RtcStatsParser {
           jitter = Math.max(jitter, number(a.get("jitter"), -1) * 1000);
           lost += (long) Math.max(0, number(a.get("packetsLost"), 0));
           received += (long) number(a.get("packetsReceived"), 0);
-        } else if (s.getType() == RTCStatsType.REMOTE_INBOUND_RTP && "audio".equals(a.get("kind"))) {
+        } else if (s.getType() == RTCStatsType.REMOTE_INBOUND_RTP
+            && "audio".equals(a.get("kind"))) {
           fractionLost = Math.max(fractionLost, number(a.get("fractionLost"), -1));
         }
       }
@@ -35,15 +36,16 @@ public final class RtcStatsParser {
   }
 
   /**
-   * The selected pair's current round trip; right after connecting, before the first consent
-   * check answered, the average over the checks so far; -1 when neither is known yet.
+   * The selected pair's current round trip; right after connecting, before the first consent check
+   * answered, the average over the checks so far; -1 when neither is known yet.
    */
   private static double roundTripMs(RTCStatsReport report) {
     if (report == null) return -1;
     double best = -1;
     for (RTCStats s : report.getStats().values()) {
       Map<String, Object> a = s.getAttributes();
-      if (s.getType() != RTCStatsType.CANDIDATE_PAIR || !"succeeded".equals(String.valueOf(a.get("state")))) continue;
+      if (s.getType() != RTCStatsType.CANDIDATE_PAIR
+          || !"succeeded".equals(String.valueOf(a.get("state")))) continue;
       double rtt = number(a.get("currentRoundTripTime"), -1);
       if (rtt < 0) {
         double responses = number(a.get("responsesReceived"), 0);

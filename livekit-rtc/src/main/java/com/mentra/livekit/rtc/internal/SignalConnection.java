@@ -1,6 +1,7 @@
 package com.mentra.livekit.rtc.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.mentra.bridge.core.Handoff;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import com.mentra.bridge.core.Handoff;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,8 +41,10 @@ public final class SignalConnection {
   private final Listener listener;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger pendingSends = new AtomicInteger();
+
   /** Completes when the server closed its side (or the socket failed). */
   private final CompletableFuture<Void> remoteClosed = new CompletableFuture<>();
+
   private volatile WebSocket webSocket;
   private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
 
@@ -57,30 +59,35 @@ public final class SignalConnection {
    * Opens the WebSocket. The future fails with the handshake's exception (for example {@code
    * WebSocketHandshakeException} carrying the HTTP status) or a {@code TimeoutException}.
    */
-  public static CompletableFuture<SignalConnection> open(HttpClient http, URI uri, Duration timeout, Executor events, Listener listener) {
+  public static CompletableFuture<SignalConnection> open(
+      HttpClient http, URI uri, Duration timeout, Executor events, Listener listener) {
     SignalConnection connection = new SignalConnection(events, listener);
-    CompletableFuture<WebSocket> handshake = http.newWebSocketBuilder()
-        .connectTimeout(timeout)
-        .buildAsync(uri, connection.new Receiver());
-    CompletableFuture<SignalConnection> result = handshake
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApply(ws -> {
-          connection.webSocket = ws;
-          return connection;
-        });
+    CompletableFuture<WebSocket> handshake =
+        http.newWebSocketBuilder()
+            .connectTimeout(timeout)
+            .buildAsync(uri, connection.new Receiver());
+    CompletableFuture<SignalConnection> result =
+        handshake
+            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .thenApply(
+                ws -> {
+                  connection.webSocket = ws;
+                  return connection;
+                });
     // A handshake that completes after we gave up must not leak a socket.
-    result.whenComplete((c, err) -> {
-      if (err != null) {
-        handshake.cancel(true);
-        handshake.thenAccept(ws -> ws.abort());
-      }
-    });
+    result.whenComplete(
+        (c, err) -> {
+          if (err != null) {
+            handshake.cancel(true);
+            handshake.thenAccept(ws -> ws.abort());
+          }
+        });
     return result;
   }
 
   /**
-   * Starts delivering incoming messages. The owner calls this once it holds the connection, so
-   * no message can overtake it (for example, the join response).
+   * Starts delivering incoming messages. The owner calls this once it holds the connection, so no
+   * message can overtake it (for example, the join response).
    */
   public void start() {
     WebSocket ws = webSocket;
@@ -98,13 +105,15 @@ public final class SignalConnection {
     }
     ByteBuffer bytes = ByteBuffer.wrap(request.toByteArray());
     synchronized (this) {
-      sendChain = sendChain
-          .handle((v, e) -> null)
-          .thenCompose(v -> ws.sendBinary(bytes, true))
-          .whenComplete((v, e) -> {
-            pendingSends.decrementAndGet();
-            if (e != null) log.debug("signal send failed: {}", e.toString());
-          });
+      sendChain =
+          sendChain
+              .handle((v, e) -> null)
+              .thenCompose(v -> ws.sendBinary(bytes, true))
+              .whenComplete(
+                  (v, e) -> {
+                    pendingSends.decrementAndGet();
+                    if (e != null) log.debug("signal send failed: {}", e.toString());
+                  });
     }
     return true;
   }
@@ -114,8 +123,8 @@ public final class SignalConnection {
   }
 
   /**
-   * Closes the socket after already queued messages (such as a leave request) went out, waiting
-   * at most one second for them; idempotent, notifies no listener.
+   * Closes the socket after already queued messages (such as a leave request) went out, waiting at
+   * most one second for them; idempotent, notifies no listener.
    */
   public void close() {
     if (!closed.compareAndSet(false, true)) return;
@@ -125,15 +134,17 @@ public final class SignalConnection {
     synchronized (this) {
       pending = sendChain;
     }
-    pending.handle((v, e) -> null)
+    pending
+        .handle((v, e) -> null)
         .orTimeout(1, TimeUnit.SECONDS)
-        .handle((v, e) -> {
-          try {
-            return ws.sendClose(WebSocket.NORMAL_CLOSURE, "").orTimeout(1, TimeUnit.SECONDS);
-          } catch (RuntimeException ex) {
-            return CompletableFuture.completedFuture(ws);
-          }
-        })
+        .handle(
+            (v, e) -> {
+              try {
+                return ws.sendClose(WebSocket.NORMAL_CLOSURE, "").orTimeout(1, TimeUnit.SECONDS);
+              } catch (RuntimeException ex) {
+                return CompletableFuture.completedFuture(ws);
+              }
+            })
         .thenCompose(f -> f)
         // Aborting right away resets the socket, and a reset can discard our last message
         // (the leave) unread in the server's buffer: wait for the server's close first.
@@ -171,7 +182,8 @@ public final class SignalConnection {
         partial.reset();
         try {
           SignalResponse response = SignalResponse.parseFrom(message);
-          if (!closed.get()) events.execute(() -> listener.onMessage(SignalConnection.this, response));
+          if (!closed.get())
+            events.execute(() -> listener.onMessage(SignalConnection.this, response));
         } catch (InvalidProtocolBufferException e) {
           log.warn("unparseable signal message ({} bytes) ignored", message.length);
         }
@@ -189,7 +201,11 @@ public final class SignalConnection {
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
       remoteClosed.complete(null);
-      notifyClosed("signal connection closed by server (" + statusCode + (reason.isEmpty() ? "" : " " + reason) + ")");
+      notifyClosed(
+          "signal connection closed by server ("
+              + statusCode
+              + (reason.isEmpty() ? "" : " " + reason)
+              + ")");
       return null;
     }
 

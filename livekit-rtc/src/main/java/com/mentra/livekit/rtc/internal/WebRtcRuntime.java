@@ -46,22 +46,30 @@ public final class WebRtcRuntime {
   private WebRtcRuntime() {
     int threads = Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
     // Bounded: each serial executor keeps at most one drain task here at a time.
-    workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(100_000), daemonThreads("livekit-rtc-worker"));
+    workers =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(100_000),
+            daemonThreads("livekit-rtc-worker"));
     workers.allowCoreThreadTimeOut(true);
     timers = new ScheduledThreadPoolExecutor(1, daemonThreads("livekit-rtc-timer"));
     timers.setRemoveOnCancelPolicy(true);
-    httpClient = HttpClient.newBuilder()
-        .executor(workers)
-        .connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+    httpClient =
+        HttpClient.newBuilder()
+            .executor(workers)
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
 
     sendDeviceModule = new AudioDeviceModule(AudioLayer.kDummyAudio);
     sendFactory = new PeerConnectionFactory(sendDeviceModule);
     receiveDeviceModule = new HeadlessAudioDeviceModule();
     receiveFactory = new PeerConnectionFactory(receiveDeviceModule);
-    // After the factory initialised the module: its playout thread pulls (and so decodes) remote audio.
+    // After the factory initialised the module: its playout thread pulls (and so decodes) remote
+    // audio.
     receiveDeviceModule.initPlayout();
     receiveDeviceModule.startPlayout();
     log.debug("webrtc runtime started with {} worker threads", threads);
@@ -74,8 +82,11 @@ public final class WebRtcRuntime {
     if (shared == null) {
       shared = new WebRtcRuntime();
       // JVM shutdown hooks run concurrently: an application that still pushes audio or closes
-      // rooms in its own hook must dispose the runtime itself, after that (see disposeAtExitByCaller).
-      if (!applicationDisposes) Runtime.getRuntime().addShutdownHook(new Thread(WebRtcRuntime::disposeShared, "livekit-rtc-shutdown"));
+      // rooms in its own hook must dispose the runtime itself, after that (see
+      // disposeAtExitByCaller).
+      if (!applicationDisposes)
+        Runtime.getRuntime()
+            .addShutdownHook(new Thread(WebRtcRuntime::disposeShared, "livekit-rtc-shutdown"));
     }
     return shared;
   }
@@ -86,7 +97,9 @@ public final class WebRtcRuntime {
    * rooms closed, its clock stopped). Call before the first room is created.
    */
   public static synchronized void disposeAtExitByCaller() {
-    if (shared != null) throw new IllegalStateException("the WebRTC runtime already exists with its own shutdown hook");
+    if (shared != null)
+      throw new IllegalStateException(
+          "the WebRTC runtime already exists with its own shutdown hook");
     applicationDisposes = true;
   }
 
