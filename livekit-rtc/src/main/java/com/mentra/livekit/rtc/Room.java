@@ -116,7 +116,7 @@ public final class Room implements AutoCloseable {
   public CompletableFuture<Void> sendData(byte[] payload, DataSendOptions options) {
     Objects.requireNonNull(payload, "payload");
     Objects.requireNonNull(options, "options");
-    return engine.sendData(payload.clone(), options);
+    return engine.requests().sendData(payload.clone(), options);
   }
 
   /**
@@ -125,7 +125,7 @@ public final class Room implements AutoCloseable {
   public LocalAudioTrack publishAudio(LocalAudioTrackOptions options)
       throws InterruptedException, TimeoutException {
     Objects.requireNonNull(options, "options");
-    CompletableFuture<LocalAudioTrack> published = engine.publishAudio(options);
+    CompletableFuture<LocalAudioTrack> published = engine.requests().publishAudio(options);
     try {
       return published.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -140,7 +140,7 @@ public final class Room implements AutoCloseable {
 
   /** Stops publishing {@code track}; idempotent. */
   public void unpublish(LocalAudioTrack track) {
-    engine.unpublish(track);
+    engine.requests().unpublish(track);
   }
 
   /**
@@ -152,12 +152,12 @@ public final class Room implements AutoCloseable {
       String identity, int sampleRate, int channels, AudioFrameListener listener) {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(listener, "listener");
-    return engine.receiveAudio(identity, sampleRate, channels, listener);
+    return engine.requests().receiveAudio(identity, sampleRate, channels, listener);
   }
 
   /** The media transports' round trip, jitter and loss (libwebrtc stats); completes within 2 s. */
   public CompletableFuture<RtcStats> rtcStats() {
-    return engine.stats();
+    return engine.requests().stats();
   }
 
   /** Leaves the room and releases everything; idempotent, waits at most 5 s. */

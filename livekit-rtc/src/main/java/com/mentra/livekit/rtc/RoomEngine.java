@@ -5,17 +5,12 @@ import com.mentra.bridge.core.SerializingExecutor;
 import com.mentra.livekit.rtc.RoomConnectException.Reason;
 import com.mentra.livekit.rtc.internal.RoomRegistry;
 import com.mentra.livekit.rtc.internal.WebRtcRuntime;
-import dev.onvoid.webrtc.media.audio.AudioTrack;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import livekit.LivekitModels;
-import livekit.LivekitModels.ParticipantInfo;
-import livekit.LivekitModels.TrackInfo;
-import livekit.LivekitRtc.JoinResponse;
 import livekit.LivekitRtc.LeaveRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * room's identity and token, {@link LocalPublications}, {@link RemoteParticipants} and the outbound
  * data queue ({@link DataChannelSender}).
  *
- * <p>Confined to the room's executor: the operations {@link Room} calls from any thread only hand
- * over, and the session reports on the executor. The getters read volatile fields.
+ * <p>Confined to the room's executor: {@link #start} and {@link #closeWithin}, called from any
+ * thread, only hand over, as do the {@link RoomRequests}; the session reports on the executor
+ * through its {@link SessionEventRouter}. The getters read volatile fields.
  */
 final class RoomEngine implements RoomRegistry.Closeable {
   private static final Logger log = LoggerFactory.getLogger(RoomEngine.class);
@@ -44,7 +40,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
   private final RemoteParticipants remote;
   private final LocalPublications publications;
   private final DataChannelSender data;
-  private final SessionEvents sessionEvents = new SessionEvents();
+  private final SessionEventRouter sessionEvents;
+  private final RoomRequests requests;
 
   private String token;
   private volatile ConnectionState state = ConnectionState.CONNECTING;
@@ -73,6 +70,8 @@ final class RoomEngine implements RoomRegistry.Closeable {
     this.remote = new RemoteParticipants(room, options.audioSubscriptions(), this.listener);
     this.publications = new LocalPublications(room, owner, rtc.sendFactory());
     this.data = new DataChannelSender(room::submit);
+    this.sessionEvents = new SessionEventRouter(this, publications, remote, this.listener);
+    this.requests = new RoomRequests(this, room, rtc, options, data, publications, remote);
   }
 
   /**
@@ -114,63 +113,25 @@ final class RoomEngine implements RoomRegistry.Closeable {
     return remote.snapshot();
   }
 
-  CompletableFuture<Void> sendData(byte[] payload, DataSendOptions sendOptions) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    LivekitModels.DataPacket.Builder packet = UserPackets.build(payload, sendOptions);
-    room.submit(
-        () -> {
-          if (refusedWhenDisconnected(done)) return;
-          data.send(
-              new DataChannelSender.Packet(
-                  sendOptions.kind(), UserPackets.encode(packet, local.identity()), done));
-          if (data.hasPending()) connectPublisher();
-        },
-        done);
-    return done;
+  /** Data, audio and stats requests; thread-safe. */
+  RoomRequests requests() {
+    return requests;
   }
 
-  CompletableFuture<LocalAudioTrack> publishAudio(LocalAudioTrackOptions trackOptions) {
-    CompletableFuture<LocalAudioTrack> published = new CompletableFuture<>();
-    room.submit(
-        () -> {
-          if (!refusedWhenDisconnected(published))
-            publications.publish(trackOptions, published, session);
-        },
-        published);
-    return published;
+  /** The current join, or null between joins. */
+  RtcSession session() {
+    room.checkCurrent();
+    return session;
   }
 
-  void unpublish(LocalAudioTrack track) {
-    track.sender().stop(); // no push from here on, and none in flight while the sender is detached
-    room.submit(() -> publications.unpublish(track, session));
+  void setLocal(LocalParticipantInfo joined) {
+    room.checkCurrent();
+    local = joined;
   }
 
-  /** Media transport figures from both peer connections; completes within 2 s. */
-  CompletableFuture<RtcStats> stats() {
-    CompletableFuture<RtcStats> result = new CompletableFuture<>();
-    room.submit(
-        () -> {
-          if (session == null) result.complete(RtcStats.UNKNOWN);
-          else session.stats(result);
-        },
-        result);
-    return result.completeOnTimeout(RtcStats.UNKNOWN, 2, TimeUnit.SECONDS);
-  }
-
-  AudioSubscription receiveAudio(
-      String identity, int sampleRate, int channels, AudioFrameListener frameListener) {
-    RemoteAudioReceiver receiver =
-        new RemoteAudioReceiver(
-            identity,
-            sampleRate,
-            channels,
-            options.audioQueueFrames(),
-            frameListener,
-            rtc.workers(),
-            r -> room.submit(() -> remote.removeReceiver(r)));
-    remote.addReceiver(receiver);
-    room.submit(() -> remote.attach(identity));
-    return receiver;
+  void setToken(String refreshed) {
+    room.checkCurrent();
+    token = refreshed;
   }
 
   @Override
@@ -200,7 +161,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
   /**
    * Fails {@code request} when the room is disconnected (true), for operations that need a room.
    */
-  private boolean refusedWhenDisconnected(CompletableFuture<?> request) {
+  boolean refusedWhenDisconnected(CompletableFuture<?> request) {
     if (!closed && state != ConnectionState.DISCONNECTED) return false;
     request.completeExceptionally(new IllegalStateException("room is disconnected"));
     return true;
@@ -217,7 +178,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
     return session.join(token, timeout);
   }
 
-  private void onTransportLost(String why) {
+  void onTransportLost(String why) {
     if (closed) return;
     if (state == ConnectionState.CONNECTING) {
       if (session != null) session.failAttempt(new RoomConnectException(Reason.PROTOCOL, why));
@@ -307,7 +268,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
   }
 
   /** The server sent us away: a reconnect when it allows one, else the end of the room. */
-  private void onServerLeave(LeaveRequest leave) {
+  void onServerLeave(LeaveRequest leave) {
     String reason = "server asked to leave: " + leave.getReason();
     if (ReconnectPolicy.allowsReconnect(leave) && state == ConnectionState.CONNECTED) {
       onTransportLost(reason);
@@ -320,7 +281,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
   }
 
   /** Starts the publisher's first negotiation, if nothing has yet (a track or data needs it). */
-  private void connectPublisher() {
+  void connectPublisher() {
     if (session != null) session.connectPublisher();
   }
 
@@ -359,67 +320,6 @@ final class RoomEngine implements RoomRegistry.Closeable {
       RoomRegistry.unregister(this);
       // Let the callback queue drain the final state change before reporting closed.
       listener.whenDrained(closedFuture);
-    }
-  }
-
-  /** What the current session reports, on the room's executor (data packets excepted). */
-  private final class SessionEvents implements RtcSession.Events {
-    @Override
-    public void onJoined(JoinResponse join) {
-      local = LocalParticipantInfo.of(join);
-      log.info(
-          "joined room '{}' as '{}' ({}) on LiveKit {}",
-          local.roomName(),
-          local.identity(),
-          local.sid(),
-          local.serverVersion());
-      publications.requestAll(session);
-      remote.onJoined(join.getOtherParticipantsList(), session);
-    }
-
-    @Override
-    public void onLost(String why) {
-      onTransportLost(why);
-    }
-
-    @Override
-    public void onRemoteAudio(AudioTrack track, List<String> streamIds) {
-      remote.onRemoteAudio(track, streamIds, local.roomName());
-    }
-
-    @Override
-    public void onData(DataPacket packet) {
-      listener.emit(l -> l.onDataReceived(packet));
-    }
-
-    @Override
-    public void onParticipantUpdate(List<ParticipantInfo> participants) {
-      remote.onUpdate(participants, local, session);
-    }
-
-    @Override
-    public void onLocalTrackPublished(String cid, TrackInfo track) {
-      publications.onPublished(cid, track, session, local.sid());
-    }
-
-    @Override
-    public void onLocalTrackUnpublished(String trackSid) {
-      log.info("server unpublished our track {}", trackSid);
-    }
-
-    @Override
-    public void onLocalTrackSubscribed(String trackSid) {
-      publications.onSubscribed(trackSid);
-    }
-
-    @Override
-    public void onLeave(LeaveRequest leave) {
-      onServerLeave(leave);
-    }
-
-    @Override
-    public void onRefreshToken(String refreshed) {
-      token = refreshed;
     }
   }
 }

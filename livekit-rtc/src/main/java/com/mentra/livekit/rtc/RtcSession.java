@@ -1,22 +1,15 @@
 package com.mentra.livekit.rtc;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.mentra.livekit.rtc.RoomConnectException.Reason;
 import com.mentra.livekit.rtc.internal.PeerTransport;
 import com.mentra.livekit.rtc.internal.RtcStatsParser;
 import com.mentra.livekit.rtc.internal.SignalConnection;
 import com.mentra.livekit.rtc.internal.WebRtcRuntime;
 import dev.onvoid.webrtc.RTCConfiguration;
-import dev.onvoid.webrtc.RTCDataChannel;
-import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
-import dev.onvoid.webrtc.RTCSdpType;
-import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStatsReport;
-import dev.onvoid.webrtc.media.audio.AudioTrack;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import livekit.LivekitModels;
 import livekit.LivekitRtc.JoinResponse;
@@ -25,7 +18,6 @@ import livekit.LivekitRtc.ReconnectResponse;
 import livekit.LivekitRtc.SessionDescription;
 import livekit.LivekitRtc.SignalRequest;
 import livekit.LivekitRtc.SignalResponse;
-import livekit.LivekitRtc.SignalTarget;
 import livekit.LivekitRtc.TrickleRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,35 +37,15 @@ import org.slf4j.LoggerFactory;
 final class RtcSession {
   private static final Logger log = LoggerFactory.getLogger(RtcSession.class);
 
-  /**
-   * What a session reports to its room (besides the room's signal messages): on the room's executor
-   * unless said otherwise.
-   */
-  interface Events extends SignalDispatcher.RoomSignals {
-    /** The server answered our join; the session sets up its transports right after. */
-    void onJoined(JoinResponse join);
-
-    /**
-     * The connection broke: a transport failed, the server fell silent, or the signal closed
-     * outside an attempt.
-     */
-    void onLost(String why);
-
-    /** A subscribed remote audio track arrived under the msid {@code streamIds}. */
-    void onRemoteAudio(AudioTrack track, List<String> streamIds);
-
-    /** A user packet arrived: called on a libwebrtc thread. */
-    void onData(DataPacket packet);
-  }
-
   private final RoomExecutor room;
   private final WebRtcRuntime rtc;
   private final SignalUrls urls;
   private final boolean autoSubscribe;
   private final DataChannelSender data;
-  private final Events events;
+  private final SessionEvents events;
   private final InboundDataChannels inbound;
   private final SignalKeepalive keepalive;
+  private final TransportSignalling transports;
 
   private SignalConnection signal;
   private PeerTransport publisher;
@@ -99,7 +71,7 @@ final class RtcSession {
       SignalUrls urls,
       boolean autoSubscribe,
       DataChannelSender data,
-      Events events) {
+      SessionEvents events) {
     this.room = room;
     this.rtc = rtc;
     this.urls = urls;
@@ -108,6 +80,7 @@ final class RtcSession {
     this.events = events;
     this.inbound = new InboundDataChannels(room, events::onData, this::checkTransportsUp);
     this.keepalive = new SignalKeepalive(room, () -> signal, events::onLost);
+    this.transports = new TransportSignalling(this, data, inbound, events);
   }
 
   /** Opens the signal connection; the join response sets up the transports. */
@@ -162,6 +135,12 @@ final class RtcSession {
   PeerTransport publisher() {
     room.checkCurrent();
     return publisher;
+  }
+
+  /** This join's subscriber; null before the join response and after close. */
+  PeerTransport subscriber() {
+    room.checkCurrent();
+    return subscriber;
   }
 
   /** Starts the publisher's first negotiation, if nothing has yet (see the join response). */
@@ -243,7 +222,8 @@ final class RtcSession {
     return started.future();
   }
 
-  private void checkTransportsUp() {
+  /** Completes the attempt under way once its transports are up (and the server's channel). */
+  void checkTransportsUp() {
     room.checkCurrent();
     if (attempt == null
         || !attempt.pending()
@@ -285,23 +265,12 @@ final class RtcSession {
       roomName = join.getRoom().getName();
       events.onJoined(join);
       RTCConfiguration config = PeerConnectionConfig.of(join);
-      TransportEvents transportEvents = new TransportEvents();
       publisher =
           new PeerTransport(
-              "publisher",
-              rtc.sendFactory(),
-              config,
-              room.serial(),
-              room.timers(),
-              transportEvents);
+              "publisher", rtc.sendFactory(), config, room.serial(), room.timers(), transports);
       subscriber =
           new PeerTransport(
-              "subscriber",
-              rtc.receiveFactory(),
-              config,
-              room.serial(),
-              room.timers(),
-              transportEvents);
+              "subscriber", rtc.receiveFactory(), config, room.serial(), room.timers(), transports);
       data.open(publisher);
       // With the subscriber primary (the server's choice for a participant that may subscribe), the
       // publisher connects on first use, as in LiveKit's own SDKs: a track (LocalPublications) or
@@ -327,102 +296,22 @@ final class RtcSession {
 
     @Override
     public void onOffer(SessionDescription offer) {
-      if (subscriber == null) return;
-      subscriber.acceptOffer(
-          new RTCSessionDescription(RTCSdpType.OFFER, offer.getSdp()),
-          answer -> {
-            if (signal == null) return;
-            signal.send(
-                SignalRequest.newBuilder()
-                    .setAnswer(
-                        SessionDescription.newBuilder()
-                            .setType("answer")
-                            .setSdp(answer.sdp)
-                            .setId(offer.getId()))
-                    .build());
-          });
+      transports.onServerOffer(offer);
     }
 
     @Override
     public void onAnswer(SessionDescription answer) {
-      if (publisher != null)
-        publisher.acceptAnswer(new RTCSessionDescription(RTCSdpType.ANSWER, answer.getSdp()));
+      transports.onServerAnswer(answer);
     }
 
     @Override
     public void onTrickle(TrickleRequest trickle) {
-      PeerTransport target = trickle.getTarget() == SignalTarget.PUBLISHER ? publisher : subscriber;
-      if (target == null) return;
-      try {
-        target.addRemoteCandidate(IceCandidates.fromJson(trickle.getCandidateInit()));
-      } catch (InvalidProtocolBufferException e) {
-        log.warn("ignored malformed trickle candidate: {}", trickle.getCandidateInit());
-      }
+      transports.onServerTrickle(trickle);
     }
 
     @Override
     public void onPong() {
       keepalive.onPong();
-    }
-  }
-
-  /** Events of this session's two transports; a closed transport reports none. */
-  private final class TransportEvents implements PeerTransport.Events {
-    @Override
-    public void onIceCandidate(PeerTransport transport, RTCIceCandidate candidate) {
-      send(
-          SignalRequest.newBuilder()
-              .setTrickle(
-                  TrickleRequest.newBuilder()
-                      .setCandidateInit(IceCandidates.toJson(candidate))
-                      .setTarget(
-                          transport == publisher
-                              ? SignalTarget.PUBLISHER
-                              : SignalTarget.SUBSCRIBER))
-              .build());
-    }
-
-    @Override
-    public void onConnectionState(PeerTransport transport, RTCPeerConnectionState state) {
-      log.debug("{} {}", transport.name(), state);
-      if (state == RTCPeerConnectionState.CONNECTED) {
-        checkTransportsUp();
-        if (transport == publisher) data.flush();
-      } else if (state == RTCPeerConnectionState.FAILED) {
-        events.onLost(transport.name() + " transport failed");
-      }
-    }
-
-    @Override
-    public void onDataChannel(PeerTransport transport, RTCDataChannel channel) {
-      if (transport != subscriber) {
-        channel.dispose();
-        return;
-      }
-      inbound.add(channel);
-      // A channel announced by the server is usually open already, and then no state change
-      // follows: without this look the join waited for the next 250 ms poll.
-      checkTransportsUp();
-    }
-
-    @Override
-    public void onRemoteAudio(PeerTransport transport, AudioTrack track, List<String> streamIds) {
-      if (transport == subscriber) events.onRemoteAudio(track, streamIds);
-    }
-
-    @Override
-    public void onOffer(PeerTransport transport, RTCSessionDescription offer) {
-      if (transport != publisher) return;
-      send(
-          SignalRequest.newBuilder()
-              .setOffer(SessionDescription.newBuilder().setType("offer").setSdp(offer.sdp))
-              .build());
-    }
-
-    @Override
-    public void onError(PeerTransport transport, String error) {
-      log.warn("{}", error);
-      events.onLost(error);
     }
   }
 }

@@ -1,7 +1,6 @@
 package com.mentra.livekit.rtc.internal;
 
 import com.mentra.bridge.core.Handoff;
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
@@ -19,7 +18,6 @@ import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCRtpTransceiverInit;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStatsReport;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaStream;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
@@ -149,37 +147,20 @@ public final class PeerTransport {
     restartIceOnNext = false;
     pc.createOffer(
         options,
-        new CreateSessionDescriptionObserver() {
-          @Override
-          public void onSuccess(RTCSessionDescription offer) {
-            executor.execute(() -> applyLocalOffer(offer));
-          }
-
-          @Override
-          public void onFailure(String error) {
-            executor.execute(() -> fail("create offer: " + error));
-          }
-        });
+        DescriptionCallbacks.created(
+            executor, this::applyLocalOffer, error -> fail("create offer: " + error)));
   }
 
   private void applyLocalOffer(RTCSessionDescription offer) {
     if (closed) return;
     pc.setLocalDescription(
         offer,
-        new SetSessionDescriptionObserver() {
-          @Override
-          public void onSuccess() {
-            executor.execute(
-                () -> {
-                  if (!closed) events.onOffer(PeerTransport.this, offer);
-                });
-          }
-
-          @Override
-          public void onFailure(String error) {
-            executor.execute(() -> fail("set local offer: " + error));
-          }
-        });
+        DescriptionCallbacks.applied(
+            executor,
+            () -> {
+              if (!closed) events.onOffer(this, offer);
+            },
+            error -> fail("set local offer: " + error)));
   }
 
   /** Publisher: applies the server's answer to our offer. */
@@ -187,30 +168,21 @@ public final class PeerTransport {
     if (closed) return;
     pc.setRemoteDescription(
         answer,
-        new SetSessionDescriptionObserver() {
-          @Override
-          public void onSuccess() {
-            executor.execute(
-                () -> {
-                  if (closed) return;
-                  candidates.remoteDescriptionApplied();
-                  awaitingAnswer = false;
-                  if (renegotiate) {
-                    renegotiate = false;
-                    negotiate(false);
-                  }
-                });
-          }
-
-          @Override
-          public void onFailure(String error) {
-            executor.execute(
-                () -> {
-                  awaitingAnswer = false;
-                  fail("set remote answer: " + error);
-                });
-          }
-        });
+        DescriptionCallbacks.applied(
+            executor,
+            () -> {
+              if (closed) return;
+              candidates.remoteDescriptionApplied();
+              awaitingAnswer = false;
+              if (renegotiate) {
+                renegotiate = false;
+                negotiate(false);
+              }
+            },
+            error -> {
+              awaitingAnswer = false;
+              fail("set remote answer: " + error);
+            }));
   }
 
   /**
@@ -231,23 +203,15 @@ public final class PeerTransport {
     int number = candidates.holdForOffer();
     pc.setRemoteDescription(
         offer,
-        new SetSessionDescriptionObserver() {
-          @Override
-          public void onSuccess() {
-            executor.execute(
-                () -> {
-                  if (closed) return;
-                  candidates.remoteDescriptionApplied();
-                  reportRemoteAudio(offer.sdp);
-                  createAnswer(answerSink, number);
-                });
-          }
-
-          @Override
-          public void onFailure(String error) {
-            executor.execute(() -> fail("set remote offer: " + error));
-          }
-        });
+        DescriptionCallbacks.applied(
+            executor,
+            () -> {
+              if (closed) return;
+              candidates.remoteDescriptionApplied();
+              reportRemoteAudio(offer.sdp);
+              createAnswer(answerSink, number);
+            },
+            error -> fail("set remote offer: " + error)));
   }
 
   /**
@@ -269,45 +233,29 @@ public final class PeerTransport {
   private void createAnswer(Consumer<RTCSessionDescription> answerSink, int offerNumber) {
     pc.createAnswer(
         new RTCAnswerOptions(),
-        new CreateSessionDescriptionObserver() {
-          @Override
-          public void onSuccess(RTCSessionDescription answer) {
-            executor.execute(
-                () -> {
-                  if (closed) return;
-                  pc.setLocalDescription(
-                      answer,
-                      new SetSessionDescriptionObserver() {
-                        @Override
-                        public void onSuccess() {
-                          executor.execute(
-                              () -> {
-                                if (closed) return;
-                                answerSink.accept(answer);
-                                try {
-                                  timers.schedule(
-                                      () -> executor.execute(() -> releaseCandidates(offerNumber)),
-                                      HeldCandidates.ANSWER_CHECK_DELAY_MS,
-                                      TimeUnit.MILLISECONDS);
-                                } catch (RejectedExecutionException shuttingDown) {
-                                  releaseCandidates(offerNumber);
-                                }
-                              });
+        DescriptionCallbacks.created(
+            executor,
+            answer -> {
+              if (closed) return;
+              pc.setLocalDescription(
+                  answer,
+                  DescriptionCallbacks.applied(
+                      executor,
+                      () -> {
+                        if (closed) return;
+                        answerSink.accept(answer);
+                        try {
+                          timers.schedule(
+                              () -> executor.execute(() -> releaseCandidates(offerNumber)),
+                              HeldCandidates.ANSWER_CHECK_DELAY_MS,
+                              TimeUnit.MILLISECONDS);
+                        } catch (RejectedExecutionException shuttingDown) {
+                          releaseCandidates(offerNumber);
                         }
-
-                        @Override
-                        public void onFailure(String error) {
-                          executor.execute(() -> fail("set local answer: " + error));
-                        }
-                      });
-                });
-          }
-
-          @Override
-          public void onFailure(String error) {
-            executor.execute(() -> fail("create answer: " + error));
-          }
-        });
+                      },
+                      error -> fail("set local answer: " + error)));
+            },
+            error -> fail("create answer: " + error)));
   }
 
   /**
