@@ -1,11 +1,6 @@
 package com.mentra.testing;
 
 import io.livekit.server.AccessToken;
-import io.livekit.server.CanPublish;
-import io.livekit.server.CanPublishData;
-import io.livekit.server.CanSubscribe;
-import io.livekit.server.RoomJoin;
-import io.livekit.server.RoomName;
 import io.livekit.server.RoomServiceClient;
 import java.io.IOException;
 import java.net.URI;
@@ -15,10 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -46,13 +38,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final TestEnvironment env = TestEnvironment.get();
-  private final int httpPort;
-  private final int tcpPort;
-  private final int udpStart;
-  private final int udpEnd;
-  private final boolean udpMux;
-  private final String apiKey;
-  private final String apiSecret;
+  private final LiveKitServerSettings settings;
   private final Path dir;
   private final Path config;
   private final Path log;
@@ -82,19 +68,8 @@ public final class LiveKitServerProcess implements AutoCloseable {
   public LiveKitServerProcess(int basePort, boolean udpMux) {
     if (basePort < 1024 || basePort + PORTS_PER_SERVER > 65_535)
       throw new IllegalArgumentException("base port out of range: " + basePort);
-    this.httpPort = basePort;
-    this.tcpPort = basePort + 1;
-    this.udpStart = basePort + 10;
-    this.udpEnd = basePort + PORTS_PER_SERVER - 1;
-    this.udpMux = udpMux;
+    this.settings = LiveKitServerSettings.generate(basePort, udpMux);
     this.portBase = new PortBaseLock(basePort);
-    SecureRandom random = new SecureRandom();
-    byte[] key = new byte[16];
-    byte[] secret = new byte[32];
-    random.nextBytes(key);
-    random.nextBytes(secret);
-    this.apiKey = "API" + HexFormat.of().formatHex(key);
-    this.apiSecret = HexFormat.of().formatHex(secret);
     this.dir = TestEnvironment.outputDir("livekit-server-" + basePort);
     this.config = dir.resolve("config.yaml");
     this.log = dir.resolve("server.log");
@@ -145,32 +120,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
   }
 
   private void startProcess() {
-    String yaml =
-        """
-        port: %d
-        bind_addresses: ["%s"]
-        rtc:
-          tcp_port: %d
-          %s
-          use_external_ip: false
-          node_ip: %s
-        turn:
-          enabled: false
-        keys:
-          %s: %s
-        logging:
-          level: info
-        """
-            .formatted(
-                httpPort,
-                env.nodeIp(),
-                tcpPort,
-                udpMux
-                    ? "udp_port: " + udpStart
-                    : "port_range_start: " + udpStart + "\n  port_range_end: " + udpEnd,
-                env.nodeIp(),
-                apiKey,
-                apiSecret);
+    String yaml = settings.yaml(env.nodeIp());
     try {
       Files.writeString(config, yaml);
       Files.writeString(
@@ -223,29 +173,29 @@ public final class LiveKitServerProcess implements AutoCloseable {
 
   /** {@code ws://NODE_IP:PORT}, what clients join. */
   public String wsUrl() {
-    return "ws://" + env.nodeIp() + ":" + httpPort;
+    return "ws://" + env.nodeIp() + ":" + settings.httpPort();
   }
 
   /** {@code http://NODE_IP:PORT}, the Twirp API. */
   public String httpUrl() {
-    return "http://" + env.nodeIp() + ":" + httpPort;
+    return "http://" + env.nodeIp() + ":" + settings.httpPort();
   }
 
   public int httpPort() {
-    return httpPort;
+    return settings.httpPort();
   }
 
   /** The base port: HTTP; TCP is +1, UDP +10..+109. */
   public int basePort() {
-    return httpPort;
+    return settings.httpPort();
   }
 
   public String apiKey() {
-    return apiKey;
+    return settings.apiKey();
   }
 
   public String apiSecret() {
-    return apiSecret;
+    return settings.apiSecret();
   }
 
   /** The server's log file. */
@@ -279,24 +229,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
    * t.clearGrants()} and other grants, metadata, attributes).
    */
   public String token(String room, String identity, Duration ttl, Consumer<AccessToken> customize) {
-    AccessToken token = new AccessToken(apiKey, apiSecret);
-    token.setIdentity(identity);
-    token.setName(identity);
-    if (ttl.isNegative() || ttl.isZero()) {
-      long now = System.currentTimeMillis();
-      token.setNotBefore(new Date(now - 3_600_000L));
-      token.setExpiration(new Date(now - Math.max(1_000L, -ttl.toMillis())));
-    } else {
-      token.setTtl(ttl.toMillis());
-    }
-    token.addGrants(
-        new RoomJoin(true),
-        new RoomName(room),
-        new CanPublish(true),
-        new CanSubscribe(true),
-        new CanPublishData(true));
-    customize.accept(token);
-    return token.toJwt();
+    return settings.token(room, identity, ttl, customize);
   }
 
   /**
@@ -310,7 +243,8 @@ public final class LiveKitServerProcess implements AutoCloseable {
   /** The server API client (Twirp over HTTP), created once. */
   public synchronized RoomServiceClient roomService() {
     if (roomService == null)
-      roomService = RoomServiceClient.createClient(httpUrl(), apiKey, apiSecret);
+      roomService =
+          RoomServiceClient.createClient(httpUrl(), settings.apiKey(), settings.apiSecret());
     return roomService;
   }
 

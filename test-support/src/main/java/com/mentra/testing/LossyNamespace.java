@@ -1,15 +1,16 @@
 package com.mentra.testing;
 
+import static com.mentra.testing.NamespaceCommands.HOW;
+import static com.mentra.testing.NamespaceCommands.hostMount;
+import static com.mentra.testing.NamespaceCommands.run;
+import static com.mentra.testing.NamespaceCommands.runAllowingFailure;
+
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,8 +46,6 @@ public final class LossyNamespace implements AutoCloseable {
   /** The veth end in the lossy namespace. */
   public static final String INNER_IF = "lkbloss-b";
 
-  private static final String HOW =
-      " (needs root, iproute2, util-linux nsenter and iptables, which scripts/test.sh installs)";
   private static final Pattern COUNTER = Pattern.compile(" -c (\\d+) \\d+");
 
   private final TestEnvironment env;
@@ -69,7 +68,7 @@ public final class LossyNamespace implements AutoCloseable {
   public static LossyNamespace create() {
     TestEnvironment env = TestEnvironment.get();
     String name = env.netns() + "-loss";
-    LossyNamespace ns = new LossyNamespace(env, name, lossAddress(env.nodeIp()));
+    LossyNamespace ns = new LossyNamespace(env, name, LossAddress.forNode(env.nodeIp()));
     removeLeftovers(name);
     try {
       ns.setUp();
@@ -297,94 +296,10 @@ public final class LossyNamespace implements AutoCloseable {
           OUTER_IF + " still exists 5 s after namespace " + name + " was deleted");
   }
 
-  /** {@code command} in the mount namespace of this JVM's parent when it differs from ours. */
-  private static String hostMount(String... command) {
-    List<String> full = new ArrayList<>();
-    Path mine = Path.of("/proc/self/ns/mnt");
-    long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
-    Path theirs = Path.of("/proc/" + parent + "/ns/mnt");
-    try {
-      if (!Files.readSymbolicLink(mine).equals(Files.readSymbolicLink(theirs))) {
-        full.addAll(List.of("nsenter", "--mount=" + theirs));
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot read the mount namespaces " + mine + " / " + theirs + HOW, e);
-    }
-    full.addAll(List.of(command));
-    return run(full.toArray(String[]::new));
-  }
-
   private String inside(String... command) {
     List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
     full.addAll(List.of(command));
     return run(full.toArray(String[]::new));
-  }
-
-  private static String run(String... command) {
-    return run(true, command);
-  }
-
-  private static String runAllowingFailure(String... command) {
-    return run(false, command);
-  }
-
-  private static String run(boolean check, String... command) {
-    String line = String.join(" ", command);
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      process.getOutputStream().close();
-      if (!process.waitFor(15, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new IllegalStateException(line + " did not finish within 15 s");
-      }
-      String output = new String(process.getInputStream().readAllBytes()).strip();
-      if (check && process.exitValue() != 0) {
-        throw new IllegalStateException(
-            line + " failed (" + process.exitValue() + "): " + output + HOW);
-      }
-      return output;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot run " + line + ": " + e.getMessage() + HOW, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted running " + line, e);
-    }
-  }
-
-  /**
-   * {@code $LKB_LOSS_IP} or the node address with last octet 77 (78 when the node is .77): in the
-   * node's /24, so the test namespace needs no second subnet.
-   */
-  static String lossAddress(String nodeIp) {
-    String configured = System.getenv("LKB_LOSS_IP");
-    byte[] node;
-    try {
-      node = InetAddress.getByName(nodeIp).getAddress();
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException("LKB_NODE_IP is not an address: " + nodeIp, e);
-    }
-    if (configured != null && !configured.isBlank()) {
-      byte[] a;
-      try {
-        InetAddress parsed = InetAddress.getByName(configured.strip());
-        if (!(parsed instanceof Inet4Address))
-          throw new IllegalStateException("LKB_LOSS_IP must be IPv4: " + configured);
-        a = parsed.getAddress();
-      } catch (UnknownHostException e) {
-        throw new IllegalStateException("LKB_LOSS_IP is not an address: " + configured, e);
-      }
-      if (a[0] != node[0]
-          || a[1] != node[1]
-          || a[2] != node[2]
-          || configured.strip().equals(nodeIp)) {
-        throw new IllegalStateException(
-            "LKB_LOSS_IP " + configured + " must be another address in " + nodeIp + "/24");
-      }
-      return configured.strip();
-    }
-    int last = (node[3] & 0xff) == 77 ? 78 : 77;
-    return (node[0] & 0xff) + "." + (node[1] & 0xff) + "." + (node[2] & 0xff) + "." + last;
   }
 
   private void requireOpen() {

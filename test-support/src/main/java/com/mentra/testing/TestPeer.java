@@ -15,12 +15,12 @@ import java.util.function.Predicate;
  * test-peer/README.md}). Every call waits with a timeout and throws {@link IllegalStateException}
  * on an error reply, a timeout or a dead process. Events are kept in a bounded buffer (the oldest
  * are dropped beyond {@value #MAX_EVENTS}, see {@link #droppedEvents()}). The peer's stderr goes to
- * {@link #logFile()}.
+ * {@link #logFile()}. The audio commands (publish, record) are in {@link PeerAudioCommands}.
  *
  * <p>Thread-safe: calls may come from several threads and run concurrently in the peer. Owns the
  * Node process; {@link #close()} ends it (killing it after 5 s) and is idempotent.
  */
-public final class TestPeer implements AutoCloseable {
+public final class TestPeer implements PeerAudioCommands, AutoCloseable {
   /** How many events the buffer keeps. */
   public static final int MAX_EVENTS = 100_000;
 
@@ -235,123 +235,6 @@ public final class TestPeer implements AutoCloseable {
     return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
   }
 
-  /** Publishes a WAV file (16-bit PCM) in real time as a microphone track; returns its sid. */
-  public String publishWav(Path wav, String trackName) {
-    return publishWav(wav, trackName, "microphone");
-  }
-
-  /**
-   * Publishes a WAV file (16-bit PCM, any rate that is a multiple of 100 Hz, any channel count) in
-   * real time, 10 ms frames; returns the track sid once published. Event {@code publishDone}
-   * follows when the file has played out. {@code source}: "microphone", "screen_share_audio", ...
-   */
-  public String publishWav(Path wav, String trackName, String source) {
-    return call(
-            "publishWav",
-            Map.of("path", wav.toAbsolutePath().toString(), "name", trackName, "source", source),
-            DEFAULT_TIMEOUT)
-        .get("trackSid")
-        .asText();
-  }
-
-  /** Publishes a generated mono sine tone in real time; returns the track sid. */
-  public String publishTone(double frequency, int sampleRate, int amplitude, long durationMs) {
-    return publishTone(frequency, sampleRate, 1, amplitude, durationMs);
-  }
-
-  /**
-   * Publishes a generated sine tone (same on every channel) in real time as "peer-tone"; returns
-   * the track sid.
-   */
-  public String publishTone(
-      double frequency, int sampleRate, int channels, int amplitude, long durationMs) {
-    return call(
-            "publishTone",
-            Map.of(
-                "frequency",
-                frequency,
-                "sampleRate",
-                sampleRate,
-                "channels",
-                channels,
-                "amplitude",
-                amplitude,
-                "durationMs",
-                durationMs,
-                "name",
-                "peer-tone"),
-            DEFAULT_TIMEOUT)
-        .get("trackSid")
-        .asText();
-  }
-
-  /**
-   * Feeds more tone into {@code trackSid}, a track published earlier whose audio ran out (the same
-   * sample rate as it was published with): the track's audio pauses and resumes on the same
-   * publication.
-   */
-  public void feedTone(
-      String trackSid, double frequency, int sampleRate, int amplitude, long durationMs) {
-    call(
-        "feedTone",
-        Map.of(
-            "trackSid",
-            trackSid,
-            "frequency",
-            frequency,
-            "sampleRate",
-            sampleRate,
-            "channels",
-            1,
-            "amplitude",
-            amplitude,
-            "durationMs",
-            durationMs),
-        DEFAULT_TIMEOUT);
-  }
-
-  /** Waits until the published file or tone of {@code trackSid} has played out. */
-  public JsonNode awaitPublishDone(String trackSid, Duration timeout) {
-    return awaitEvent("publishDone", e -> trackSid.equals(e.path("trackSid").asText()), timeout);
-  }
-
-  /** Stops and unpublishes every track this peer publishes. */
-  public void unpublish() {
-    call("unpublish", Map.of(), DEFAULT_TIMEOUT);
-  }
-
-  /** Stops and unpublishes one track. */
-  public void unpublish(String trackSid) {
-    call("unpublish", Map.of("trackSid", trackSid), DEFAULT_TIMEOUT);
-  }
-
-  /**
-   * Records the first (or {@code identity}'s) remote audio track to {@code wav}, mono, now or once
-   * subscribed.
-   */
-  public void record(String identity, Path wav, int sampleRate) {
-    record(identity, wav, sampleRate, 1);
-  }
-
-  /**
-   * Records the first (or {@code identity}'s, when not null) remote audio track to {@code wav}, now
-   * or once it is subscribed (subscribing to it if the peer joined without auto-subscribe). Frames
-   * are written as they arrive; if the track ends, the next matching track is recorded.
-   */
-  public void record(String identity, Path wav, int sampleRate, int channels) {
-    ObjectNode args = PeerProcess.JSON.createObjectNode();
-    if (identity != null) args.put("identity", identity);
-    args.put("path", wav.toAbsolutePath().toString());
-    args.put("sampleRate", sampleRate);
-    args.put("channels", channels);
-    call("record", args, DEFAULT_TIMEOUT);
-  }
-
-  /** Ends the recording and writes the WAV file. */
-  public Recording stopRecording() {
-    return PeerJson.recording(call("stopRecording", Map.of(), DEFAULT_TIMEOUT));
-  }
-
   /** Unpublishes and leaves the room; the process stays until {@link #close()}. */
   public void leave() {
     call("leave", Map.of(), DEFAULT_TIMEOUT);
@@ -386,6 +269,7 @@ public final class TestPeer implements AutoCloseable {
    * Waits for an event named {@code type} matching {@code filter} (already buffered or new); throws
    * on timeout.
    */
+  @Override
   public JsonNode awaitEvent(String type, Predicate<JsonNode> filter, Duration timeout) {
     return process.events.await(
         e -> type.equals(e.path("event").asText()) && filter.test(e),
@@ -417,6 +301,7 @@ public final class TestPeer implements AutoCloseable {
    * Sends a raw command ({@code args} is anything Jackson turns into a JSON object) and returns the
    * ok reply; for commands without a typed method.
    */
+  @Override
   public JsonNode call(String cmd, Object args, Duration timeout) {
     return process.call(cmd, args, timeout);
   }

@@ -15,16 +15,9 @@ import com.mentra.bridge.api.PlayAudioRequest;
 import com.mentra.bridge.api.StopAudioRequest;
 import com.mentra.bridge.api.StopAudioResponse;
 import com.mentra.livekit.rtc.ConnectionState;
-import com.mentra.livekit.rtc.RoomConnectException;
 import com.mentra.livekit.rtc.RtcStats;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.livekit.server.AccessToken;
-import io.livekit.server.CanPublish;
-import io.livekit.server.CanPublishData;
-import io.livekit.server.CanSubscribe;
-import io.livekit.server.RoomJoin;
-import io.livekit.server.RoomName;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -37,7 +30,8 @@ import org.slf4j.MDC;
  * The gRPC API. Malformed calls get a status ({@link RequestValidator}: INVALID_ARGUMENT, or
  * PERMISSION_DENIED for a room outside ROOM_NAME_PATTERN); expected failures (unknown user, bad
  * URL, join refused) get success=false and an error text, as the existing client expects. Blocking
- * work (joining a room) runs on virtual threads, never on a gRPC thread. Thread-safe.
+ * work (joining a room, by {@link JoinRoomHandler}) runs on virtual threads, never on a gRPC
+ * thread. Thread-safe.
  */
 final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase {
   private static final Logger log = LoggerFactory.getLogger(LiveKitBridgeService.class);
@@ -50,6 +44,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
   private final AtomicLong malformedChunks = new AtomicLong();
   private volatile boolean serving = true;
   private final RequestValidator validator;
+  private final JoinRoomHandler joins;
 
   LiveKitBridgeService(
       BridgeConfig config, SessionRegistry sessions, Executor blocking, BridgeMetrics metrics) {
@@ -58,6 +53,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
     this.blocking = blocking;
     this.metrics = metrics;
     this.validator = new RequestValidator(config.roomNamePattern());
+    this.joins = new JoinRoomHandler(config, sessions, blocking, metrics);
   }
 
   void stopServing() {
@@ -71,116 +67,7 @@ final class LiveKitBridgeService extends LiveKitBridgeGrpc.LiveKitBridgeImplBase
   @Override
   public void joinRoom(JoinRoomRequest request, StreamObserver<JoinRoomResponse> responses) {
     if (RequestValidator.refused(validator.joinRoom(request), responses)) return;
-    long startedNanos = System.nanoTime();
-    String url = !request.getLivekitUrl().isBlank() ? request.getLivekitUrl() : config.livekitUrl();
-    if (url.isEmpty()) {
-      refuseJoin(responses, "no livekit_url in the request and LIVEKIT_URL is not configured");
-      return;
-    }
-    String token = request.getToken();
-    if (token.isBlank()) {
-      if (!config.canMintTokens()) {
-        refuseJoin(
-            responses,
-            "no token in the request and LIVEKIT_API_KEY/LIVEKIT_API_SECRET are not configured");
-        return;
-      }
-      try {
-        // The phone joins as user_id; the bridge must not take that identity (LiveKit would
-        // disconnect the phone), so it joins as the cloud does: cloud-agent:{user_id}.
-        token = mintToken(request.getRoomName(), config.identityPrefix() + request.getUserId());
-      } catch (RuntimeException | LinkageError e) {
-        // A broken deployment (e.g. a missing JWT library) must answer with a reason, not UNKNOWN.
-        log.error("cannot mint a LiveKit token", e);
-        refuseJoin(responses, "cannot mint a LiveKit token: " + e);
-        return;
-      }
-    }
-    BridgeSession.JoinParams params =
-        new BridgeSession.JoinParams(
-            request.getUserId(),
-            request.getRoomName(),
-            url,
-            token,
-            request.getTargetIdentity(),
-            request.getSubscribeTargetAudio());
-    io.grpc.Context call = io.grpc.Context.current();
-    blocking.execute(
-        () -> {
-          try (var u = MDC.putCloseable("user_id", params.userId());
-              var r = MDC.putCloseable("room", params.roomName())) {
-            JoinRoomResponse response;
-            try {
-              BridgeSession session = sessions.join(params);
-              if (call.isCancelled()) {
-                // The client gave up (e.g. disposed its session) while we joined: it will never use
-                // this session, so it must not stay in the room.
-                log.info("join cancelled by the client; leaving again");
-                sessions.leaveIfCurrent(session);
-                return;
-              }
-              log.info(
-                  "joined as {} ({}; target '{}', mic audio {})",
-                  session.identity(),
-                  session.room().localSid(),
-                  params.targetIdentity(),
-                  params.subscribeTargetAudio());
-              response =
-                  JoinRoomResponse.newBuilder()
-                      .setSuccess(true)
-                      .setParticipantId(session.identity())
-                      .setParticipantCount(session.participantCount())
-                      .putMetadata("participant_sid", session.room().localSid())
-                      .putMetadata("livekit_server_version", session.room().serverVersion())
-                      .putMetadata("bridge_version", BridgeVersion.VALUE)
-                      .build();
-            } catch (RoomConnectException e) {
-              log.warn("join failed ({}): {}", e.reason(), e.getMessage());
-              response = failedJoin(e.reason() + ": " + e.getMessage());
-            } catch (SessionRegistry.RefusedException e) {
-              response = failedJoin(e.getMessage());
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              response = failedJoin("interrupted");
-            } catch (RuntimeException | LinkageError e) {
-              // LinkageError: a broken deployment (e.g. webrtc-java's native library cannot load)
-              // must still answer, not leave the caller waiting for its deadline.
-              log.error("join failed unexpectedly", e);
-              response = failedJoin("internal error: " + e);
-            }
-            metrics.joinFinished(response.getSuccess(), System.nanoTime() - startedNanos);
-            try {
-              responses.onNext(response);
-              responses.onCompleted();
-            } catch (RuntimeException e) {
-              log.debug("client went away before the join answer: {}", e.toString());
-            }
-          }
-        });
-  }
-
-  private void refuseJoin(StreamObserver<JoinRoomResponse> responses, String error) {
-    metrics.joinFinished(false, 0);
-    responses.onNext(failedJoin(error));
-    responses.onCompleted();
-  }
-
-  private static JoinRoomResponse failedJoin(String error) {
-    return JoinRoomResponse.newBuilder().setSuccess(false).setError(error).build();
-  }
-
-  private String mintToken(String room, String identity) {
-    AccessToken token = new AccessToken(config.apiKey(), config.apiSecret());
-    token.setIdentity(identity);
-    token.setName(identity);
-    token.setTtl(6 * 3_600_000L);
-    token.addGrants(
-        new RoomJoin(true),
-        new RoomName(room),
-        new CanPublish(true),
-        new CanSubscribe(true),
-        new CanPublishData(true));
-    return token.toJwt();
+    joins.join(request, responses);
   }
 
   @Override
