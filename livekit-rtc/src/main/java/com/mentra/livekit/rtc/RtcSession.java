@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * and restarting ICE on its transports. Whether and when to do either is the {@link RoomEngine}'s
  * call: the session only reports that its connection broke. A join or resume ({@link
  * ConnectAttempt}) completes once media can flow: the primary transport is connected, the publisher
- * too if anything uses it, and the server's reliable data channel is open.
+ * too if anything uses it, and the server's reliable data channel is open. It reports to the room
+ * as {@link SessionEvents}; {@link TransportSignalling} carries what passes between its transports
+ * and its signal.
  *
  * <p>Confined to the room's executor; the signal connection, the transports and the timers only
  * hand their events over.
