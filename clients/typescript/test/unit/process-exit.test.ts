@@ -48,10 +48,12 @@ async function disposeAndExpectExit(child: Child, t: TestContext): Promise<void>
   assert.ok(child.lines.includes('disposed'));
   assert.ok(child.lines.includes('iterator ended'), 'the audio iterator ended');
   assert.ok(child.lines.includes('state closed'));
-  // What kept the loop alive right after dispose(): only the stdio pipes (and immediates) may remain.
-  const resources = JSON.parse(child.lines.find((l) => l.startsWith('resources '))?.slice('resources '.length) ?? 'null') as string[] | null;
-  assert.ok(resources !== null, 'the child reported its resources');
-  assert.deepEqual(resources.filter((r) => r !== 'PipeWrap' && r !== 'Immediate'), [], `resources after dispose(): ${JSON.stringify(resources)}`);
+  assert.ok(child.lines.some((l) => l.startsWith('resources ')), 'the child reported its resources');
+  // The child reports what still holds its loop 250 ms after dispose() only if it is still alive then
+  // (an unref'd timer): a socket or timer that dispose() left behind. Sockets dispose() is closing are
+  // listed in the immediate snapshot and gone a loop turn later, so that one is only logged.
+  const stillAlive = child.lines.find((l) => l.startsWith('still alive with '));
+  assert.equal(stillAlive, undefined, `the child was still alive 250 ms after dispose(): ${stillAlive ?? ''}`);
   t.diagnostic(`exited ${result.at - disposedAt} ms after the dispose signal`);
 }
 
