@@ -4,6 +4,7 @@ import com.mentra.livekit.rtc.internal.NativeAudioSender;
 import com.mentra.livekit.rtc.internal.PeerTransport;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.RTCRtpSender;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,10 @@ final class LocalPublications {
     final LocalAudioTrack track;
     final CompletableFuture<LocalAudioTrack> published;
 
-    /** The track's sender on the current join's publisher; null until the server accepted it. */
-    RTCRtpSender sender;
+    /**
+     * The track's transceiver on the current join's publisher; null until the server accepted it.
+     */
+    RTCRtpTransceiver transceiver;
 
     Publication(LocalAudioTrack track, CompletableFuture<LocalAudioTrack> published) {
       this.track = track;
@@ -80,8 +83,13 @@ final class LocalPublications {
     PeerTransport publisher = session == null ? null : session.publisher();
     if (publication == null || publisher == null) return;
     publication.track.setSid(info.getSid());
-    if (publication.sender == null) {
-      publication.sender =
+    if (publication.transceiver == null) {
+      // The publisher's first offer must hold only the data channels: the first m-section is the
+      // bundle's tag, and a stopped transceiver (see unpublish) must never be it, or rejecting its
+      // m-section takes the data channels' transport down with it. Offering the data channels
+      // first costs one offer/answer round trip, once per join.
+      if (!publisher.negotiated()) publisher.negotiate(false);
+      publication.transceiver =
           publication
               .track
               .sender()
@@ -104,14 +112,19 @@ final class LocalPublications {
     }
   }
 
-  /** Takes {@code track} off the publisher and releases it; its pushes were already stopped. */
+  /**
+   * Takes {@code track} off the publisher and releases it; its pushes were already stopped. The
+   * transceiver is stopped, not just emptied: libwebrtc frees a send stream and its encoder thread
+   * only when the m-section is rejected, so removeTrack left one behind per publish for the life of
+   * the join.
+   */
   void unpublish(LocalAudioTrack track, RtcSession session) {
     room.checkCurrent();
     Publication publication = byCid.remove(track.cid());
     if (publication == null) return;
     PeerTransport publisher = session == null ? null : session.publisher();
-    if (publication.sender != null && publisher != null) {
-      publisher.removeTrack(publication.sender);
+    if (publication.transceiver != null && publisher != null) {
+      publisher.stopTransceiver(publication.transceiver);
       publisher.negotiate(false);
     }
     publication.published.completeExceptionally(new IllegalStateException("unpublished"));
@@ -126,8 +139,8 @@ final class LocalPublications {
     PeerTransport publisher = session == null ? null : session.publisher();
     for (Publication publication : byCid.values()) {
       // Detach the track first: a sender holding it keeps the native track alive past dispose.
-      if (publication.sender != null && publisher != null) {
-        RTCRtpSender sender = publication.sender;
+      if (publication.transceiver != null && publisher != null) {
+        RTCRtpSender sender = publication.transceiver.getSender();
         publication
             .track
             .sender()
@@ -137,7 +150,7 @@ final class LocalPublications {
                   return null;
                 });
       }
-      publication.sender = null;
+      publication.transceiver = null;
     }
   }
 

@@ -119,11 +119,21 @@ public final class PeerTransport {
     return pc.createDataChannel(label, init);
   }
 
-  public RTCRtpSender addSendOnlyTrack(MediaStreamTrack track, List<String> streamIds) {
+  public RTCRtpTransceiver addSendOnlyTrack(MediaStreamTrack track, List<String> streamIds) {
     RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
     init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
     init.streamIds = streamIds;
-    return pc.addTransceiver(track, init).getSender();
+    return pc.addTransceiver(track, init);
+  }
+
+  /**
+   * Stops a track's transceiver for good: the next offer rejects its m-section (and libwebrtc
+   * recycles the slot for the next track), which is what frees the send stream and its encoder
+   * thread; {@link #removeTrack} only makes the m-section inactive and keeps both for as long as
+   * the connection lives.
+   */
+  public void stopTransceiver(RTCRtpTransceiver transceiver) {
+    if (!closed && !transceiver.stopped()) transceiver.stop();
   }
 
   public void removeTrack(RTCRtpSender sender) {

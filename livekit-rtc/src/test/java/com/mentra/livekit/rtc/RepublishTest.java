@@ -1,0 +1,97 @@
+package com.mentra.livekit.rtc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mentra.testing.LiveKitServerExtension;
+import com.mentra.testing.Poll;
+import com.mentra.testing.TestEnvironment;
+import com.mentra.testing.TestPeer;
+import com.mentra.testing.Tones;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A track published and unpublished over and over in one join, as the bridge's playback tracks are
+ * (unpublished after 5 s idle, published again on the next play): every cycle is heard, data keeps
+ * flowing on the same publisher, and an unpublished track leaves no native encoder behind. Before
+ * the fix libwebrtc kept each removed track's send stream, and its encoder thread, until the
+ * session left: one thread more per cycle, for hours in a long session.
+ */
+class RepublishTest {
+  private static final int CYCLES = 6;
+
+  @RegisterExtension static final LiveKitServerExtension livekit = new LiveKitServerExtension();
+
+  /** libwebrtc's per-send-stream encoder threads in this JVM. */
+  static long encoderThreads() {
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      return tasks.filter(RepublishTest::isEncoderThread).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean isEncoderThread(Path task) {
+    try {
+      return Files.readString(task.resolve("comm")).startsWith("AudioEncoder");
+    } catch (IOException ended) {
+      return false; // the thread ended while listing
+    }
+  }
+
+  @Test
+  void aTrackPublishedAgainAndAgainIsHeardEachTimeAndLeavesNoEncoderBehind() throws Exception {
+    try (Room room =
+            Room.connect(
+                livekit.wsUrl(),
+                livekit.token("republish", "java-bot"),
+                RoomOptions.defaults(),
+                new RecordingListener());
+        TestPeer peer = livekit.joinPeer("republish", "peer")) {
+      long baseline = encoderThreads();
+      List<Long> afterUnpublish = new ArrayList<>();
+      short[] tone = Tones.sine(440, 16000, 8000, 600);
+      for (int cycle = 1; cycle <= CYCLES; cycle++) {
+        Path file = TestEnvironment.outputDir("audio").resolve("republish-" + cycle + ".wav");
+        peer.record("java-bot", file, 48000);
+        LocalAudioTrack track = room.publishAudio(LocalAudioTrackOptions.microphone("speaker"));
+        peer.awaitEvent(
+            "trackSubscribed",
+            e -> e.get("trackSid").asText().equals(track.sid()),
+            Duration.ofSeconds(10));
+        assertThat(encoderThreads()).as("encoder threads while cycle %d plays", cycle).isPositive();
+        AudioTest.pushInRealTime(track, tone, 16000);
+        Thread.sleep(300);
+        TestPeer.Recording heard = peer.stopRecording();
+        assertThat(heard.loudRuns()).as("cycle %d's tone at the peer", cycle).isNotEmpty();
+
+        track.unpublish();
+        peer.awaitEvent(
+            "trackUnpublished",
+            e -> e.get("trackSid").asText().equals(track.sid()),
+            Duration.ofSeconds(10));
+        int finished = cycle;
+        Poll.until(
+            () -> encoderThreads() <= baseline,
+            Duration.ofSeconds(10),
+            "cycle " + finished + "'s encoder thread to end (now " + encoderThreads() + ")");
+        afterUnpublish.add(encoderThreads());
+      }
+      System.out.printf(
+          "%d publish/unpublish cycles: encoder threads %d before, after each unpublish %s%n",
+          CYCLES, baseline, afterUnpublish);
+
+      // The publisher's data channels outlived every cycle's renegotiation.
+      room.sendData(new byte[] {1, 2, 3}, DataSendOptions.reliable().withTopic("after"))
+          .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(peer.awaitData(1, Duration.ofSeconds(10))).hasSize(1);
+    }
+  }
+}
