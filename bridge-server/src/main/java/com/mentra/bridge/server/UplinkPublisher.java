@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * wall clock through the client's pauses, and each talk spurt starts cleanly (see {@link
  * TrackCadence}). Rates whose 10 ms is not a whole number of samples (22.05, 11.025 kHz) are
  * resampled to 48 kHz. A backlog above the prebuffer plus {@value #CATCH_UP_SLACK_MS} ms drains
- * through the stream's quiet frames (see {@code skipQuietBacklog}). Thread-safe: one writer (the
- * stream's inbound thread) and the clock thread.
+ * through the stream's quiet frames (see {@code skipQuietBacklog}). After {@value
+ * #IDLE_UNPUBLISH_MS} ms without a chunk and with nothing left to send, the track is unpublished,
+ * as idle playback tracks are, so an idle session holds no encoder thread; the next chunk publishes
+ * a fresh one. Thread-safe: one writer (the stream's inbound thread) and the clock thread.
  */
 final class UplinkPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UplinkPublisher.class);
@@ -33,6 +35,9 @@ final class UplinkPublisher implements AutoCloseable {
    * (absorbs chunking jitter).
    */
   static final int CATCH_UP_SLACK_MS = 80;
+
+  /** How long a track without chunks stays published once its buffer ran dry. */
+  static final int IDLE_UNPUBLISH_MS = 5_000;
 
   /** RMS, in 16-bit steps, at or below which a frame counts as quiet: about -55 dBFS. */
   private static final int QUIET_RMS = 58;
@@ -58,6 +63,7 @@ final class UplinkPublisher implements AutoCloseable {
   /** When each written chunk arrived, by its first sample's position in the buffer's stream. */
   private final java.util.ArrayDeque<long[]> arrivals = new java.util.ArrayDeque<>();
 
+  private long lastWriteNanos; // when the last chunk arrived
   private long written; // samples offered to the current buffer
   private long consumed; // samples polled from it
   private final java.util.function.LongConsumer latency;
@@ -128,6 +134,7 @@ final class UplinkPublisher implements AutoCloseable {
       if (arrivals.size() >= 512) arrivals.poll(); // bounded: a client far ahead of real time
       arrivals.add(new long[] {written, arrivedNanos});
       written += pcm.length;
+      lastWriteNanos = arrivedNanos;
       buffer.offer(pcm);
       if (track == null && !publishing) publish();
     }
@@ -173,24 +180,48 @@ final class UplinkPublisher implements AutoCloseable {
     int channels;
     synchronized (this) {
       if (buffer == null || closed) return;
-      rate = buffer.sampleRate();
-      channels = buffer.channels();
-      boolean ready = buffer.ready();
-      if (cadence.admit(ready, buffer.hasAudio())) {
-        frame = buffer.poll10ms();
-        if (frame != null) {
-          consumed += frame.length;
-          frame = skipQuietBacklog(frame);
-          observeArrivals(consumed + buffer.droppedSamples());
-        }
+      if (idleLongEnough()) {
+        track = null;
+        cadence = null;
+        frame = null;
+        rate = channels = 0;
       } else {
-        // Not ready: let the buffer note the underrun (it prebuffers again). Ready but held: the
-        // audio waits.
-        if (!ready) buffer.poll10ms();
-        frame = cadence.fill(rate / 100 * channels);
+        rate = buffer.sampleRate();
+        channels = buffer.channels();
+        frame = nextFrame(rate, channels);
       }
     }
+    if (frame == null) {
+      log.debug("unpublishing the idle uplink track {}", trackName);
+      current.unpublish(); // queued on the room's executor; the next chunk publishes a fresh track
+      return;
+    }
     current.pushFrame(frame, rate, channels);
+  }
+
+  /** This tick's frame: buffered audio, or silence while the cadence holds or the buffer is dry. */
+  private short[] nextFrame(int rate, int channels) {
+    boolean ready = buffer.ready();
+    if (cadence.admit(ready, buffer.hasAudio())) {
+      short[] frame = buffer.poll10ms();
+      if (frame != null) {
+        consumed += frame.length;
+        frame = skipQuietBacklog(frame);
+        observeArrivals(consumed + buffer.droppedSamples());
+        return frame;
+      }
+    } else if (!ready) {
+      // Not ready: let the buffer note the underrun (it prebuffers again). Ready but held: the
+      // audio waits.
+      buffer.poll10ms();
+    }
+    return cadence.fill(rate / 100 * channels);
+  }
+
+  /** Nothing to send and no chunk for {@value #IDLE_UNPUBLISH_MS} ms. */
+  private boolean idleLongEnough() {
+    return !buffer.hasAudio()
+        && System.nanoTime() - lastWriteNanos > IDLE_UNPUBLISH_MS * 1_000_000L;
   }
 
   /**
