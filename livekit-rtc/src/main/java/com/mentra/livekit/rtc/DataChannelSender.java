@@ -9,7 +9,6 @@ import dev.onvoid.webrtc.RTCDataChannelState;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * futures fail) and holds reliable ones. Each join opens new channels; the queue survives.
  *
  * <p>Confined to the room's executor, except the channel observers, which run on libwebrtc's
- * threads and only read a volatile flag before handing a flush to the room.
+ * threads and only read a volatile flag before handing a flush to the room. The queue checks it:
+ * every access from another thread throws.
  */
 final class DataChannelSender {
   private static final Logger log = LoggerFactory.getLogger(DataChannelSender.class);
@@ -32,8 +32,8 @@ final class DataChannelSender {
   /** An encoded data packet and its caller's future. */
   record Packet(DataKind kind, byte[] bytes, CompletableFuture<Void> done) {}
 
-  private final Consumer<Runnable> room;
-  private final ArrayDeque<Packet> pending = new ArrayDeque<>();
+  private final RoomExecutor room;
+  private final PendingQueue pending;
 
   /** Whether pending holds anything: the one fact libwebrtc's threads may read. */
   private volatile boolean hasPending;
@@ -42,10 +42,12 @@ final class DataChannelSender {
   private RTCDataChannel lossy;
 
   /**
-   * @param room runs a task on the room's executor (from libwebrtc's threads)
+   * @param room the room's executor: the queue is confined to it, and libwebrtc's threads hand it
+   *     flushes
    */
-  DataChannelSender(Consumer<Runnable> room) {
+  DataChannelSender(RoomExecutor room) {
     this.room = room;
+    this.pending = new PendingQueue(room);
   }
 
   /** Opens this join's outbound channels on {@code publisher}. */
@@ -91,9 +93,8 @@ final class DataChannelSender {
 
   /** Fails every queued packet (the room gave up or closed). */
   void fail(String reason) {
-    for (Packet packet : pending)
+    for (Packet packet = pending.poll(); packet != null; packet = pending.poll())
       packet.done().completeExceptionally(new IllegalStateException(reason));
-    pending.clear();
     hasPending = false;
   }
 
@@ -140,15 +141,55 @@ final class DataChannelSender {
     return true;
   }
 
-  private final class Observer implements RTCDataChannelObserver {
+  /**
+   * The waiting packets, confined to the room's executor: every access checks that it runs there,
+   * so a read from one of libwebrtc's threads fails at once instead of racing the room.
+   */
+  private static final class PendingQueue {
+    private final RoomExecutor room;
+    private final ArrayDeque<Packet> packets = new ArrayDeque<>();
+
+    PendingQueue(RoomExecutor room) {
+      this.room = room;
+    }
+
+    boolean isEmpty() {
+      room.checkCurrent();
+      return packets.isEmpty();
+    }
+
+    int size() {
+      room.checkCurrent();
+      return packets.size();
+    }
+
+    void add(Packet packet) {
+      room.checkCurrent();
+      packets.add(packet);
+    }
+
+    Packet peek() {
+      room.checkCurrent();
+      return packets.peek();
+    }
+
+    Packet poll() {
+      room.checkCurrent();
+      return packets.poll();
+    }
+  }
+
+  /** A channel's observer: runs on libwebrtc's threads, and only hands flushes to the room. */
+  final class Observer implements RTCDataChannelObserver {
     @Override
     public void onBufferedAmountChange(long previousAmount) {
-      if (hasPending) room.accept(DataChannelSender.this::flush);
+      // The queue is the room's: this thread only reads the flag the room keeps.
+      if (hasPending) room.submit(DataChannelSender.this::flush);
     }
 
     @Override
     public void onStateChange() {
-      room.accept(DataChannelSender.this::flush);
+      room.submit(DataChannelSender.this::flush);
     }
 
     @Override

@@ -55,11 +55,28 @@ final class RoomEngine implements RoomRegistry.Closeable {
 
   RoomEngine(
       Room owner, SignalUrls urls, String token, RoomOptions options, RoomListener listener) {
+    this(owner, urls, token, options, listener, null);
+  }
+
+  /**
+   * @param executor the room's executor; null: a new one over the shared workers (tests pass their
+   *     own)
+   */
+  RoomEngine(
+      Room owner,
+      SignalUrls urls,
+      String token,
+      RoomOptions options,
+      RoomListener listener,
+      RoomExecutor executor) {
     this.urls = urls;
     this.token = token;
     this.options = options;
     this.room =
-        new RoomExecutor(new SerializingExecutor(rtc.workers(), 10_000, "room"), rtc.timers());
+        executor != null
+            ? executor
+            : new RoomExecutor(
+                new SerializingExecutor(rtc.workers(), 10_000, "room"), rtc.timers());
     this.listener = new ListenerQueue(listener, rtc.workers());
     this.reconnect =
         new ReconnectPolicy(
@@ -69,7 +86,7 @@ final class RoomEngine implements RoomRegistry.Closeable {
             System::nanoTime);
     this.remote = new RemoteParticipants(room, options.audioSubscriptions(), this.listener);
     this.publications = new LocalPublications(room, owner, rtc.sendFactory());
-    this.data = new DataChannelSender(room::submit);
+    this.data = new DataChannelSender(room);
     this.sessionEvents = new SessionEventRouter(this, publications, remote, this.listener);
     this.requests = new RoomRequests(this, room, rtc, options, data, publications, remote);
   }
