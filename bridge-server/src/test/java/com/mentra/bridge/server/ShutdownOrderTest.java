@@ -11,8 +11,12 @@ import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.Tones;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +30,10 @@ import org.junit.jupiter.api.Test;
  * SIGTERM while sessions push audio: the bridge process (a real JVM, with its real shutdown hooks)
  * stops accepting, closes its sessions, stops its clock and only then frees libwebrtc's native
  * factories. Before, the library's own hook ran concurrently with the bridge's and could free them
- * under a clock still pushing audio (use-after-free in native code). 20 runs.
+ * under a clock still pushing audio (use-after-free in native code). The first test checks that
+ * order in the bridge's log, with a call holding the bridge's shutdown open for its grace period (a
+ * concurrent library hook frees libwebrtc in that window); the second checks 20 SIGTERMs for any
+ * sign of native trouble.
  */
 class ShutdownOrderTest {
   private static final int RUNS = 20;
@@ -44,38 +51,7 @@ class ShutdownOrderTest {
       for (int run = 0; run < RUNS; run++) {
         int port = BridgeHarness.freePort();
         Path log = Files.createTempFile("bridge-shutdown-" + run + "-", ".log");
-        ProcessBuilder pb =
-            new ProcessBuilder(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED",
-                    "-XX:ErrorFile=" + log.getParent().resolve("hs_err_shutdown_" + run + ".log"),
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    "com.mentra.bridge.server.BridgeMain")
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment()
-            .putAll(
-                java.util.Map.of(
-                    "PORT",
-                    String.valueOf(port),
-                    "BIND_ADDRESS",
-                    TestEnvironment.get().nodeIp(),
-                    "METRICS_PORT",
-                    "0",
-                    "LIVEKIT_URL",
-                    livekit.wsUrl(),
-                    "LIVEKIT_API_KEY",
-                    livekit.apiKey(),
-                    "LIVEKIT_API_SECRET",
-                    livekit.apiSecret(),
-                    "BRIDGE_AUTH_TOKENS",
-                    BridgeHarness.TOKEN,
-                    "SHUTDOWN_GRACE_SECONDS",
-                    "5",
-                    "LOG_LEVEL",
-                    "WARN"));
-        Process bridge = pb.start();
+        Process bridge = startBridge(livekit, port, log, "WARN");
         ManagedChannel channel =
             NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), port)
                 .usePlaintext()
@@ -83,55 +59,10 @@ class ShutdownOrderTest {
                 .build();
         List<StreamObserver<AudioChunk>> streams = new ArrayList<>();
         try {
-          Poll.until(
-              () -> Files.exists(log) && readQuietly(log).contains("LiveKit bridge ready"),
-              java.time.Duration.ofSeconds(30),
-              "the bridge to start: " + readQuietly(log));
-          for (int s = 0; s < 3; s++) {
-            String user = "sd-" + run + "-" + s;
-            assertThat(
-                    LiveKitBridgeGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(20, TimeUnit.SECONDS)
-                        .joinRoom(
-                            JoinRoomRequest.newBuilder()
-                                .setUserId(user)
-                                .setRoomName("shutdown-" + user)
-                                .build())
-                        .getSuccess())
-                .isTrue();
-            StreamObserver<AudioChunk> up =
-                LiveKitBridgeGrpc.newStub(channel)
-                    .streamAudio(
-                        new StreamObserver<>() {
-                          @Override
-                          public void onNext(AudioChunk value) {}
-
-                          @Override
-                          public void onError(Throwable t) {}
-
-                          @Override
-                          public void onCompleted() {}
-                        });
-            up.onNext(AudioChunk.newBuilder().setUserId(user).build());
-            streams.add(up);
-          }
+          awaitReady(log);
+          for (int s = 0; s < 3; s++) streams.add(joinAndStream(channel, "sd-" + run + "-" + s));
           // Audio flowing into all three published tracks, then SIGTERM mid-stream.
-          long pushUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(600 + run * 37 % 300);
-          while (System.nanoTime() < pushUntil) {
-            for (StreamObserver<AudioChunk> up : streams) {
-              try {
-                up.onNext(
-                    AudioChunk.newBuilder()
-                        .setPcmData(ByteString.copyFrom(tone))
-                        .setSampleRate(16_000)
-                        .setChannels(1)
-                        .build());
-              } catch (RuntimeException ignored) {
-                // the call ended
-              }
-            }
-            Thread.sleep(20);
-          }
+          push(streams, tone, 600 + run * 37 % 300);
           long signalled = System.nanoTime();
           bridge.destroy(); // SIGTERM
           assertThat(bridge.waitFor(20, TimeUnit.SECONDS))
@@ -145,9 +76,7 @@ class ShutdownOrderTest {
           assertThat(bridge.exitValue())
               .as("run %d exit code; output:%n%s", run, output)
               .isIn(0, 143);
-          assertThat(Files.exists(log.getParent().resolve("hs_err_shutdown_" + run + ".log")))
-              .as("run %d: JVM crash file", run)
-              .isFalse();
+          assertThat(Files.exists(crashFile(log))).as("run %d: JVM crash file", run).isFalse();
         } finally {
           channel.shutdownNow();
           if (bridge.isAlive()) bridge.destroyForcibly();
@@ -155,6 +84,166 @@ class ShutdownOrderTest {
       }
       System.out.println(
           "SIGTERM with 3 sessions pushing audio: " + RUNS + " clean exits, in ms: " + exitMillis);
+    }
+  }
+
+  @Test
+  void libwebrtcIsFreedOnlyAfterTheSessionsClosedAndTheClockStopped() throws Exception {
+    try (LiveKitServerProcess livekit = LiveKitServerProcess.start()) {
+      byte[] tone = Tones.toBytes(Tones.sine(440, 16_000, 6000, 20));
+      int port = BridgeHarness.freePort();
+      Path log = Files.createTempFile("bridge-shutdown-order-", ".log");
+      Process bridge = startBridge(livekit, port, log, "INFO");
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress(TestEnvironment.get().nodeIp(), port)
+              .usePlaintext()
+              .intercept(BridgeHarness.bearer(BridgeHarness.TOKEN))
+              .build();
+      try {
+        awaitReady(log);
+        List<StreamObserver<AudioChunk>> streams = new ArrayList<>();
+        for (int s = 0; s < 2; s++) streams.add(joinAndStream(channel, "order-" + s));
+        // A health watch stays open through the shutdown (the bridge does not end it), so the
+        // bridge's own hook waits out its grace period before it stops the clock: a second,
+        // concurrent hook that frees libwebrtc does so in that window, with the clock running.
+        HealthGrpc.newStub(channel)
+            .watch(
+                HealthCheckRequest.getDefaultInstance(),
+                new StreamObserver<HealthCheckResponse>() {
+                  @Override
+                  public void onNext(HealthCheckResponse value) {}
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+        push(streams, tone, 600);
+
+        bridge.destroy(); // SIGTERM
+        assertThat(bridge.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+        String output = readQuietly(log);
+        assertThat(NATIVE_TROUBLE.matcher(output).find())
+            .as("native trouble at shutdown:%n%s", output)
+            .isFalse();
+        assertThat(Files.exists(crashFile(log))).as("JVM crash file").isFalse();
+        int shuttingDown = output.indexOf("shutting down:");
+        int stopped = output.indexOf("bridge stopped");
+        int freed = output.indexOf("disposing the WebRTC runtime");
+        assertThat(shuttingDown)
+            .as("the bridge's shutdown began; output:%n%s", output)
+            .isNotNegative();
+        assertThat(stopped)
+            .as("the bridge stopped (sessions closed, clock stopped); output:%n%s", output)
+            .isGreaterThan(shuttingDown);
+        assertThat(freed)
+            .as(
+                "libwebrtc freed only after the bridge stopped (sessions and clock); output:%n%s",
+                output)
+            .isGreaterThan(stopped);
+      } finally {
+        channel.shutdownNow();
+        if (bridge.isAlive()) bridge.destroyForcibly();
+      }
+    }
+  }
+
+  /** The real bridge JVM (BridgeMain, its real shutdown hooks), logging to {@code log}. */
+  private static Process startBridge(
+      LiveKitServerProcess livekit, int port, Path log, String logLevel) throws IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:ErrorFile=" + crashFile(log),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "com.mentra.bridge.server.BridgeMain")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment()
+        .putAll(
+            java.util.Map.of(
+                "PORT",
+                String.valueOf(port),
+                "BIND_ADDRESS",
+                TestEnvironment.get().nodeIp(),
+                "METRICS_PORT",
+                "0",
+                "LIVEKIT_URL",
+                livekit.wsUrl(),
+                "LIVEKIT_API_KEY",
+                livekit.apiKey(),
+                "LIVEKIT_API_SECRET",
+                livekit.apiSecret(),
+                "BRIDGE_AUTH_TOKENS",
+                BridgeHarness.TOKEN,
+                "SHUTDOWN_GRACE_SECONDS",
+                "5",
+                "LOG_LEVEL",
+                logLevel));
+    return pb.start();
+  }
+
+  private static Path crashFile(Path log) {
+    return log.getParent().resolve("hs_err_" + log.getFileName());
+  }
+
+  private static void awaitReady(Path log) {
+    Poll.until(
+        () -> Files.exists(log) && readQuietly(log).contains("LiveKit bridge ready"),
+        java.time.Duration.ofSeconds(30),
+        "the bridge to start: " + readQuietly(log));
+  }
+
+  /** Joins {@code user} to a room of its own and opens its uplink audio stream. */
+  private static StreamObserver<AudioChunk> joinAndStream(ManagedChannel channel, String user) {
+    assertThat(
+            LiveKitBridgeGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
+                .joinRoom(
+                    JoinRoomRequest.newBuilder()
+                        .setUserId(user)
+                        .setRoomName("shutdown-" + user)
+                        .build())
+                .getSuccess())
+        .isTrue();
+    StreamObserver<AudioChunk> up =
+        LiveKitBridgeGrpc.newStub(channel)
+            .streamAudio(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(AudioChunk value) {}
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    up.onNext(AudioChunk.newBuilder().setUserId(user).build());
+    return up;
+  }
+
+  /** Sends {@code tone} on every stream every 20 ms for {@code millis}. */
+  private static void push(List<StreamObserver<AudioChunk>> streams, byte[] tone, long millis)
+      throws InterruptedException {
+    long pushUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (System.nanoTime() < pushUntil) {
+      for (StreamObserver<AudioChunk> up : streams) {
+        try {
+          up.onNext(
+              AudioChunk.newBuilder()
+                  .setPcmData(ByteString.copyFrom(tone))
+                  .setSampleRate(16_000)
+                  .setChannels(1)
+                  .build());
+        } catch (RuntimeException ignored) {
+          // the call ended
+        }
+      }
+      Thread.sleep(20);
     }
   }
 

@@ -133,6 +133,7 @@ public final class WebRtcRuntime {
   private synchronized void dispose() {
     if (disposed) return;
     disposed = true;
+    log.info("disposing the WebRTC runtime: libwebrtc's factories and the shared threads");
     RoomRegistry.closeAll(Duration.ofSeconds(5));
     try {
       receiveDeviceModule.stopPlayout();
