@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * What 100 published but idle audio tracks cost: CPU of this JVM (the publisher, as the bridge) and
@@ -21,61 +21,71 @@ import org.junit.jupiter.api.Test;
  * inside libwebrtc's encoder); the bridge publishes a track on its first sound, so its idle tracks
  * are the latter.
  *
- * <p>A benchmark, not a test: it prints figures and asserts nothing, and Surefire does not pick it
- * up by name. Run it inside the test namespace: {@code mvn -pl livekit-rtc -am install
- * -Dtest=IdleTracksCpuBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dtest.jvm=...}.
+ * <p>A benchmark, not a test: it prints figures and asserts nothing, and the test run leaves it out
+ * (livekit-rtc's pom excludes {@code *Benchmark}). Run by {@code scripts/bench-idle-tracks.sh},
+ * inside a network namespace of its own (the UDP counts are the namespace's), about 70 s. System
+ * property {@code bench.verbose}: this JVM's logs at INFO (else WARN).
  */
-class IdleTracksCpuBenchmark {
+public final class IdleTracksCpuBenchmark {
   private static final int PARTICIPANTS = 10;
   private static final int TRACKS_EACH = 10;
   private static final int MEASURE_MS = 10_000;
 
-  @Test
-  void idleTracksCost() throws Exception {
+  private IdleTracksCpuBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    if (!Boolean.getBoolean("bench.verbose")) {
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("com.mentra"))
+          .setLevel(ch.qos.logback.classic.Level.WARN);
+    }
     List<Room> rooms = new ArrayList<>();
     List<LocalAudioTrack> tracks = new ArrayList<>();
     try (LiveKitServerProcess lk = LiveKitServerProcess.start();
         AudioClock clock = new AudioClock()) {
-      for (int p = 0; p < PARTICIPANTS; p++) {
-        // Subscribed to nothing, like a bridge session without subscribe_target_audio: the cost
-        // measured is the sending.
-        Room room =
-            Room.connect(
-                lk.wsUrl(),
-                lk.token("idle-bench", "bot-" + p),
-                RoomOptions.builder().audioSubscriptions(java.util.Set.of()).build(),
-                new RoomListener() {});
-        rooms.add(room);
-        for (int t = 0; t < TRACKS_EACH; t++)
-          tracks.add(room.publishAudio(LocalAudioTrackOptions.microphone("idle-" + t)));
-      }
-      ProcessHandle server =
-          ProcessHandle.current()
-              .descendants()
-              .filter(h -> h.info().command().orElse("").contains("livekit-server"))
-              .findFirst()
-              .orElseThrow();
-      Thread.sleep(3_000); // negotiation settles
+      // The rooms close before the clock and the server (the resources close first otherwise).
+      try {
+        for (int p = 0; p < PARTICIPANTS; p++) {
+          // Subscribed to nothing, like a bridge session without subscribe_target_audio: the cost
+          // measured is the sending.
+          Room room =
+              Room.connect(
+                  lk.wsUrl(),
+                  lk.token("idle-bench", "bot-" + p),
+                  RoomOptions.builder().audioSubscriptions(java.util.Set.of()).build(),
+                  new RoomListener() {});
+          rooms.add(room);
+          for (int t = 0; t < TRACKS_EACH; t++)
+            tracks.add(room.publishAudio(LocalAudioTrackOptions.microphone("idle-" + t)));
+        }
+        ProcessHandle server =
+            ProcessHandle.current()
+                .descendants()
+                .filter(h -> h.info().command().orElse("").contains("livekit-server"))
+                .findFirst()
+                .orElseThrow();
+        Thread.sleep(3_000); // negotiation settles
 
-      System.out.printf(
-          "%d published tracks (%d participants x %d), %d s each, %d CPUs:%n",
-          tracks.size(),
-          PARTICIPANTS,
-          TRACKS_EACH,
-          MEASURE_MS / 1000,
-          Runtime.getRuntime().availableProcessors());
-      measure("nothing pushed (before issue 9)", clock, tracks, null, server);
-      measure("silence, never carried sound", clock, tracks, new short[480], server);
-      measure(
-          "tone (active tracks, reference)",
-          clock,
-          tracks,
-          Tones.sine(440, 48_000, 8_000, 10),
-          server);
-      measure("silence after sound (idle, after)", clock, tracks, new short[480], server);
-    } finally {
-      for (Room room : rooms) room.close();
+        System.out.printf(
+            "%d published tracks (%d participants x %d), %d s each, %d CPUs:%n",
+            tracks.size(),
+            PARTICIPANTS,
+            TRACKS_EACH,
+            MEASURE_MS / 1000,
+            Runtime.getRuntime().availableProcessors());
+        measure("nothing pushed (before issue 9)", clock, tracks, null, server);
+        measure("silence, never carried sound", clock, tracks, new short[480], server);
+        measure(
+            "tone (active tracks, reference)",
+            clock,
+            tracks,
+            Tones.sine(440, 48_000, 8_000, 10),
+            server);
+        measure("silence after sound (idle, after)", clock, tracks, new short[480], server);
+      } finally {
+        for (Room room : rooms) room.close();
+      }
     }
+    System.exit(0); // no leftover non-daemon thread keeps the JVM alive
   }
 
   private static void measure(
