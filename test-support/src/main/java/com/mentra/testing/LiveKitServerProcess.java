@@ -1,16 +1,18 @@
 package com.mentra.testing;
 
 import io.livekit.server.AccessToken;
+import io.livekit.server.CanPublish;
+import io.livekit.server.CanPublishData;
+import io.livekit.server.CanSubscribe;
+import io.livekit.server.RoomJoin;
+import io.livekit.server.RoomName;
 import io.livekit.server.RoomServiceClient;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Date;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -43,11 +45,6 @@ public final class LiveKitServerProcess implements AutoCloseable {
   private final Path config;
   private final Path log;
   private final PortBaseLock portBase;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(1))
-          .proxy(HttpClient.Builder.NO_PROXY)
-          .build();
   private Process process;
   private RoomServiceClient roomService;
   private boolean closed;
@@ -120,7 +117,7 @@ public final class LiveKitServerProcess implements AutoCloseable {
   }
 
   private void startProcess() {
-    String yaml = settings.yaml(env.nodeIp());
+    String yaml = settings.yaml(env.nodeIp(), "info");
     try {
       Files.writeString(config, yaml);
       Files.writeString(
@@ -139,36 +136,16 @@ public final class LiveKitServerProcess implements AutoCloseable {
       throw new IllegalStateException(
           "cannot start livekit-server " + env.livekitServerBinary(), e);
     }
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    HttpRequest ping =
-        HttpRequest.newBuilder(URI.create(httpUrl() + "/"))
-            .timeout(Duration.ofSeconds(1))
-            .GET()
-            .build();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "livekit-server exited with " + process.exitValue() + " on start; see " + log);
-      }
-      try {
-        if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
-      } catch (IOException notYet) {
-        // Not listening yet.
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        kill();
-        throw new IllegalStateException("interrupted while livekit-server started", e);
-      }
-      sleep(100);
+    try {
+      settings.awaitAnswer(process, env.nodeIp(), START_TIMEOUT, log);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      kill();
+      throw new IllegalStateException("interrupted while livekit-server started", e);
+    } catch (IllegalStateException e) {
+      kill();
+      throw e;
     }
-    kill();
-    throw new IllegalStateException(
-        "livekit-server did not answer HTTP on "
-            + httpUrl()
-            + " within "
-            + START_TIMEOUT.toSeconds()
-            + " s; see "
-            + log);
   }
 
   /** {@code ws://NODE_IP:PORT}, what clients join. */
@@ -229,7 +206,24 @@ public final class LiveKitServerProcess implements AutoCloseable {
    * t.clearGrants()} and other grants, metadata, attributes).
    */
   public String token(String room, String identity, Duration ttl, Consumer<AccessToken> customize) {
-    return settings.token(room, identity, ttl, customize);
+    AccessToken token = new AccessToken(settings.apiKey(), settings.apiSecret());
+    token.setIdentity(identity);
+    token.setName(identity);
+    if (ttl.isNegative() || ttl.isZero()) {
+      long now = System.currentTimeMillis();
+      token.setNotBefore(new Date(now - 3_600_000L));
+      token.setExpiration(new Date(now - Math.max(1_000L, -ttl.toMillis())));
+    } else {
+      token.setTtl(ttl.toMillis());
+    }
+    token.addGrants(
+        new RoomJoin(true),
+        new RoomName(room),
+        new CanPublish(true),
+        new CanSubscribe(true),
+        new CanPublishData(true));
+    customize.accept(token);
+    return token.toJwt();
   }
 
   /**
@@ -303,15 +297,6 @@ public final class LiveKitServerProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }
