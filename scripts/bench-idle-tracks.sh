@@ -20,22 +20,10 @@ ensure_livekit_server
 
 export LKB_NETNS="${LKB_NETNS:-lkbidle}"
 export LKB_NODE_IP="${LKB_NODE_IP:-10.97.0.1}"
-export LKB_JAVA="$JAVA_HOME/bin/java"
-export LKB_LIVEKIT_SERVER_BIN
-# TestEnvironment wants the Node peer's settings too; this benchmark does not start it.
-export LKB_TEST_PEER_DIR="${LKB_TEST_PEER_DIR:-$LKB_ROOT/test-peer}"
-export LKB_NODE="${LKB_NODE:-$(command -v node || true)}"
-[ -d "$LKB_TEST_PEER_DIR/node_modules/@livekit/rtc-node" ] || ensure_node_modules "$LKB_TEST_PEER_DIR"
-
-log "building (tests skipped)"
-cp_file="$(mktemp)"
-mvn -B -ntp -q ${LKB_MAVEN_ARGS:-} -pl livekit-rtc -am test-compile dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" -Dmdep.outputAbsoluteArtifactFilename=true >/dev/null
-classpath="$LKB_ROOT/livekit-rtc/target/test-classes:$LKB_ROOT/livekit-rtc/target/classes:$(cat "$cp_file")"
-rm -f "$cp_file"
+prepare_benchmark livekit-rtc
 
 scripts/netns.sh up
 trap 'scripts/netns.sh down || true' EXIT
 log "benchmark (namespace $LKB_NETNS, at most 5 minutes)"
 # shellcheck disable=SC2086
-timeout 300 ip netns exec "$LKB_NETNS" "$LKB_JAVA" -Xmx1g --enable-native-access=ALL-UNNAMED ${BENCH_ARGS:-} -cp "$classpath" com.mentra.livekit.rtc.IdleTracksCpuBenchmark
+timeout 300 ip netns exec "$LKB_NETNS" "$LKB_JAVA" -Xmx1g --enable-native-access=ALL-UNNAMED ${BENCH_ARGS:-} -cp "$BENCH_CLASSPATH" com.mentra.livekit.rtc.IdleTracksCpuBenchmark

@@ -74,3 +74,23 @@ ensure_node_modules() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $dir"
   fi
 }
+
+# For the benchmark commands (bench-joins.sh, bench-idle-tracks.sh): the test environment's
+# variables (TestEnvironment wants the Node peer's settings too, even when a benchmark does not
+# start it), then the module's test classes built and their class path in $BENCH_CLASSPATH.
+# Usage: prepare_benchmark MODULE
+prepare_benchmark() {
+  local module="$1" cp_file
+  export LKB_JAVA="$JAVA_HOME/bin/java"
+  export LKB_LIVEKIT_SERVER_BIN
+  export LKB_TEST_PEER_DIR="${LKB_TEST_PEER_DIR:-$LKB_ROOT/test-peer}"
+  export LKB_NODE="${LKB_NODE:-$(command -v node || true)}"
+  [ -d "$LKB_TEST_PEER_DIR/node_modules/@livekit/rtc-node" ] || ensure_node_modules "$LKB_TEST_PEER_DIR"
+  log "building (tests skipped)"
+  cp_file="$(mktemp)"
+  # shellcheck disable=SC2086
+  mvn -B -ntp -q ${LKB_MAVEN_ARGS:-} -pl "$module" -am test-compile dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" -Dmdep.outputAbsoluteArtifactFilename=true >/dev/null
+  BENCH_CLASSPATH="$LKB_ROOT/$module/target/test-classes:$LKB_ROOT/$module/target/classes:$(cat "$cp_file")"
+  rm -f "$cp_file"
+}
