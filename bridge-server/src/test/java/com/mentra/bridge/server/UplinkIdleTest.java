@@ -3,13 +3,11 @@ package com.mentra.bridge.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.bridge.api.LeaveRoomRequest;
+import com.mentra.testing.NativeThreads;
 import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
 import com.mentra.testing.Tones;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -36,21 +34,9 @@ class UplinkIdleTest {
     if (h != null) h.close();
   }
 
-  /** libwebrtc's per-send-stream encoder threads in this JVM (the bridge runs in it). */
+  /** libwebrtc's per-send-stream encoder threads in this JVM. */
   static long encoderThreads() {
-    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-      return tasks.filter(UplinkIdleTest::isEncoderThread).count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static boolean isEncoderThread(Path task) {
-    try {
-      return Files.readString(task.resolve("comm")).startsWith("AudioEncoder");
-    } catch (IOException ended) {
-      return false; // the thread ended while listing
-    }
+    return NativeThreads.count("AudioEncoder");
   }
 
   static boolean uplinkPublished(TestPeer listener, String identity) {

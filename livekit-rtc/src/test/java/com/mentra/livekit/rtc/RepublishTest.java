@@ -3,13 +3,11 @@ package com.mentra.livekit.rtc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerExtension;
+import com.mentra.testing.NativeThreads;
 import com.mentra.testing.Poll;
 import com.mentra.testing.TestEnvironment;
 import com.mentra.testing.TestPeer;
 import com.mentra.testing.Tones;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,19 +29,7 @@ class RepublishTest {
 
   /** libwebrtc's per-send-stream encoder threads in this JVM. */
   static long encoderThreads() {
-    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-      return tasks.filter(RepublishTest::isEncoderThread).count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static boolean isEncoderThread(Path task) {
-    try {
-      return Files.readString(task.resolve("comm")).startsWith("AudioEncoder");
-    } catch (IOException ended) {
-      return false; // the thread ended while listing
-    }
+    return NativeThreads.count("AudioEncoder");
   }
 
   @Test
