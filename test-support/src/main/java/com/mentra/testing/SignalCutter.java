@@ -20,10 +20,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a lost signal connection as a phone or a flaky proxy produces it, which a server restart cannot
  * show (a restarted server forgets the session, so a client can never resume it).
  *
- * <p>Listens on the test node address; new connections are relayed again right after a cut.
- * Thread-safe; one virtual thread per direction of each relayed connection.
+ * <p>Listens on the test node address; new connections are relayed again right after a cut, or
+ * handed to an {@link Intercept} (a server that refuses or stalls). Thread-safe; one virtual thread
+ * per direction of each relayed connection.
  */
 public final class SignalCutter implements AutoCloseable {
+  /** Takes a new connection instead of the server. */
+  @FunctionalInterface
+  public interface Intercept {
+    /**
+     * Serves {@code client} on its own virtual thread. A connection left open is reset by {@link
+     * #cutAll()} or {@link #close()}; an exception resets it at once.
+     */
+    void serve(Socket client) throws IOException;
+  }
+
   private final ServerSocket listener;
   private final InetSocketAddress upstream;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -31,6 +42,7 @@ public final class SignalCutter implements AutoCloseable {
   private final Thread acceptor;
   private volatile boolean closed;
   private volatile long connectDelayMillis;
+  private volatile Intercept intercept;
 
   private SignalCutter(InetSocketAddress upstream) throws IOException {
     this.upstream = upstream;
@@ -68,6 +80,15 @@ public final class SignalCutter implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Hands every connection accepted from now on to {@code intercept} instead of relaying it ({@code
+   * null}: relay again); connections already relayed keep relaying until cut.
+   */
+  public SignalCutter interceptNewConnections(Intercept intercept) {
+    this.intercept = intercept;
+    return this;
+  }
+
   /** Resets (TCP RST) every relayed connection; returns how many sockets were cut. */
   public int cutAll() {
     List<Socket> cut = new ArrayList<>(open);
@@ -85,7 +106,12 @@ public final class SignalCutter implements AutoCloseable {
       }
       accepted.incrementAndGet();
       open.add(client);
-      Thread.ofVirtual().name("signal-cutter-relay").start(() -> relay(client));
+      Intercept taker = intercept;
+      if (taker == null) {
+        Thread.ofVirtual().name("signal-cutter-relay").start(() -> relay(client));
+      } else {
+        Thread.ofVirtual().name("signal-cutter-intercept").start(() -> serve(taker, client));
+      }
     }
   }
 
@@ -101,6 +127,14 @@ public final class SignalCutter implements AutoCloseable {
     open.add(server);
     Thread.ofVirtual().name("signal-cutter-up").start(() -> pump(client, server));
     pump(server, client);
+  }
+
+  private void serve(Intercept taker, Socket client) {
+    try {
+      taker.serve(client);
+    } catch (IOException e) {
+      reset(client);
+    }
   }
 
   private void pump(Socket from, Socket to) {
