@@ -59,7 +59,7 @@ public final class LoadMain {
     System.exit(code);
   }
 
-  /** The whole run; the exit code (1: the soak failed). */
+  /** The whole run; the exit code (1: the soak failed, or the run did not hold its load). */
   private int run() throws Exception {
     String nodeIp = Env.get("LKB_NODE_IP", "127.0.0.1");
     if (o.quietBelow > 0) Sampler.waitForQuiet(o.quietBelow);
@@ -197,6 +197,18 @@ public final class LoadMain {
         summary.put("soak_failures", failures);
         summary.put("soak_passed", failures.isEmpty());
       }
+      boolean judgeHold = !Double.isNaN(o.holdP99Ms);
+      @SuppressWarnings("unchecked")
+      List<String> holdFailures =
+          judgeHold
+              ? HoldVerdict.failures(
+                  (Map<String, Object>) summary.get("down_ms"), drops, joinFailures, o.holdP99Ms)
+              : List.of();
+      if (judgeHold) {
+        summary.put("hold_p99_ms", o.holdP99Ms);
+        summary.put("hold_failures", holdFailures);
+        summary.put("held", holdFailures.isEmpty());
+      }
       summary.put("problems", problems.size() > 50 ? problems.subList(0, 50) : problems);
       summary.put("problem_count", problems.size() + phones.problems.size());
       summary.put(
@@ -205,11 +217,9 @@ public final class LoadMain {
       jsonl.write("summary", summary);
       RunSummary.print(o, summary, problems);
       LoadPlot.write(o, summary, sampler.samples());
-      if (o.soak) {
-        SoakVerdict.print(trends, drops, failures, o.maxRssSlopeMbPerHour);
-        return failures.isEmpty() ? 0 : 1;
-      }
-      return 0;
+      if (o.soak) SoakVerdict.print(trends, drops, failures, o.maxRssSlopeMbPerHour);
+      if (judgeHold) HoldVerdict.print(o.sessions, holdFailures, o.holdP99Ms);
+      return failures.isEmpty() && holdFailures.isEmpty() ? 0 : 1;
     } finally {
       if (plays != null) plays.endLoad();
       if (client != null) client.close();

@@ -34,6 +34,9 @@ final class LoadOptions {
         --warmup D             soak samples ignored by the fits (default duration/3, at most 10m)
         --max-rss-slope MB     soak gate, MB per hour (default 2; off: report only, for runs too short
                                for the JVM's own heap sizing to settle)
+        --hold-p99 MS          judge whether the run held its load: exits 1 unless every phone packet
+                               arrived, every session joined, no stream failed and phone -> client
+                               p99 <= MS (scripts/load-capacity.sh searches the largest N that holds)
         --join-concurrency C   JoinRooms in flight at once (default 8)
         --quiet-below CORES    first wait (at most 15 min) until the whole machine is busy with fewer
                                than CORES for 5 s: other work on shared cores distorts the figures
@@ -63,6 +66,10 @@ final class LoadOptions {
   Duration sample;
   Duration warmup;
   double maxRssSlopeMbPerHour = 2;
+
+  /** --hold-p99; NaN: not judged. */
+  double holdP99Ms = Double.NaN;
+
   int joinConcurrency = 8;
   double quietBelow;
   Path out;
@@ -166,6 +173,7 @@ final class LoadOptions {
         case "--max-rss-slope" ->
             maxRssSlopeMbPerHour =
                 v.equals("off") ? Double.POSITIVE_INFINITY : Double.parseDouble(v);
+        case "--hold-p99" -> holdP99Ms = Double.parseDouble(v);
         case "--join-concurrency" -> joinConcurrency = Math.max(1, Integer.parseInt(v));
         case "--out" -> out = Path.of(v);
         case "--quiet-below" -> quietBelow = Double.parseDouble(v);
