@@ -29,8 +29,8 @@ public final class SignalCutter implements AutoCloseable {
   @FunctionalInterface
   public interface Intercept {
     /**
-     * Serves {@code client} on its own virtual thread. A connection left open is reset by {@link
-     * #cutAll()} or {@link #close()}; an exception resets it at once.
+     * Serves {@code client} on its own virtual thread. A connection it closes is forgotten; one
+     * left open is reset by {@link #cutAll()} or {@link #close()}; an exception resets it at once.
      */
     void serve(Socket client) throws IOException;
   }
@@ -132,6 +132,7 @@ public final class SignalCutter implements AutoCloseable {
   private void serve(Intercept taker, Socket client) {
     try {
       taker.serve(client);
+      if (client.isClosed()) open.remove(client); // the intercept finished with it
     } catch (IOException e) {
       reset(client);
     }

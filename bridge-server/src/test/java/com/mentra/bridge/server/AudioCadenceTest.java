@@ -364,7 +364,7 @@ class AudioCadenceTest {
           "uplink talk spurts, onset latency at the listener (burst 0 publishes the track): "
               + table);
       // Issue 9: each burst within 60 ms of burst 1 and of the control. Measured here, warm: +0 of
-      // burst 1 and 36-40 ms behind the control (30 ms of it the DTX pre-roll that buys a clean
+      // burst 1 and 23-40 ms behind the control (30 ms of it the DTX pre-roll that buys a clean
       // onset), on a quiet machine and at load 4-5; before the fix: +740..+815 ms.
       for (int k = 1; k < bursts; k++) {
         assertThat(Math.abs(bridgeLatency.get(k) - bridgeLatency.get(1)))
