@@ -56,7 +56,8 @@ COPY bridge-server/src/main bridge-server/src/main
 RUN mvn -B -ntp -q -o -Dmaven.test.skip=true -pl bridge-server -am package \
  && mkdir -p /out \
  && cp bridge-server/target/bridge-server-*.jar /out/bridge-server.jar \
- && cp -r bridge-server/target/lib /out/lib
+ && cp -r bridge-server/target/lib /out/lib \
+ && cp bridge-server/src/main/jvm.options /out/jvm.options
 
 # ---- runtime: a JRE, the libraries webrtc-java's native library links and the bridge ----
 # (libwebrtc-java-linux-x86_64.so NEEDs libpulse.so.0, libudev.so.1, libdbus-1.so.3 and, for screen
@@ -72,6 +73,7 @@ RUN mkdir -p /usr/share/man/man1 \
  && useradd --system --uid 10001 --gid bridge --home-dir /app --no-create-home --shell /usr/sbin/nologin bridge
 COPY --from=build /out/lib /app/lib
 COPY --from=build /out/bridge-server.jar /app/bridge-server.jar
+COPY --from=build /out/jvm.options /app/jvm.options
 WORKDIR /app
 USER 10001:10001
 
@@ -92,6 +94,7 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
 
 # SIGTERM (docker stop, Kubernetes) makes the bridge leave every room and end every stream within
 # SHUTDOWN_GRACE_SECONDS; give the container more than that before SIGKILL. Heap: at most half the
-# container's memory (libwebrtc's native memory lives outside it). Extra JVM flags: JDK_JAVA_OPTIONS.
+# container's memory (libwebrtc's native memory lives outside it). The bridge's own JVM options are
+# in /app/jvm.options (bridge-server/src/main/jvm.options); extra JVM flags: JDK_JAVA_OPTIONS.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "--enable-native-access=ALL-UNNAMED", "-cp", "/app/bridge-server.jar:/app/lib/*", "com.mentra.bridge.server.BridgeMain"]
+ENTRYPOINT ["java", "@/app/jvm.options", "-XX:MaxRAMPercentage=50", "--enable-native-access=ALL-UNNAMED", "-cp", "/app/bridge-server.jar:/app/lib/*", "com.mentra.bridge.server.BridgeMain"]

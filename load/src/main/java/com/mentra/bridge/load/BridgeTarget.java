@@ -6,8 +6,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -54,14 +56,22 @@ record BridgeTarget(
                 "LKB_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     Path jar =
         Path.of(Env.get("LKB_BRIDGE_JAR", "bridge-server/target/bridge-server-0.1.0-SNAPSHOT.jar"));
+    // The bridge's own JVM options, as the image and scripts/run.sh pass them; --bridge-java-opts
+    // come after them and override them.
+    Path jvmOptions =
+        Path.of(Env.get("LKB_BRIDGE_JVM_OPTIONS", "bridge-server/src/main/jvm.options"));
+    if (!Files.isRegularFile(jvmOptions))
+      throw new IOException(
+          jvmOptions + " (the bridge's JVM options, LKB_BRIDGE_JVM_OPTIONS) is missing");
+    List<String> javaOpts = new ArrayList<>();
+    javaOpts.add("@" + jvmOptions);
+    javaOpts.addAll(o.bridgeJavaOpts);
     BridgeProcess process =
         new BridgeProcess(
-            java, jar, o.bridgeJavaOpts, env, nodeIp + ":" + port, o.out.resolve("bridge.log"));
+            java, jar, javaOpts, env, nodeIp + ":" + port, o.out.resolve("bridge.log"));
     Console.say(
         "bridge started on %s (pid %d, JVM options %s)",
-        process.address,
-        process.pid(),
-        o.bridgeJavaOpts.isEmpty() ? "none" : String.join(" ", o.bridgeJavaOpts));
+        process.address, process.pid(), String.join(" ", javaOpts));
     return new BridgeTarget(
         process.address,
         token,
