@@ -102,6 +102,12 @@ test('Dockerfile: multi-stage, non-root, ports, health check, the bridge\'s vari
   assert.match(dockerfile.healthcheck, /com\.mentra\.bridge\.server\.HealthProbe/);
   assert.ok(javaClassExists('com.mentra.bridge.server.HealthProbe'));
   assert.equal(dockerfile.entrypoint.at(-1), 'com.mentra.bridge.server.BridgeMain');
+  // The bridge's own JVM options (one file for the image, scripts/run.sh and the load tool).
+  assert.ok(existsSync(join(root, 'bridge-server/src/main/jvm.options')));
+  assert.equal(dockerfile.entrypoint[1], '@/app/jvm.options', 'the image passes the bridge\'s jvm.options first');
+  assert.match(read('Dockerfile'), /cp bridge-server\/src\/main\/jvm\.options \/out\/jvm\.options/);
+  assert.match(read('Dockerfile'), /^COPY --from=build \/out\/jvm\.options \/app\/jvm\.options$/m);
+  assert.match(read('scripts/run.sh'), /@"\$LKB_ROOT\/bridge-server\/src\/main\/jvm\.options"/);
   assert.ok(javaClassExists('com.mentra.bridge.server.BridgeMain'));
   assertBridgeReads(dockerfile.env.keys(), 'Dockerfile ENV');
   for (const [name, value] of dockerfile.env) {
