@@ -79,14 +79,25 @@ public final class NativeAudioSender {
     try {
       if (disposed) return;
       disposed = true;
+      // webrtc-java's dispose drops our reference and then throws Error when something else still
+      // holds the object: a stopped transceiver's sender keeps its track until the peer connection
+      // is freed (PeerConnectionRelease), and the track keeps its source. Both go then; the source
+      // is released whatever the track's dispose said (before, a throw skipped it: one leaked
+      // source per unpublished track).
       try {
         track.dispose();
+      } catch (Error e) {
+        LoggerFactory.getLogger(NativeAudioSender.class)
+            .debug(
+                "audio track {} freed later, with its peer connection: {}",
+                trackId,
+                e.getMessage());
+      }
+      try {
         source.dispose();
       } catch (Error e) {
-        // webrtc-java throws Error when a peer connection still references the track; leaking one
-        // track is better than failing the caller's close.
         LoggerFactory.getLogger(NativeAudioSender.class)
-            .warn("audio track {} still referenced; not freed: {}", trackId, e.getMessage());
+            .debug("audio source of {} freed later, with its track: {}", trackId, e.getMessage());
       }
     } finally {
       lock.unlock();

@@ -293,12 +293,14 @@ public final class PeerTransport {
     if (!closed) events.onError(this, name + ": " + error);
   }
 
-  /** Closes the peer connection; idempotent. */
+  /** Closes the peer connection and frees it; idempotent. */
   public void close() {
     if (closed) return;
     closed = true;
     candidates.clear();
+    long handle = PeerConnectionRelease.handleOf(pc); // close() clears it
     pc.close();
+    PeerConnectionRelease.release(handle);
   }
 
   private final class Observer implements PeerConnectionObserver {
