@@ -175,28 +175,71 @@ public final class Resampler {
       if (phases == 0) {
         int k0 = phase * taps;
         for (int c = 0; c < channels; c++) {
-          double acc = 0;
-          int idx = first * channels + c;
-          for (int k = 0; k < taps; k++, idx += channels) acc += history[idx] * kernel[k0 + k];
-          out[o * channels + c] = saturate(acc);
+          out[o * channels + c] = saturate(dot(first * channels + c, k0));
         }
       } else {
         double p = (double) phase / up * phases;
         int i0 = (int) p;
         float t = (float) (p - i0);
         int k0 = i0 * taps;
-        int k1 = k0 + taps;
         for (int c = 0; c < channels; c++) {
-          double acc = 0;
-          int idx = first * channels + c;
-          for (int k = 0; k < taps; k++, idx += channels)
-            acc += history[idx] * (kernel[k0 + k] + t * (kernel[k1 + k] - kernel[k0 + k]));
-          out[o * channels + c] = saturate(acc);
+          out[o * channels + c] = saturate(dotInterpolated(first * channels + c, k0, t));
         }
       }
     }
     discardConsumed();
     return out;
+  }
+
+  /**
+   * One output sample: {@code taps} input frames from history index {@code idx} (one channel, so
+   * stepping by {@code channels}) times the kernel's phase at {@code k0}. Four partial sums, not
+   * one: a single running sum makes every multiply-add wait for the previous add (Java may not
+   * reorder floating-point sums); four independent chains cut the cost per 10 ms frame by about a
+   * quarter to a third (scripts/bench-audio.sh: 16 -> 48 kHz 38.6 -> 29.8 us). The order of the sum
+   * depends only on the output sample, so any chunking of the input still gives the same output.
+   */
+  private double dot(int idx, int k0) {
+    float[] x = history;
+    float[] h = kernel;
+    int step = channels;
+    double a0 = 0;
+    double a1 = 0;
+    double a2 = 0;
+    double a3 = 0;
+    int k = 0;
+    for (; k + 3 < taps; k += 4, idx += 4 * step) {
+      a0 += x[idx] * h[k0 + k];
+      a1 += x[idx + step] * h[k0 + k + 1];
+      a2 += x[idx + 2 * step] * h[k0 + k + 2];
+      a3 += x[idx + 3 * step] * h[k0 + k + 3];
+    }
+    for (; k < taps; k++, idx += step) a0 += x[idx] * h[k0 + k];
+    return (a0 + a1) + (a2 + a3);
+  }
+
+  /**
+   * As {@link #dot}, with each coefficient interpolated between the table's phases {@code k0} and
+   * the next, at {@code t}.
+   */
+  private double dotInterpolated(int idx, int k0, float t) {
+    float[] x = history;
+    float[] h = kernel;
+    int step = channels;
+    int k1 = k0 + taps;
+    double a0 = 0;
+    double a1 = 0;
+    double a2 = 0;
+    double a3 = 0;
+    int k = 0;
+    for (; k + 3 < taps; k += 4, idx += 4 * step) {
+      a0 += x[idx] * (h[k0 + k] + t * (h[k1 + k] - h[k0 + k]));
+      a1 += x[idx + step] * (h[k0 + k + 1] + t * (h[k1 + k + 1] - h[k0 + k + 1]));
+      a2 += x[idx + 2 * step] * (h[k0 + k + 2] + t * (h[k1 + k + 2] - h[k0 + k + 2]));
+      a3 += x[idx + 3 * step] * (h[k0 + k + 3] + t * (h[k1 + k + 3] - h[k0 + k + 3]));
+    }
+    for (; k < taps; k++, idx += step) a0 += x[idx] * (h[k0 + k] + t * (h[k1 + k] - h[k0 + k]));
+    return (a0 + a1) + (a2 + a3);
   }
 
   /** Drops history that no future output needs. */
