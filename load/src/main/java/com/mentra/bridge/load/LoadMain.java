@@ -173,6 +173,10 @@ public final class LoadMain {
       sessions.leaveAll(client);
       Thread.sleep(5_000);
       Map<String, Object> afterLeave = sampler.snapshot("after_leave", bridgePid);
+      // What outlives the sessions: pools that shrink on their own (gRPC's executor after 60 s
+      // idle) or a leak.
+      if (bridgePid != null)
+        say("bridge OS threads by name after leaving: %s", Proc.threadNames(bridgePid));
 
       // ---- summary, soak verdict, plot
       Map<String, Object> summary =
