@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mentra.testing.LiveKitServerProcess;
 import com.mentra.testing.Poll;
+import com.mentra.testing.ProcessMemory;
 import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -17,13 +16,6 @@ class LeakTest {
     return fds == null ? -1 : fds.length;
   }
 
-  private static long rssKb() throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
-    }
-    return -1;
-  }
-
   @Test
   void fiftyJoinLeaveCyclesReturnThreadsAndDescriptorsToBaseline() throws Exception {
     try (LiveKitServerProcess server = LiveKitServerProcess.start()) {
@@ -32,7 +24,7 @@ class LeakTest {
       Thread.sleep(500);
       int threads = Thread.activeCount();
       long fds = openFileDescriptors();
-      long rss = rssKb();
+      long rss = ProcessMemory.rssKb();
       for (int i = 1; i <= 50; i++) cycle(server, i);
       Poll.until(
           () -> Thread.activeCount() <= threads + 5 && openFileDescriptors() <= fds + 5,
@@ -48,7 +40,12 @@ class LeakTest {
               + ")");
       System.out.printf(
           "50 cycles: threads %d -> %d, fds %d -> %d, RSS %d MB -> %d MB%n",
-          threads, Thread.activeCount(), fds, openFileDescriptors(), rss / 1024, rssKb() / 1024);
+          threads,
+          Thread.activeCount(),
+          fds,
+          openFileDescriptors(),
+          rss / 1024,
+          ProcessMemory.rssKb() / 1024);
       assertThat(server.participantIdentities("leak")).isEmpty();
     }
   }

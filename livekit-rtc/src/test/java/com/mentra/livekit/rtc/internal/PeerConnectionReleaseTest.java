@@ -2,6 +2,7 @@ package com.mentra.livekit.rtc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mentra.testing.ProcessMemory;
 import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
@@ -18,8 +19,6 @@ import dev.onvoid.webrtc.media.audio.AudioDeviceModule;
 import dev.onvoid.webrtc.media.audio.AudioLayer;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.CustomAudioSource;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +57,7 @@ class PeerConnectionReleaseTest {
   private static long cycles(PeerConnectionFactory factory, int n, boolean release)
       throws Exception {
     System.gc();
-    long before = rssKb();
+    long before = ProcessMemory.rssKb();
     for (int i = 0; i < n; i++) {
       RTCPeerConnection pc =
           factory.createPeerConnection(
@@ -98,7 +97,7 @@ class PeerConnectionReleaseTest {
     }
     System.gc();
     Thread.sleep(200);
-    return rssKb() - before;
+    return ProcessMemory.rssKb() - before;
   }
 
   private static RTCSessionDescription offer(RTCPeerConnection pc) throws Exception {
@@ -117,12 +116,5 @@ class PeerConnectionReleaseTest {
           }
         });
     return offer.get(10, TimeUnit.SECONDS);
-  }
-
-  private static long rssKb() throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
-    }
-    throw new IllegalStateException("no VmRSS in /proc/self/status");
   }
 }
