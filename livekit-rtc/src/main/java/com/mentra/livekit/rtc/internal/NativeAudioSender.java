@@ -81,7 +81,7 @@ public final class NativeAudioSender {
       disposed = true;
       // webrtc-java's dispose drops our reference and then throws Error when something else still
       // holds the object: a stopped transceiver's sender keeps its track until the peer connection
-      // is freed (PeerConnectionRelease), and the track keeps its source. Both go then; the source
+      // is freed (NativeReferences), and the track keeps its source. Both go then; the source
       // is released whatever the track's dispose said (before, a throw skipped it: one leaked
       // source per unpublished track).
       try {

@@ -67,6 +67,10 @@ public final class PeerTransport {
   private final Events events;
   private final RTCPeerConnection pc;
   private final HeldCandidates candidates;
+
+  /** Transceivers we added and still hold a native reference on ({@link NativeReferences}). */
+  private final List<RTCRtpTransceiver> transceiversAdded = new ArrayList<>();
+
   private boolean awaitingAnswer;
   private boolean renegotiate;
   private boolean restartIceOnNext;
@@ -119,21 +123,31 @@ public final class PeerTransport {
     return pc.createDataChannel(label, init);
   }
 
+  /**
+   * Adds {@code track} in a send-only transceiver. This transport owns the transceiver's native
+   * reference: it is dropped by {@link #stopTransceiver} or when the transport closes, after which
+   * the returned object must not be used.
+   */
   public RTCRtpTransceiver addSendOnlyTrack(MediaStreamTrack track, List<String> streamIds) {
     RTCRtpTransceiverInit init = new RTCRtpTransceiverInit();
     init.direction = RTCRtpTransceiverDirection.SEND_ONLY;
     init.streamIds = streamIds;
-    return pc.addTransceiver(track, init);
+    RTCRtpTransceiver transceiver = pc.addTransceiver(track, init);
+    if (transceiver != null) transceiversAdded.add(transceiver);
+    return transceiver;
   }
 
   /**
    * Stops a track's transceiver for good: the next offer rejects its m-section (and libwebrtc
    * recycles the slot for the next track), which is what frees the send stream and its encoder
    * thread; {@link #removeTrack} only makes the m-section inactive and keeps both for as long as
-   * the connection lives.
+   * the connection lives. Then drops our reference, so libwebrtc frees it once negotiated away; the
+   * transceiver must not be used after this.
    */
   public void stopTransceiver(RTCRtpTransceiver transceiver) {
-    if (!closed && !transceiver.stopped()) transceiver.stop();
+    if (closed || !transceiversAdded.remove(transceiver)) return;
+    if (!transceiver.stopped()) transceiver.stop();
+    NativeReferences.releaseAndForget(transceiver);
   }
 
   public void removeTrack(RTCRtpSender sender) {
@@ -298,9 +312,12 @@ public final class PeerTransport {
     if (closed) return;
     closed = true;
     candidates.clear();
-    long handle = PeerConnectionRelease.handleOf(pc); // close() clears it
+    long handle = NativeReferences.handleOf(pc); // close() clears it
     pc.close();
-    PeerConnectionRelease.release(handle);
+    NativeReferences.release(handle);
+    for (RTCRtpTransceiver transceiver : transceiversAdded)
+      NativeReferences.releaseAndForget(transceiver);
+    transceiversAdded.clear();
   }
 
   private final class Observer implements PeerConnectionObserver {
