@@ -23,6 +23,13 @@ final class LoadOptions {
         --uplink-chunk-ms MS   uplink chunk length, sent in real time: 10, 20, 25, 50 or 100 (default 100)
         --play F               share of sessions playing a URL in a loop (PlayAudio of a WAV), 0..1 (default 0)
         --play-seconds S       length of that WAV (default 10)
+        --uplink-pause S       streaming sessions (not the listened-to ones) talk --uplink-talk seconds,
+                               then send nothing for S seconds, out of phase with each other; above
+                               the bridge's uplink idle time (5 s) their track is unpublished and
+                               published again every cycle (default 0: a continuous stream)
+        --uplink-talk S        talk time per cycle with --uplink-pause (default 3)
+        --play-pause S         playing sessions wait S seconds between plays; above the player's
+                               track idle time (5 s) the track is republished every play (default 0)
         --listen N             uplink sessions whose phone subscribes to the bridge's track and times
                                tone bursts: the client -> listener latency (default min(10, uplink sessions))
       The run:
@@ -60,6 +67,9 @@ final class LoadOptions {
   int uplinkChunkMs = 100;
   double playShare = 0;
   int playSeconds = 10;
+  int uplinkPauseSeconds;
+  int uplinkTalkSeconds = 3;
+  int playPauseSeconds;
   Integer listen;
   Duration duration;
   boolean soak;
@@ -125,6 +135,9 @@ final class LoadOptions {
     if (o.bytes < 13 || o.bytes > 15_000) throw new UsageException("--bytes must be 13..15000");
     if (o.uplinkShare < 0 || o.uplinkShare > 1 || o.playShare < 0 || o.playShare > 1)
       throw new UsageException("--uplink and --play are shares, 0..1");
+    if (o.uplinkPauseSeconds < 0 || o.uplinkTalkSeconds < 1 || o.playPauseSeconds < 0)
+      throw new UsageException(
+          "--uplink-pause and --play-pause >= 0, --uplink-talk >= 1 (seconds)");
     if (o.uplinkChunkMs < 10 || o.uplinkChunkMs > 100 || 100 % o.uplinkChunkMs != 0)
       throw new UsageException("--uplink-chunk-ms must divide 100 (10, 20, 25, 50, 100)");
     if (o.duration.compareTo(Duration.ofHours(48)) > 0)
@@ -166,6 +179,9 @@ final class LoadOptions {
         case "--uplink-chunk-ms" -> uplinkChunkMs = Integer.parseInt(v);
         case "--play" -> playShare = Double.parseDouble(v);
         case "--play-seconds" -> playSeconds = Integer.parseInt(v);
+        case "--uplink-pause" -> uplinkPauseSeconds = Integer.parseInt(v);
+        case "--uplink-talk" -> uplinkTalkSeconds = Integer.parseInt(v);
+        case "--play-pause" -> playPauseSeconds = Integer.parseInt(v);
         case "--listen" -> listen = Integer.parseInt(v);
         case "--duration" -> duration = duration(v);
         case "--sample" -> sample = duration(v);

@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The playing sessions: each a virtual thread that calls PlayAudio of the WAV again and again until
- * the load ends, and what came of the calls. Thread-safe: counters are atomic, the open calls'
- * contexts a synchronized list; {@link #start} and {@link #stop} are the run's main thread's.
+ * The playing sessions: each a virtual thread that calls PlayAudio of the WAV again and again
+ * ({@code --play-pause} seconds apart) until the load ends, and what came of the calls.
+ * Thread-safe: counters are atomic, the open calls' contexts a synchronized list; {@link #start}
+ * and {@link #stop} are the run's main thread's.
  */
 final class Plays {
   private final LoadOptions o;
@@ -68,7 +69,7 @@ final class Plays {
    * times).
    */
   private Thread startPlayer(Session s, String url) {
-    long maxPlays = o.duration.toSeconds() / Math.max(1, o.playSeconds) + 2;
+    long maxPlays = o.duration.toSeconds() / Math.max(1, o.playSeconds + o.playPauseSeconds) + 2;
     return Thread.ofVirtual()
         .name("play-" + s.index)
         .start(
@@ -130,8 +131,20 @@ final class Plays {
                   return;
                 }
                 openCalls.remove(context);
+                if (!pause()) return;
               }
             });
+  }
+
+  /** Waits {@code --play-pause} seconds, or less when the load ends; false when interrupted. */
+  private boolean pause() {
+    long end = System.nanoTime() + o.playPauseSeconds * 1_000_000_000L;
+    try {
+      while (loadRunning && System.nanoTime() < end) Thread.sleep(100);
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
   }
 
   /** A sample's "plays" figures: the counts so far. */

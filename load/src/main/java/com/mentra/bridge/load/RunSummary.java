@@ -55,6 +55,9 @@ final class RunSummary {
     m.put("uplink_chunk_ms", o.uplinkChunkMs);
     m.put("play_sessions", o.playSessions());
     m.put("play_seconds", o.playSeconds);
+    m.put("uplink_talk_s", o.uplinkPauseSeconds == 0 ? 0 : o.uplinkTalkSeconds);
+    m.put("uplink_pause_s", o.uplinkPauseSeconds);
+    m.put("play_pause_s", o.playPauseSeconds);
     m.put("listeners", o.listeners());
     m.put("single_pc_phones", o.singlePc);
     return m;

@@ -15,9 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The uplink load and its measurement. One thread sends every uplink session's next chunk every
  * {@code uplinkChunkMs}: a continuous 440 Hz tone, except for the listened-to sessions, which send
- * one tone burst a second followed by silence. The bursts last 200, 300, 400 and 500 ms in turn, so
- * the listener, which measures each burst's length, says which burst it heard even when the latency
- * exceeds a second (the bridge's uplink buffer holds up to UPLINK_BUFFER_MS, 2 s by default).
+ * one tone burst a second followed by silence; with {@code --uplink-pause} the others send in talk
+ * spurts, out of phase with each other (see {@link #talking}). The bursts last 200, 300, 400 and
+ * 500 ms in turn, so the listener, which measures each burst's length, says which burst it heard
+ * even when the latency exceeds a second (the bridge's uplink buffer holds up to UPLINK_BUFFER_MS,
+ * 2 s by default).
  *
  * <p>Thread-safe: the sender thread only sends; {@link #heard} runs on the phones' event thread and
  * touches only concurrent counters.
@@ -85,7 +87,7 @@ final class Uplink {
             if (s.index < o.listeners()) {
               if (k == 0) s.burstSent(now, lengthClass);
               s.send(inBurst ? tone[k] : silence);
-            } else {
+            } else if (talking(n, s.index, perSecond)) {
               s.send(tone[k]);
             }
           }
@@ -97,6 +99,18 @@ final class Uplink {
 
   void stop() {
     sender.shutdownNow();
+  }
+
+  /**
+   * Whether session {@code index} sends at chunk {@code n}: always for a continuous stream; with
+   * {@code --uplink-pause}, during the first {@code --uplink-talk} seconds of each cycle, the
+   * sessions' cycles spread evenly so that their tracks do not all republish at once.
+   */
+  private boolean talking(long n, int index, int perSecond) {
+    if (o.uplinkPauseSeconds == 0) return true;
+    long cycle = (long) (o.uplinkTalkSeconds + o.uplinkPauseSeconds) * perSecond;
+    long phase = (n + index * cycle / Math.max(1, o.uplinkSessions())) % cycle;
+    return phase < (long) o.uplinkTalkSeconds * perSecond;
   }
 
   /**
