@@ -47,7 +47,7 @@ public class PatchNativeLibrary {
    * OnMessage's virtual address and file offset (executable segment: file offset = address -
    * 0x1000).
    */
-  static final long FUNCTION_ADDRESS = 0x4f5510L;
+  static final long ON_MESSAGE_ADDRESS = 0x4f5510L;
 
   /** CreateSessionDescriptionObserver::OnSuccess's virtual address. */
   static final long ON_SUCCESS_ADDRESS = 0x4e8900L;
@@ -69,7 +69,7 @@ public class PatchNativeLibrary {
   static final long FILE_DELTA = 0x1000L;
 
   /** The function body up to its exception landing pad at 0x4f55a2. */
-  static final String ORIGINAL =
+  static final String ON_MESSAGE_ORIGINAL =
       String.join(
           "",
           "4157",
@@ -183,9 +183,9 @@ public class PatchNativeLibrary {
   }
 
   static void patchOnMessage(byte[] so) {
-    int offset = expect(so, FUNCTION_ADDRESS, ORIGINAL, "RTCDataChannelObserver::OnMessage");
-    byte[] original = HexFormat.of().parseHex(ORIGINAL);
-    Assembler a = new Assembler(FUNCTION_ADDRESS);
+    int offset =
+        expect(so, ON_MESSAGE_ADDRESS, ON_MESSAGE_ORIGINAL, "RTCDataChannelObserver::OnMessage");
+    Assembler a = new Assembler(ON_MESSAGE_ADDRESS);
     a.hex(
         "4157",
         "4156",
@@ -213,7 +213,12 @@ public class PatchNativeLibrary {
     a.hex("4889df");
     a.call(EXCEPTION_CHECK);
     a.hex("4883c410", "5b", "415e", "415f", "c3");
-    write(so, offset, a.bytes(), original.length, "RTCDataChannelObserver::OnMessage");
+    write(
+        so,
+        offset,
+        a.bytes(),
+        ON_MESSAGE_ORIGINAL.length() / 2,
+        "RTCDataChannelObserver::OnMessage");
   }
 
   /** Appends machine code at a known address, so rel32 calls can be encoded. */
