@@ -81,10 +81,12 @@ public final class BridgeServer implements AutoCloseable {
     listener.prepare();
     server.start();
     listener.started();
+    // Each session once per period, a share of them every second (StaggeredRounds says why).
     statsSampler.scheduleWithFixedDelay(
-        this::sampleRtcStats,
-        config.rtcStatsSampleSeconds(),
-        config.rtcStatsSampleSeconds(),
+        new StaggeredRounds<>(
+            sessions::sessions, this::sampleRtcStats, config.rtcStatsSampleSeconds()),
+        1,
+        1,
         TimeUnit.SECONDS);
     if (config.sessionIdleSeconds() > 0) {
       // Expiry runs on the blocking executor: leaving a room can take a moment.
@@ -129,15 +131,9 @@ public final class BridgeServer implements AutoCloseable {
     }
   }
 
-  private void sampleRtcStats() {
-    try {
-      for (BridgeSession session : sessions.sessions()) {
-        var room = session.room();
-        if (room != null) room.rtcStats().thenAccept(metrics::sessionRtc);
-      }
-    } catch (RuntimeException e) {
-      log.warn("sampling RTC stats failed", e);
-    }
+  private void sampleRtcStats(BridgeSession session) {
+    var room = session.room();
+    if (room != null) room.rtcStats().thenAccept(metrics::sessionRtc);
   }
 
   /** The port /metrics is served on; 0 when off. */
