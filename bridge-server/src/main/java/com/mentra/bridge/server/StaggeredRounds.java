@@ -12,10 +12,12 @@ import org.slf4j.LoggerFactory;
  * round instead of all at the first. The bridge samples its sessions' RTC stats this way: libwebrtc
  * answers {@code getStats} on its network and signalling threads, the ones that carry every
  * session's data, so 100 sessions asked in the same instant held up every session's phone packets
- * by 30-90 ms once per sampling period (load tool, 100 sessions).
+ * by 20-50 ms once per sampling period (load tool, 100 sessions).
  *
  * <p>A round starts with a snapshot of the items; an item that arrives during a round is visited in
- * the next. A visit that throws is logged and does not stop the round.
+ * the next, and one that goes away during a round is still visited, so a visit must cope with an
+ * item that has ended (a session whose room is gone). A visit that throws is logged and does not
+ * stop the round.
  *
  * <p>Not thread-safe: {@link #run} is called from one scheduler thread, once per tick.
  */
