@@ -19,13 +19,21 @@ public final class Poll {
 
   /** Waits until {@code probe} returns non-null and returns that value. */
   public static <T> T forValue(Supplier<T> probe, Duration timeout, String what) {
+    return forValue(probe, timeout, () -> what);
+  }
+
+  /**
+   * As {@link #forValue(Supplier, Duration, String)}, with the description made at the timeout: it
+   * can then say what was seen by the end of the wait, not before it.
+   */
+  public static <T> T forValue(Supplier<T> probe, Duration timeout, Supplier<String> what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       T value = probe.get();
       if (value != null) return value;
       if (System.nanoTime() - deadline >= 0)
         throw new AssertionError(
-            "timed out after " + timeout.toMillis() + " ms waiting for " + what);
+            "timed out after " + timeout.toMillis() + " ms waiting for " + what.get());
       sleep(INTERVAL_MS);
     }
   }

@@ -21,16 +21,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * show (a restarted server forgets the session, so a client can never resume it).
  *
  * <p>Listens on the test node address; new connections are relayed again right after a cut, or
- * handed to an {@link Intercept} (a server that refuses or stalls). Thread-safe; one virtual thread
- * per direction of each relayed connection.
+ * handed to an {@link Intercept} (a server that refuses or stalls). Thread-safe; one platform
+ * thread per direction of each relayed connection. Not virtual threads: closing a socket a virtual
+ * thread is reading only wakes that thread, and the socket (so the RST) closes when it next runs; a
+ * platform reader's socket closes at once, so a cut does not wait on the virtual threads'
+ * scheduler.
  */
 public final class SignalCutter implements AutoCloseable {
   /** Takes a new connection instead of the server. */
   @FunctionalInterface
   public interface Intercept {
     /**
-     * Serves {@code client} on its own virtual thread. A connection it closes is forgotten; one
-     * left open is reset by {@link #cutAll()} or {@link #close()}; an exception resets it at once.
+     * Serves {@code client} on its own thread. A connection it closes is forgotten; one left open
+     * is reset by {@link #cutAll()} or {@link #close()}; an exception resets it at once.
      */
     void serve(Socket client) throws IOException;
   }
@@ -48,7 +51,7 @@ public final class SignalCutter implements AutoCloseable {
     this.upstream = upstream;
     String ip = TestEnvironment.get().nodeIp();
     listener = new ServerSocket(0, 50, InetAddress.getByName(ip));
-    acceptor = Thread.ofVirtual().name("signal-cutter-accept").start(this::acceptLoop);
+    acceptor = relayThread("signal-cutter-accept", this::acceptLoop);
   }
 
   /** Relays to {@code server}'s signalling (HTTP/WebSocket) port. */
@@ -108,9 +111,9 @@ public final class SignalCutter implements AutoCloseable {
       open.add(client);
       Intercept taker = intercept;
       if (taker == null) {
-        Thread.ofVirtual().name("signal-cutter-relay").start(() -> relay(client));
+        relayThread("signal-cutter-relay", () -> relay(client));
       } else {
-        Thread.ofVirtual().name("signal-cutter-intercept").start(() -> serve(taker, client));
+        relayThread("signal-cutter-intercept", () -> serve(taker, client));
       }
     }
   }
@@ -125,8 +128,12 @@ public final class SignalCutter implements AutoCloseable {
       return;
     }
     open.add(server);
-    Thread.ofVirtual().name("signal-cutter-up").start(() -> pump(client, server));
+    relayThread("signal-cutter-up", () -> pump(client, server));
     pump(server, client);
+  }
+
+  private static Thread relayThread(String name, Runnable body) {
+    return Thread.ofPlatform().name(name).daemon().start(body);
   }
 
   private void serve(Intercept taker, Socket client) {

@@ -34,7 +34,7 @@ class RecordingListener implements RoomListener {
     return Poll.forValue(
         () -> states.stream().filter(s -> s.state() == state).findFirst().orElse(null),
         timeout,
-        "state " + state + " (seen " + states + ")");
+        () -> "state " + state + " (seen " + states + ")");
   }
 
   List<DataPacket> awaitData(int count, Predicate<DataPacket> filter, Duration timeout) {
