@@ -193,6 +193,8 @@ public final class LoadMain {
                   bridgeMetrics);
       @SuppressWarnings("unchecked")
       Map<String, Object> trends = o.soak ? (Map<String, Object>) summary.get("soak") : null;
+      if (trends != null)
+        trends.put("memory", SoakVerdict.memoryTrends(sampler.memory(), o.warmup));
       List<String> failures =
           o.soak
               ? SoakVerdict.failures(trends, drops, joinFailures, o.maxRssSlopeMbPerHour)

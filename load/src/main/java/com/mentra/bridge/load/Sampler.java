@@ -7,6 +7,7 @@ import static com.mentra.bridge.load.Figures.finiteOr0;
 import static com.mentra.bridge.load.Figures.latencies;
 import static com.mentra.bridge.load.Figures.round;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,16 +29,32 @@ final class Sampler {
   private final JsonLines jsonl;
   private final Latencies latencies;
   private final List<Sample> samples = new ArrayList<>();
+  private final List<BridgeMemory.Breakdown> memory = new ArrayList<>();
+
+  /**
+   * With --soak, how often the bridge's memory is read ({@link BridgeMemory}): about ten times a
+   * run, at most five minutes and at least one sample apart. Each reading costs a jcmd process.
+   */
+  private final double memoryEverySeconds;
+
+  private boolean memoryFailed;
 
   Sampler(LoadOptions o, JsonLines jsonl, Latencies latencies) {
     this.o = o;
     this.jsonl = jsonl;
     this.latencies = latencies;
+    this.memoryEverySeconds =
+        Math.max(o.sample.toMillis() / 1000.0, Math.min(300, o.duration.toMillis() / 10_000.0));
   }
 
   /** The load's samples so far, oldest first. */
   List<Sample> samples() {
     return Collections.unmodifiableList(samples);
+  }
+
+  /** With --soak, the bridge's memory readings so far, oldest first (empty otherwise). */
+  List<BridgeMemory.Breakdown> memory() {
+    return Collections.unmodifiableList(memory);
   }
 
   /**
@@ -187,6 +204,7 @@ final class Sampler {
       latencies.bank(lat, other < QUIET_OTHER_CORES);
       samples.add(s);
       write(s, phones, downFigures, upFigures, plays);
+      if (o.soak && bridge != null) readMemory(bridgePid, s.t());
       say(
           "%6.0fs %6.3f %7.1f %5d %5d | %5.3f %6.3f %6.3f %7.2f | %7.0f %7.0f %8s %8s %8s | %s/%s",
           s.t(),
@@ -215,6 +233,37 @@ final class Sampler {
       receivedPrev = got;
       tPrev = now;
       machinePrev = machine;
+    }
+  }
+
+  /**
+   * Reads where the bridge's memory is at the first sample (before the warm-up ends, so the attach
+   * thread it starts is in the thread baseline) and every {@link #memoryEverySeconds} after; after
+   * a failure, not again.
+   */
+  private void readMemory(long pid, double t) {
+    if (memoryFailed) return;
+    if (!memory.isEmpty() && t - memory.get(memory.size() - 1).t() < memoryEverySeconds - 1) return;
+    try {
+      BridgeMemory.Breakdown b = BridgeMemory.read(pid, BridgeMemory.jcmd(), t);
+      memory.add(b);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("t", round(t, 1));
+      m.put("rss_mb", round(b.rssMb(), 1));
+      m.put("java_heap_mb", round(b.javaHeapMb(), 1));
+      m.put("code_cache_mb", round(b.codeCacheMb(), 1));
+      m.put("malloc_in_use_mb", round(b.mallocInUseMb(), 1));
+      m.put("files_mb", round(b.filesMb(), 1));
+      m.put("other_mb", round(b.otherMb(), 1));
+      jsonl.write("memory", m);
+      say(
+          "bridge memory: RSS %.1f MB = Java heap %.1f + code cache %.1f + malloc in use %.1f + files %.1f + other %.1f",
+          b.rssMb(), b.javaHeapMb(), b.codeCacheMb(), b.mallocInUseMb(), b.filesMb(), b.otherMb());
+    } catch (IOException | RuntimeException e) {
+      memoryFailed = true;
+      say("bridge memory not readable, not tried again: %s", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -41,6 +41,40 @@ final class SoakVerdict {
     return m;
   }
 
+  /**
+   * Where the RSS slope goes: each part of the bridge's memory ({@link BridgeMemory}) fitted over
+   * the readings after the warm-up, MB/h, with its first and last value. A leak shows as malloc in
+   * use rising; the JIT and the heap settling as the code cache and the Java heap rising. Empty
+   * with fewer than two readings.
+   */
+  static Map<String, Object> memoryTrends(List<BridgeMemory.Breakdown> readings, Duration warmup) {
+    double warm = warmup.toMillis() / 1000.0;
+    List<BridgeMemory.Breakdown> after = readings.stream().filter(b -> b.t() >= warm).toList();
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (after.size() < 2) return m;
+    double[] t = after.stream().mapToDouble(BridgeMemory.Breakdown::t).toArray();
+    m.put("readings", after.size());
+    part(m, "rss", t, after, BridgeMemory.Breakdown::rssMb);
+    part(m, "java_heap", t, after, BridgeMemory.Breakdown::javaHeapMb);
+    part(m, "code_cache", t, after, BridgeMemory.Breakdown::codeCacheMb);
+    part(m, "malloc_in_use", t, after, BridgeMemory.Breakdown::mallocInUseMb);
+    part(m, "files", t, after, BridgeMemory.Breakdown::filesMb);
+    part(m, "other", t, after, BridgeMemory.Breakdown::otherMb);
+    return m;
+  }
+
+  private static void part(
+      Map<String, Object> m,
+      String name,
+      double[] t,
+      List<BridgeMemory.Breakdown> readings,
+      java.util.function.ToDoubleFunction<BridgeMemory.Breakdown> value) {
+    double[] y = readings.stream().mapToDouble(value).toArray();
+    m.put(
+        name,
+        List.of(round(Trend.slopePerHour(t, y), 2), round(y[0], 1), round(y[y.length - 1], 1)));
+  }
+
   private static List<Integer> range(double[] y) {
     if (y.length == 0) return List.of();
     return List.of(
@@ -111,6 +145,25 @@ final class SoakVerdict {
         trends.get("fds_per_h"),
         trends.get("fds_growth"),
         drops.get("unaccounted"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> memory = (Map<String, Object>) trends.get("memory");
+    if (memory != null && !memory.isEmpty()) {
+      StringBuilder parts = new StringBuilder();
+      for (Map.Entry<String, Object> e : memory.entrySet()) {
+        if (!(e.getValue() instanceof List<?> v)) continue;
+        parts.append(
+            String.format(
+                Locale.ROOT,
+                "%n  %-14s %+7.2f MB/h  (%s -> %s MB)",
+                e.getKey(),
+                v.get(0),
+                v.get(1),
+                v.get(2)));
+      }
+      Console.say(
+          "RSS by owner over %s readings after the warm-up (slope, first -> last):%s",
+          memory.get("readings"), parts);
+    }
     if (failures.isEmpty()) Console.say("SOAK PASSED");
     else Console.say("SOAK FAILED: %s", String.join("; ", failures));
   }

@@ -1,0 +1,176 @@
+package com.mentra.bridge.load;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where the bridge's resident memory is, so that a soak's RSS slope can be told apart into a leak
+ * (malloc in use rising) and a JVM settling (its code cache filling, its heap touching more pages).
+ * One {@code jcmd -f} call gives the Java heap's and the code cache's address ranges ({@code
+ * GC.heap_info}, {@code Compiler.codecache}) and glibc's malloc totals ({@code
+ * System.native_heap_info}); {@code /proc/PID/smaps} gives what is resident in each range.
+ *
+ * <p>Costs one short-lived JVM (jcmd) per reading, so the soak reads it every few minutes, not
+ * every sample. The first reading starts the bridge's "Attach Listener" thread, which stays: take
+ * it before the thread count's baseline. Stateless.
+ */
+final class BridgeMemory {
+  /** One reading, in MB; {@code t} in seconds since the load started. */
+  record Breakdown(
+      double t,
+      double rssMb,
+      double javaHeapMb,
+      double codeCacheMb,
+      double mallocInUseMb,
+      double filesMb) {
+    /**
+     * The rest of RSS: memory malloc keeps free, metaspace, thread stacks, the GC's own structures.
+     */
+    double otherMb() {
+      return rssMb - javaHeapMb - codeCacheMb - mallocInUseMb - filesMb;
+    }
+  }
+
+  private static final String COMMANDS =
+      "GC.heap_info\nCompiler.codecache\nSystem.native_heap_info\n";
+
+  /** G1 prints {@code [start, end)}, Serial and Parallel one bracket per generation. */
+  private static final Pattern BRACKET = Pattern.compile("\\[0x[0-9a-f]+(?:, 0x[0-9a-f]+)*[)\\]]");
+
+  /** {@code bounds [start, committed end, reserved end]} after each code heap. */
+  private static final Pattern CODE_BOUNDS =
+      Pattern.compile("bounds \\[(0x[0-9a-f]+), 0x[0-9a-f]+, (0x[0-9a-f]+)\\]");
+
+  private static final Pattern MALLOC_TOTAL =
+      Pattern.compile(
+          "<(?:total|system) type=\"(fast|rest|mmap|current)\"(?: count=\"\\d+\")? size=\"(\\d+)\"/>");
+
+  private static final Pattern MAPPING =
+      Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) \\S+ \\S+ \\S+ \\S+\\s*(.*)$");
+
+  private BridgeMemory() {}
+
+  /** The jcmd of the JDK that runs the bridge (LKB_JAVA's, else this tool's). */
+  static Path jcmd() {
+    Path java =
+        Path.of(
+            Env.get(
+                "LKB_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    return java.resolveSibling("jcmd");
+  }
+
+  /** Reads the bridge's breakdown; throws when jcmd cannot attach or prints no ranges. */
+  static Breakdown read(long pid, Path jcmd, double t) throws IOException, InterruptedException {
+    Path commands = Files.createTempFile("lkb-jcmd", ".txt");
+    try {
+      Files.writeString(commands, COMMANDS);
+      Process p =
+          new ProcessBuilder(jcmd.toString(), Long.toString(pid), "-f", commands.toString())
+              .redirectErrorStream(true)
+              .start();
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("jcmd did not end within 30 s");
+      }
+      if (p.exitValue() != 0)
+        throw new IOException(
+            "jcmd exited "
+                + p.exitValue()
+                + ": "
+                + new String(out, StandardCharsets.UTF_8).strip());
+      List<String> smaps = Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps"));
+      return parse(t, new String(out, StandardCharsets.UTF_8), smaps);
+    } finally {
+      Files.deleteIfExists(commands);
+    }
+  }
+
+  /** The breakdown from jcmd's output and the smaps lines (separate for the tests). */
+  static Breakdown parse(double t, String jcmdOutput, List<String> smaps) {
+    int codeStart = jcmdOutput.indexOf("CodeHeap");
+    if (codeStart < 0) throw new IllegalArgumentException("no Compiler.codecache output");
+    long[] heap = heapRange(jcmdOutput.substring(0, codeStart));
+    long[] code = codeRange(jcmdOutput);
+    long mallocInUse = mallocInUseBytes(jcmdOutput);
+
+    long rss = 0, inHeap = 0, inCode = 0, files = 0;
+    long start = 0;
+    String name = "";
+    for (String line : smaps) {
+      Matcher m = MAPPING.matcher(line);
+      if (m.matches()) {
+        start = Long.parseUnsignedLong(m.group(1), 16);
+        name = m.group(3).strip();
+        continue;
+      }
+      if (!line.startsWith("Rss:")) continue;
+      long kb = Long.parseLong(line.replaceAll("\\D", ""));
+      rss += kb;
+      if (start >= heap[0] && start < heap[1]) inHeap += kb;
+      else if (start >= code[0] && start < code[1]) inCode += kb;
+      else if (name.startsWith("/")) files += kb;
+    }
+    return new Breakdown(
+        t, rss / 1024.0, inHeap / 1024.0, inCode / 1024.0, mallocInUse / 1048576.0, files / 1024.0);
+  }
+
+  /** The lowest and highest address in GC.heap_info's brackets. */
+  private static long[] heapRange(String heapInfo) {
+    long low = Long.MAX_VALUE, high = 0;
+    Matcher m = Pattern.compile("0x[0-9a-f]+").matcher("");
+    Matcher bracket = BRACKET.matcher(heapInfo);
+    while (bracket.find()) {
+      m.reset(bracket.group());
+      while (m.find()) {
+        long a = Long.parseUnsignedLong(m.group().substring(2), 16);
+        low = Math.min(low, a);
+        high = Math.max(high, a);
+      }
+    }
+    if (high == 0) throw new IllegalArgumentException("no heap address range in: " + heapInfo);
+    return new long[] {low, high};
+  }
+
+  /** From the first code heap's start to the last one's reserved end. */
+  private static long[] codeRange(String codeCache) {
+    long low = Long.MAX_VALUE, high = 0;
+    Matcher m = CODE_BOUNDS.matcher(codeCache);
+    while (m.find()) {
+      low = Math.min(low, Long.parseUnsignedLong(m.group(1).substring(2), 16));
+      high = Math.max(high, Long.parseUnsignedLong(m.group(2).substring(2), 16));
+    }
+    if (high == 0) throw new IllegalArgumentException("no code heap bounds");
+    return new long[] {low, high};
+  }
+
+  /**
+   * malloc_info's closing totals (after the last arena): the arenas' size less their free chunks
+   * (the top chunk counts as free), plus mmapped chunks.
+   */
+  private static long mallocInUseBytes(String jcmdOutput) {
+    int totals = jcmdOutput.lastIndexOf("</heap>");
+    if (totals < 0) throw new IllegalArgumentException("no malloc_info arenas");
+    List<Long> sizes = new ArrayList<>(List.of(-1L, -1L, -1L, -1L));
+    Matcher m = MALLOC_TOTAL.matcher(jcmdOutput.substring(totals));
+    while (m.find()) {
+      int slot =
+          switch (m.group(1)) {
+            case "fast" -> 0;
+            case "rest" -> 1;
+            case "mmap" -> 2;
+            default -> 3;
+          };
+      if (sizes.get(slot) < 0) sizes.set(slot, Long.parseLong(m.group(2)));
+    }
+    if (sizes.contains(-1L)) throw new IllegalArgumentException("malloc_info without its totals");
+    return sizes.get(3) - sizes.get(0) - sizes.get(1) + sizes.get(2);
+  }
+}
