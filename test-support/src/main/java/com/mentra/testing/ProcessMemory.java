@@ -44,24 +44,35 @@ public final class ProcessMemory {
    * chunks in it ({@code fast}, {@code rest}; the top chunk counts as free) and mmapped chunks.
    */
   public static long mallocInUseKb() {
-    String info = nativeHeapInfo();
-    int totals = info.lastIndexOf("</heap>");
-    if (totals < 0) throw new IllegalStateException("no malloc_info arenas in: " + info);
+    return mallocInUseBytes(nativeHeapInfo()) / 1024;
+  }
+
+  /**
+   * The bytes in use by glibc's {@code malloc_info} text (as {@code jcmd PID
+   * System.native_heap_info} prints it): the closing totals, after the last arena, give the arenas'
+   * size less their free chunks, plus mmapped chunks.
+   *
+   * @throws IllegalArgumentException when the text has no arenas or lacks one of the totals
+   */
+  public static long mallocInUseBytes(String mallocInfo) {
+    int totals = mallocInfo.lastIndexOf("</heap>");
+    if (totals < 0) throw new IllegalArgumentException("no malloc_info arenas in: " + mallocInfo);
     long fast = -1, rest = -1, mmap = -1, current = -1;
-    Matcher m = TOTAL.matcher(info.substring(totals));
+    Matcher m = TOTAL.matcher(mallocInfo.substring(totals));
     while (m.find()) {
       long size = Long.parseLong(m.group(3));
       switch (m.group(2)) {
-        case "fast" -> fast = size;
-        case "rest" -> rest = size;
-        case "mmap" -> mmap = size;
-        case "current" -> current = size;
+        case "fast" -> fast = fast < 0 ? size : fast;
+        case "rest" -> rest = rest < 0 ? size : rest;
+        case "mmap" -> mmap = mmap < 0 ? size : mmap;
+        case "current" -> current = current < 0 ? size : current;
         default -> throw new AssertionError(m.group(2));
       }
     }
     if (fast < 0 || rest < 0 || mmap < 0 || current < 0)
-      throw new IllegalStateException("malloc_info without its totals: " + info.substring(totals));
-    return (current - fast - rest + mmap) / 1024;
+      throw new IllegalArgumentException(
+          "malloc_info without its totals: " + mallocInfo.substring(totals));
+    return current - fast - rest + mmap;
   }
 
   /**

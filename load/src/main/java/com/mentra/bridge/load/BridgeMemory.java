@@ -1,10 +1,10 @@
 package com.mentra.bridge.load;
 
+import com.mentra.testing.ProcessMemory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -47,10 +47,6 @@ final class BridgeMemory {
   /** {@code bounds [start, committed end, reserved end]} after each code heap. */
   private static final Pattern CODE_BOUNDS =
       Pattern.compile("bounds \\[(0x[0-9a-f]+), 0x[0-9a-f]+, (0x[0-9a-f]+)\\]");
-
-  private static final Pattern MALLOC_TOTAL =
-      Pattern.compile(
-          "<(?:total|system) type=\"(fast|rest|mmap|current)\"(?: count=\"\\d+\")? size=\"(\\d+)\"/>");
 
   private static final Pattern MAPPING =
       Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) \\S+ \\S+ \\S+ \\S+\\s*(.*)$");
@@ -99,7 +95,7 @@ final class BridgeMemory {
     if (codeStart < 0) throw new IllegalArgumentException("no Compiler.codecache output");
     long[] heap = heapRange(jcmdOutput.substring(0, codeStart));
     long[] code = codeRange(jcmdOutput);
-    long mallocInUse = mallocInUseBytes(jcmdOutput);
+    long mallocInUse = ProcessMemory.mallocInUseBytes(jcmdOutput);
 
     long rss = 0, inHeap = 0, inCode = 0, files = 0;
     long start = 0;
@@ -149,28 +145,5 @@ final class BridgeMemory {
     }
     if (high == 0) throw new IllegalArgumentException("no code heap bounds");
     return new long[] {low, high};
-  }
-
-  /**
-   * malloc_info's closing totals (after the last arena): the arenas' size less their free chunks
-   * (the top chunk counts as free), plus mmapped chunks.
-   */
-  private static long mallocInUseBytes(String jcmdOutput) {
-    int totals = jcmdOutput.lastIndexOf("</heap>");
-    if (totals < 0) throw new IllegalArgumentException("no malloc_info arenas");
-    List<Long> sizes = new ArrayList<>(List.of(-1L, -1L, -1L, -1L));
-    Matcher m = MALLOC_TOTAL.matcher(jcmdOutput.substring(totals));
-    while (m.find()) {
-      int slot =
-          switch (m.group(1)) {
-            case "fast" -> 0;
-            case "rest" -> 1;
-            case "mmap" -> 2;
-            default -> 3;
-          };
-      if (sizes.get(slot) < 0) sizes.set(slot, Long.parseLong(m.group(2)));
-    }
-    if (sizes.contains(-1L)) throw new IllegalArgumentException("malloc_info without its totals");
-    return sizes.get(3) - sizes.get(0) - sizes.get(1) + sizes.get(2);
   }
 }
