@@ -62,10 +62,10 @@ public final class ProcessMemory {
     while (m.find()) {
       long size = Long.parseLong(m.group(3));
       switch (m.group(2)) {
-        case "fast" -> fast = fast < 0 ? size : fast;
-        case "rest" -> rest = rest < 0 ? size : rest;
-        case "mmap" -> mmap = mmap < 0 ? size : mmap;
-        case "current" -> current = current < 0 ? size : current;
+        case "fast" -> fast = size;
+        case "rest" -> rest = size;
+        case "mmap" -> mmap = size;
+        case "current" -> current = size;
         default -> throw new AssertionError(m.group(2));
       }
     }

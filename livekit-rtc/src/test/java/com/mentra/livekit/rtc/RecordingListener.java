@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** A room listener for tests: keeps every event and lets a test wait for one. */
 class RecordingListener implements RoomListener {
@@ -31,10 +32,15 @@ class RecordingListener implements RoomListener {
   }
 
   StateChange awaitState(ConnectionState state, Duration timeout) {
+    return awaitState(state, timeout, () -> "");
+  }
+
+  /** As {@link #awaitState(ConnectionState, Duration)}, adding {@code context} to a timeout. */
+  StateChange awaitState(ConnectionState state, Duration timeout, Supplier<String> context) {
     return Poll.forValue(
         () -> states.stream().filter(s -> s.state() == state).findFirst().orElse(null),
         timeout,
-        () -> "state " + state + " (seen " + states + ")");
+        () -> "state " + state + " (seen " + states + ")" + context.get());
   }
 
   List<DataPacket> awaitData(int count, Predicate<DataPacket> filter, Duration timeout) {

@@ -53,39 +53,35 @@ final class BridgeMemory {
 
   private BridgeMemory() {}
 
-  /** The jcmd of the JDK that runs the bridge (LKB_JAVA's, else this tool's). */
+  /** The jcmd of the JDK that runs the bridge. */
   static Path jcmd() {
-    Path java =
-        Path.of(
-            Env.get(
-                "LKB_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    return java.resolveSibling("jcmd");
+    return BridgeTarget.java().resolveSibling("jcmd");
   }
 
   /** Reads the bridge's breakdown; throws when jcmd cannot attach or prints no ranges. */
   static Breakdown read(long pid, Path jcmd, double t) throws IOException, InterruptedException {
     Path commands = Files.createTempFile("lkb-jcmd", ".txt");
+    // To a file, not a pipe: reading a pipe would wait for jcmd without the timeout.
+    Path output = Files.createTempFile("lkb-jcmd", ".out");
     try {
       Files.writeString(commands, COMMANDS);
       Process p =
           new ProcessBuilder(jcmd.toString(), Long.toString(pid), "-f", commands.toString())
               .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
               .start();
-      byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IOException("jcmd did not end within 30 s");
       }
+      String out = Files.readString(output, StandardCharsets.UTF_8);
       if (p.exitValue() != 0)
-        throw new IOException(
-            "jcmd exited "
-                + p.exitValue()
-                + ": "
-                + new String(out, StandardCharsets.UTF_8).strip());
+        throw new IOException("jcmd exited " + p.exitValue() + ": " + out.strip());
       List<String> smaps = Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps"));
-      return parse(t, new String(out, StandardCharsets.UTF_8), smaps);
+      return parse(t, out, smaps);
     } finally {
       Files.deleteIfExists(commands);
+      Files.deleteIfExists(output);
     }
   }
 

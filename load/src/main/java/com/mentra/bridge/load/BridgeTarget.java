@@ -50,10 +50,7 @@ record BridgeTarget(
     env.put("MAX_SESSIONS", String.valueOf(Math.max(500, o.sessions + 10)));
     env.put("LOG_LEVEL", "WARN");
     env.putAll(o.bridgeEnv);
-    Path java =
-        Path.of(
-            Env.get(
-                "LKB_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    Path java = java();
     Path jar =
         Path.of(Env.get("LKB_BRIDGE_JAR", "bridge-server/target/bridge-server-0.1.0-SNAPSHOT.jar"));
     // The bridge's own JVM options, as the image and scripts/run.sh pass them; --bridge-java-opts
@@ -78,6 +75,12 @@ record BridgeTarget(
         process.pid(),
         "http://" + nodeIp + ":" + metricsPort + "/metrics",
         process);
+  }
+
+  /** The java that runs the bridge this tool starts: LKB_JAVA, else this tool's own. */
+  static Path java() {
+    return Path.of(
+        Env.get("LKB_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
   }
 
   /** The WARN and ERROR lines in the bridge's log; null when this tool did not start the bridge. */

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The soak's judgement (--soak): the bridge's RSS, threads and FDs fitted over the samples after
@@ -68,7 +69,7 @@ final class SoakVerdict {
       String name,
       double[] t,
       List<BridgeMemory.Breakdown> readings,
-      java.util.function.ToDoubleFunction<BridgeMemory.Breakdown> value) {
+      ToDoubleFunction<BridgeMemory.Breakdown> value) {
     double[] y = readings.stream().mapToDouble(value).toArray();
     m.put(
         name,
