@@ -96,6 +96,14 @@ class PacketLossTest {
   private static final Duration DATA_WAIT_20 =
       Duration.ofSeconds(Integer.getInteger("lkb.loss.dataWaitSeconds", 15));
 
+  /**
+   * How long the phone may wait for the bridge's uplink track at 20%. The track is the first thing
+   * the bridge publishes, so its transport's ICE and DTLS handshake runs through the loss then, and
+   * libwebrtc doubles the DTLS retransmission timeout per lost flight: one CI run took over 20 s
+   * (eight runs here took well under that).
+   */
+  private static final Duration UPLINK_SUBSCRIBE_WAIT_20 = Duration.ofSeconds(60);
+
   /** Sequence byte, then 100 ms of 16 kHz PCM: index (int) at 1, send time (int64 µs) at 5. */
   private static final int PACKET_BYTES = 3201;
 
@@ -205,7 +213,7 @@ class PacketLossTest {
         System.out.println(
             "packet loss on the bridge's side, both directions (UDP; ICE/TCP closed):");
         System.out.println(
-            "loss | join ms | data path open after ms (probes lost) | data delivered, order, bytes | p50/p99/max ms | uplink Hz, heard ms | longest gap ms | "
+            "loss | join ms | uplink track at the phone after ms | data path open after ms (probes lost) | data delivered, order, bytes | p50/p99/max ms | uplink Hz, heard ms | longest gap ms | "
                 + "concealed | listener lost | playback | applied (iptables)");
         FIGURES.values().forEach(System.out::println);
       }
@@ -269,10 +277,28 @@ class PacketLossTest {
                 .setChannels(1)
                 .build());
       }
-      phone.awaitEvent(
-          "trackSubscribed",
-          e -> ("cloud-agent:" + user).equals(e.path("identity").asText()),
-          Duration.ofSeconds(20));
+      long subscribeStart = System.nanoTime();
+      try {
+        phone.awaitEvent(
+            "trackSubscribed",
+            e -> ("cloud-agent:" + user).equals(e.path("identity").asText()),
+            tier(percent) < 2 ? Duration.ofSeconds(20) : UPLINK_SUBSCRIBE_WAIT_20);
+      } catch (IllegalStateException e) {
+        BridgeStatusResponse status =
+            blocking
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
+                .getStatus(BridgeStatusRequest.newBuilder().setUserId(user).build());
+        throw new AssertionError(
+            e.getMessage()
+                + " at "
+                + percent
+                + "% loss; the bridge's status: "
+                + status.toString().replace('\n', ' ')
+                + "\nbridge log:\n"
+                + read(bridgeLog),
+            e);
+      }
+      long subscribedMs = ms(System.nanoTime() - subscribeStart);
       phone.record("cloud-agent:" + user, recording, 48_000);
 
       // When does the phone's data start reaching the backend? A probe every 50 ms until one does.
@@ -422,10 +448,11 @@ class PacketLossTest {
       String line =
           String.format(
               Locale.ROOT,
-              "%3d%% | %5d | %5d (%d lost) | %3d/%d (%s), %d in order, %d identical, %d counted lost | %.0f/%.0f/%.0f | %.2f, %d ms "
+              "%3d%% | %5d | %5d | %5d (%d lost) | %3d/%d (%s), %d in order, %d identical, %d counted lost | %.0f/%.0f/%.0f | %.2f, %d ms "
                   + "| %3d (at %d ms) | %4.1f%% (%d events) | %4.1f%% | %s %d ms in %d ms | %s; bridge rtt %.0f ms, outbound lost %.2f",
               percent,
               joinMs,
+              subscribedMs,
               dataPathMs,
               probesLost,
               chunks.size(),
