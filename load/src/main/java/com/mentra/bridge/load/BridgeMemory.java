@@ -48,6 +48,8 @@ final class BridgeMemory {
   private static final Pattern CODE_BOUNDS =
       Pattern.compile("bounds \\[(0x[0-9a-f]+), 0x[0-9a-f]+, (0x[0-9a-f]+)\\]");
 
+  private static final Pattern ADDRESS = Pattern.compile("0x[0-9a-f]+");
+
   private static final Pattern MAPPING =
       Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) \\S+ \\S+ \\S+ \\S+\\s*(.*)$");
 
@@ -117,7 +119,7 @@ final class BridgeMemory {
   /** The lowest and highest address in GC.heap_info's brackets. */
   private static long[] heapRange(String heapInfo) {
     long low = Long.MAX_VALUE, high = 0;
-    Matcher m = Pattern.compile("0x[0-9a-f]+").matcher("");
+    Matcher m = ADDRESS.matcher("");
     Matcher bracket = BRACKET.matcher(heapInfo);
     while (bracket.find()) {
       m.reset(bracket.group());
