@@ -91,6 +91,17 @@ public final class ProcessMemory {
     return inUse - Long.parseLong(m.group(1));
   }
 
+  /**
+   * {@link #mallocOutsideJvmKb()} once collected Java objects have released their native parts (a
+   * full GC, then 200 ms for their cleaners): measured the same way before and after a run, so
+   * native memory that only waited for the GC does not count as growth.
+   */
+  public static long settledMallocOutsideJvmKb() throws InterruptedException {
+    System.gc();
+    Thread.sleep(200);
+    return mallocOutsideJvmKb();
+  }
+
   private static String nativeHeapInfo() {
     return diagnosticCommand("systemNativeHeapInfo");
   }

@@ -105,13 +105,13 @@ class RepublishTest {
             new RecordingListener())) {
       long baseline = encoderThreads();
       publishCycles(room, 50, baseline);
-      long start = settledMallocKb();
+      long start = ProcessMemory.settledMallocOutsideJvmKb();
       long startRss = ProcessMemory.rssKb();
       publishCycles(room, MEMORY_CYCLES, baseline);
-      long middle = settledMallocKb();
+      long middle = ProcessMemory.settledMallocOutsideJvmKb();
       long middleRss = ProcessMemory.rssKb();
       publishCycles(room, MEMORY_CYCLES, baseline);
-      long end = settledMallocKb();
+      long end = ProcessMemory.settledMallocOutsideJvmKb();
       long endRss = ProcessMemory.rssKb();
       System.out.printf(
           "%d + %d publish/unpublish cycles: malloc in use outside the JVM %+d KB, then %+d KB"
@@ -131,13 +131,6 @@ class RepublishTest {
   }
 
   private static final int MEMORY_CYCLES = 150;
-
-  /** Malloc in use outside the JVM once collected Java objects have released their native parts. */
-  private static long settledMallocKb() throws InterruptedException {
-    System.gc();
-    Thread.sleep(200);
-    return ProcessMemory.mallocOutsideJvmKb();
-  }
 
   private static void publishCycles(Room room, int cycles, long baseline) throws Exception {
     for (int i = 0; i < cycles; i++) {

@@ -108,7 +108,7 @@ class NativeReferencesTest {
       AudioTrack track = factory.createAudioTrack("t", source);
       offerer.addTransceiver(track, sendOnly()); // a full audio m-section in every description
       for (int i = 0; i < 100; i++) negotiate(offerer, answerer); // warm-up
-      long before = settledMallocKb();
+      long before = ProcessMemory.settledMallocOutsideJvmKb();
       int negotiations = 1_000;
       for (int i = 0; i < negotiations; i++) negotiate(offerer, answerer);
       long growth = growthSince(before);
@@ -125,7 +125,7 @@ class NativeReferencesTest {
 
   /** Growth of malloc's memory in use, in KB, over {@code n} connections. */
   private long peerConnections(int n, boolean release) throws Exception {
-    long before = settledMallocKb();
+    long before = ProcessMemory.settledMallocOutsideJvmKb();
     for (int i = 0; i < n; i++) {
       RTCPeerConnection pc = newPeerConnection();
       CustomAudioSource source = new CustomAudioSource();
@@ -160,7 +160,7 @@ class NativeReferencesTest {
       // The first m-section stays (the data channel), as on a LiveKit publisher.
       sender.createDataChannel("_reliable", new RTCDataChannelInit()).dispose();
       negotiate(sender, receiver);
-      before = settledMallocKb();
+      before = ProcessMemory.settledMallocOutsideJvmKb();
       for (int i = 0; i < n; i++) {
         CustomAudioSource source = new CustomAudioSource();
         AudioTrack track = factory.createAudioTrack("p" + i, source);
@@ -224,17 +224,7 @@ class NativeReferencesTest {
   }
 
   private static long growthSince(long beforeKb) throws InterruptedException {
-    return settledMallocKb() - beforeKb;
-  }
-
-  /**
-   * What malloc holds once collected Java objects have released their native memory: measured the
-   * same way before and after a run.
-   */
-  private static long settledMallocKb() throws InterruptedException {
-    System.gc();
-    Thread.sleep(200);
-    return ProcessMemory.mallocOutsideJvmKb();
+    return ProcessMemory.settledMallocOutsideJvmKb() - beforeKb;
   }
 
   private static RTCSessionDescription create(Consumer<CreateSessionDescriptionObserver> operation)
