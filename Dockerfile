@@ -67,7 +67,7 @@ FROM ${DEBIAN_BASE}
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-21-jre-headless \
-      libpulse0 libudev1 libdbus-1-3 libx11-6 libxfixes3 libxrandr2 libxcomposite1 \
+      libpulse0 libudev1 libdbus-1-3 libx11-6 libxfixes3 libxrandr2 libxcomposite1 libjemalloc2 \
  && rm -rf /var/lib/apt/lists/* /tmp/* \
  && groupadd --system --gid 10001 bridge \
  && useradd --system --uid 10001 --gid bridge --home-dir /app --no-create-home --shell /usr/sbin/nologin bridge
@@ -76,6 +76,12 @@ COPY --from=build /out/bridge-server.jar /app/bridge-server.jar
 COPY --from=build /out/jvm.options /app/jvm.options
 WORKDIR /app
 USER 10001:10001
+
+# malloc: jemalloc, preloaded for the JVM and libwebrtc alike. glibc's malloc keeps pages of the
+# large bursts the JIT's compilations free, a step of resident memory that stays (the soaks in
+# load/CAPACITY.md); jemalloc returns freed pages within seconds. (x86_64 only, as webrtc-java's
+# native library is.) An empty LD_PRELOAD (-e LD_PRELOAD=) runs the bridge on glibc's malloc.
+ENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 
 # The bridge reads the variables in the README's "Configuration" table (LIVEKIT_URL,
 # LIVEKIT_API_KEY / LIVEKIT_API_SECRET, MAX_SESSIONS, DOWNLINK_QUEUE_CHUNKS, UPLINK_BUFFER_MS,

@@ -94,3 +94,16 @@ prepare_benchmark() {
   BENCH_CLASSPATH="$LKB_ROOT/$module/target/test-classes:$LKB_ROOT/$module/target/classes:$(cat "$cp_file")"
   rm -f "$cp_file"
 }
+
+# The allocator the bridge runs with: jemalloc, preloaded (Debian's libjemalloc2). glibc's malloc
+# keeps pages of the large bursts the JIT's compilations free, a step of RSS that stays (the
+# soaks in load/CAPACITY.md); jemalloc gives them back. Prints the library's path, installing
+# the package when it is missing. LKB_BRIDGE_PRELOAD set (empty: glibc) overrides it.
+bridge_preload() {
+  if [ -n "${LKB_BRIDGE_PRELOAD+set}" ]; then printf '%s' "$LKB_BRIDGE_PRELOAD"; return 0; fi
+  ensure_apt_packages libjemalloc2
+  local lib
+  lib="$(dpkg -L libjemalloc2 2>/dev/null | grep '/libjemalloc\.so\.2$' | head -n1)"
+  [ -n "$lib" ] && [ -f "$lib" ] || die "libjemalloc.so.2 not found although libjemalloc2 is installed"
+  printf '%s' "$lib"
+}

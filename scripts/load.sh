@@ -17,7 +17,8 @@
 # LIVEKIT_URL pointing elsewhere; LKB_NETNS_REUSE=1 runs in an existing namespace and leaves it, as
 # scripts/test.sh's soak step does in lkbtest), LIVEKIT_URL + LIVEKIT_API_KEY + LIVEKIT_API_SECRET
 # (an existing LiveKit), LKB_BRIDGE_JAR (another build of the bridge), LKB_LOAD_BUILD=1 (rebuild
-# the jars first).
+# the jars first), LKB_BRIDGE_PRELOAD (the bridge's LD_PRELOAD, default jemalloc; empty: glibc's
+# malloc).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$LKB_ROOT"
@@ -49,6 +50,9 @@ if [ "${LKB_LOAD_BUILD:-0}" = 1 ] || [ ! -f "$bridge_jar" ] || [ ! -f "$load_jar
 fi
 
 export LKB_JAVA="$JAVA_HOME/bin/java"
+# The bridge this tool starts runs on the allocator scripts/run.sh and the image give it.
+LKB_BRIDGE_PRELOAD="$(bridge_preload)"
+export LKB_BRIDGE_PRELOAD
 export LKB_LIVEKIT_SERVER_BIN
 # LKB_BRIDGE_JAR: another build of the bridge (e.g. a clean clone at a commit) to measure.
 export LKB_BRIDGE_JAR="${LKB_BRIDGE_JAR:-$LKB_ROOT/$bridge_jar}"

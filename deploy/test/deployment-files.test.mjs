@@ -57,8 +57,8 @@ const bridge = (() => {
   }
   return { names, defaults };
 })();
-// Read by the java launcher inside the image, not by the bridge.
-const jvmEnv = new Set(['JDK_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS']);
+// Read by the java launcher or the dynamic loader inside the image, not by the bridge.
+const jvmEnv = new Set(['JDK_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'LD_PRELOAD']);
 
 function assertBridgeReads(names, where) {
   const unknown = [...names].filter((n) => !bridge.names.has(n) && !jvmEnv.has(n));
@@ -113,6 +113,10 @@ test('Dockerfile: multi-stage, non-root, ports, health check, the bridge\'s vari
   for (const [name, value] of dockerfile.env) {
     if (bridge.defaults.has(name)) assert.equal(value, bridge.defaults.get(name), `Dockerfile ENV ${name} differs from the bridge's default`);
   }
+  // The allocator scripts/run.sh and the load tool run the bridge on (scripts/lib.sh, bridge_preload).
+  assert.match(dockerfile.env.get('LD_PRELOAD') ?? '', /\/libjemalloc\.so\.2$/, 'the image preloads jemalloc');
+  assert.match(read('Dockerfile').replace(/\\\n/g, ' '), /apt-get install[^\n]*libjemalloc2/, 'the runtime stage installs jemalloc');
+  assert.match(read('scripts/run.sh'), /LD_PRELOAD="\$bridge_ld_preload"/);
   assert.equal(dockerfile.env.get('PORT'), '9090');
   assert.equal(dockerfile.env.get('METRICS_PORT'), '9091');
   for (const secret of ['LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']) assert.ok(!dockerfile.env.has(secret), `${secret} is not baked into the image`);

@@ -182,6 +182,11 @@ class ContainerImageTest {
         assertThat(podman(Duration.ofSeconds(30), "exec", name, "id", "-u").output().trim())
             .as("runs as the image's non-root user")
             .isEqualTo("10001");
+        // The image's LD_PRELOAD: the bridge (PID 1) runs on jemalloc, not glibc's malloc.
+        Result maps = podman(Duration.ofSeconds(30), "exec", name, "cat", "/proc/1/maps");
+        assertThat(maps.output())
+            .as("the bridge's mappings (the image preloads jemalloc)")
+            .contains("/libjemalloc.so.2");
         String metrics = httpGet("http://" + env.nodeIp() + ":" + metricsPort + "/metrics");
         assertThat(metrics).as("Prometheus text on METRICS_PORT").contains("# TYPE");
         System.out.printf(

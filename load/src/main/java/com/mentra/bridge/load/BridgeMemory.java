@@ -15,23 +15,38 @@ import java.util.regex.Pattern;
  * (malloc in use rising) and a JVM settling (its code cache filling, its heap touching more pages).
  * One {@code jcmd -f} call gives the Java heap's and the code cache's address ranges ({@code
  * GC.heap_info}, {@code Compiler.codecache}) and glibc's malloc totals ({@code
- * System.native_heap_info}); {@code /proc/PID/smaps} gives what is resident in each range.
+ * System.native_heap_info}, not known with jemalloc); {@code /proc/PID/smaps} gives what is
+ * resident in each range.
  *
  * <p>Costs one short-lived JVM (jcmd) per reading, so the soak reads it every few minutes, not
  * every sample. The first reading starts the bridge's "Attach Listener" thread, which stays: take
  * it before the thread count's baseline. Stateless.
  */
 final class BridgeMemory {
-  /** One reading, in MB; {@code t} in seconds since the load started. */
+  /**
+   * The bridge's malloc. glibc's totals can be read from outside ({@code System.native_heap_info});
+   * jemalloc's cannot, so with it malloc in use is counted in {@link Breakdown#otherMb}.
+   */
+  enum Allocator {
+    GLIBC,
+    JEMALLOC
+  }
+
+  /**
+   * One reading, in MB; {@code t} in seconds since the load started. With {@link
+   * Allocator#JEMALLOC} {@code mallocInUseMb} is 0: not known.
+   */
   record Breakdown(
       double t,
       double rssMb,
       double javaHeapMb,
       double codeCacheMb,
       double mallocInUseMb,
-      double filesMb) {
+      double filesMb,
+      Allocator allocator) {
     /**
-     * The rest of RSS: memory malloc keeps free, metaspace, thread stacks, the GC's own structures.
+     * The rest of RSS: memory malloc keeps free (with jemalloc: all of malloc's), metaspace, thread
+     * stacks, the GC's own structures.
      */
     double otherMb() {
       return rssMb - javaHeapMb - codeCacheMb - mallocInUseMb - filesMb;
@@ -93,7 +108,13 @@ final class BridgeMemory {
     if (codeStart < 0) throw new IllegalArgumentException("no Compiler.codecache output");
     long[] heap = heapRange(jcmdOutput.substring(0, codeStart));
     long[] code = codeRange(jcmdOutput);
-    long mallocInUse = ProcessMemory.mallocInUseBytes(jcmdOutput);
+    // A preloaded jemalloc serves every malloc; glibc's totals then describe an unused heap.
+    Allocator allocator =
+        smaps.stream().anyMatch(l -> l.contains("/libjemalloc.so"))
+            ? Allocator.JEMALLOC
+            : Allocator.GLIBC;
+    long mallocInUse =
+        allocator == Allocator.GLIBC ? ProcessMemory.mallocInUseBytes(jcmdOutput) : 0;
 
     long rss = 0, inHeap = 0, inCode = 0, files = 0;
     long start = 0;
@@ -113,7 +134,13 @@ final class BridgeMemory {
       else if (name.startsWith("/")) files += kb;
     }
     return new Breakdown(
-        t, rss / 1024.0, inHeap / 1024.0, inCode / 1024.0, mallocInUse / 1048576.0, files / 1024.0);
+        t,
+        rss / 1024.0,
+        inHeap / 1024.0,
+        inCode / 1024.0,
+        mallocInUse / 1048576.0,
+        files / 1024.0,
+        allocator);
   }
 
   /** The lowest and highest address in GC.heap_info's brackets. */

@@ -49,6 +49,10 @@ record BridgeTarget(
     env.put("AUDIO_URL_ALLOW_PRIVATE", "true");
     env.put("MAX_SESSIONS", String.valueOf(Math.max(500, o.sessions + 10)));
     env.put("LOG_LEVEL", "WARN");
+    // The allocator scripts/run.sh and the image run the bridge on (jemalloc); --bridge-env
+    // LD_PRELOAD= overrides it.
+    String preload = Env.get("LKB_BRIDGE_PRELOAD", "");
+    if (!preload.isEmpty()) env.put("LD_PRELOAD", preload);
     env.putAll(o.bridgeEnv);
     Path java = java();
     Path jar =
@@ -67,8 +71,11 @@ record BridgeTarget(
         new BridgeProcess(
             java, jar, javaOpts, env, nodeIp + ":" + port, o.out.resolve("bridge.log"));
     Console.say(
-        "bridge started on %s (pid %d, JVM options %s)",
-        process.address, process.pid(), String.join(" ", javaOpts));
+        "bridge started on %s (pid %d, JVM options %s, LD_PRELOAD %s)",
+        process.address,
+        process.pid(),
+        String.join(" ", javaOpts),
+        env.getOrDefault("LD_PRELOAD", "").isEmpty() ? "none" : env.get("LD_PRELOAD"));
     return new BridgeTarget(
         process.address,
         token,

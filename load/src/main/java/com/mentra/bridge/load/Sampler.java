@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -252,13 +253,22 @@ final class Sampler {
       m.put("rss_mb", round(b.rssMb(), 1));
       m.put("java_heap_mb", round(b.javaHeapMb(), 1));
       m.put("code_cache_mb", round(b.codeCacheMb(), 1));
-      m.put("malloc_in_use_mb", round(b.mallocInUseMb(), 1));
+      boolean glibc = b.allocator() == BridgeMemory.Allocator.GLIBC;
+      if (glibc) m.put("malloc_in_use_mb", round(b.mallocInUseMb(), 1));
       m.put("files_mb", round(b.filesMb(), 1));
       m.put("other_mb", round(b.otherMb(), 1));
+      m.put("allocator", b.allocator().name().toLowerCase(Locale.ROOT));
       jsonl.write("memory", m);
       say(
-          "bridge memory: RSS %.1f MB = Java heap %.1f + code cache %.1f + malloc in use %.1f + files %.1f + other %.1f",
-          b.rssMb(), b.javaHeapMb(), b.codeCacheMb(), b.mallocInUseMb(), b.filesMb(), b.otherMb());
+          "bridge memory: RSS %.1f MB = Java heap %.1f + code cache %.1f + %s + files %.1f + other %.1f",
+          b.rssMb(),
+          b.javaHeapMb(),
+          b.codeCacheMb(),
+          glibc
+              ? String.format(Locale.ROOT, "malloc in use %.1f", b.mallocInUseMb())
+              : "malloc (jemalloc: in other)",
+          b.filesMb(),
+          b.otherMb());
     } catch (IOException | RuntimeException e) {
       memoryFailed = true;
       say("bridge memory not readable, not tried again: %s", e.getMessage());

@@ -45,8 +45,8 @@ final class SoakVerdict {
   /**
    * Where the RSS slope goes: each part of the bridge's memory ({@link BridgeMemory}) fitted over
    * the readings after the warm-up, MB/h, with its first and last value. A leak shows as malloc in
-   * use rising; the JIT and the heap settling as the code cache and the Java heap rising. Empty
-   * with fewer than two readings.
+   * use rising (with jemalloc, not known: "other" holds it); the JIT and the heap settling as the
+   * code cache and the Java heap rising. Empty with fewer than two readings.
    */
   static Map<String, Object> memoryTrends(List<BridgeMemory.Breakdown> readings, Duration warmup) {
     double warm = warmup.toMillis() / 1000.0;
@@ -58,7 +58,8 @@ final class SoakVerdict {
     part(m, "rss", t, after, BridgeMemory.Breakdown::rssMb);
     part(m, "java_heap", t, after, BridgeMemory.Breakdown::javaHeapMb);
     part(m, "code_cache", t, after, BridgeMemory.Breakdown::codeCacheMb);
-    part(m, "malloc_in_use", t, after, BridgeMemory.Breakdown::mallocInUseMb);
+    if (after.stream().allMatch(b -> b.allocator() == BridgeMemory.Allocator.GLIBC))
+      part(m, "malloc_in_use", t, after, BridgeMemory.Breakdown::mallocInUseMb);
     part(m, "files", t, after, BridgeMemory.Breakdown::filesMb);
     part(m, "other", t, after, BridgeMemory.Breakdown::otherMb);
     return m;

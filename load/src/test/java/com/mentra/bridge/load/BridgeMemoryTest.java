@@ -1,10 +1,13 @@
 package com.mentra.bridge.load;
 
+import static com.mentra.bridge.load.BridgeMemory.Allocator.GLIBC;
+import static com.mentra.bridge.load.BridgeMemory.Allocator.JEMALLOC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -68,6 +71,21 @@ class BridgeMemoryTest {
     assertThat(b.otherMb()).isCloseTo((65536 + 132) / 1024.0 - 101.0, within(1e-9));
   }
 
+  /** A preloaded jemalloc serves every malloc: glibc's totals say nothing, "other" holds it. */
+  @Test
+  void withJemallocMallocInUseIsNotKnownAndCountsInOther() {
+    List<String> smaps = new ArrayList<>(SMAPS);
+    smaps.add(
+        "7fc5b0000000-7fc5b0009000 r--p 00000000 fe:00 15630346   /usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+    smaps.add("Rss:                  36 kB");
+    BridgeMemory.Breakdown b = BridgeMemory.parse(30, G1_JCMD, smaps);
+    assertThat(b.allocator()).isEqualTo(JEMALLOC);
+    assertThat(b.mallocInUseMb()).isZero();
+    assertThat(b.filesMb()).isCloseTo((8192 + 36) / 1024.0, within(1e-9));
+    assertThat(b.otherMb()).isCloseTo((65536 + 132) / 1024.0, within(1e-9));
+    assertThat(BridgeMemory.parse(30, G1_JCMD, SMAPS).allocator()).isEqualTo(GLIBC);
+  }
+
   @Test
   void serialGcHeapRangeSpansItsGenerations() {
     String serial =
@@ -100,9 +118,9 @@ class BridgeMemoryTest {
   void slopesPerOwnerAfterTheWarmUp() {
     List<BridgeMemory.Breakdown> readings =
         List.of(
-            new BridgeMemory.Breakdown(0, 100, 50, 10, 20, 5),
-            new BridgeMemory.Breakdown(3600, 110, 50, 12, 28, 5),
-            new BridgeMemory.Breakdown(7200, 120, 50, 14, 36, 5));
+            new BridgeMemory.Breakdown(0, 100, 50, 10, 20, 5, GLIBC),
+            new BridgeMemory.Breakdown(3600, 110, 50, 12, 28, 5, GLIBC),
+            new BridgeMemory.Breakdown(7200, 120, 50, 14, 36, 5, GLIBC));
     Map<String, Object> m = SoakVerdict.memoryTrends(readings, Duration.ofMinutes(30));
     assertThat(m.get("readings")).isEqualTo(2);
     assertThat(m.get("rss")).isEqualTo(List.of(10.0, 110.0, 120.0));
@@ -110,5 +128,16 @@ class BridgeMemoryTest {
     assertThat(m.get("code_cache")).isEqualTo(List.of(2.0, 12.0, 14.0));
     assertThat(m.get("java_heap")).isEqualTo(List.of(0.0, 50.0, 50.0));
     assertThat(SoakVerdict.memoryTrends(readings.subList(0, 1), Duration.ZERO)).isEmpty();
+  }
+
+  @Test
+  void withJemallocNoMallocInUseSlope() {
+    List<BridgeMemory.Breakdown> readings =
+        List.of(
+            new BridgeMemory.Breakdown(0, 100, 50, 10, 0, 5, JEMALLOC),
+            new BridgeMemory.Breakdown(3600, 110, 50, 12, 0, 5, JEMALLOC));
+    Map<String, Object> m = SoakVerdict.memoryTrends(readings, Duration.ZERO);
+    assertThat(m).doesNotContainKey("malloc_in_use");
+    assertThat(m.get("other")).isEqualTo(List.of(8.0, 35.0, 43.0));
   }
 }
