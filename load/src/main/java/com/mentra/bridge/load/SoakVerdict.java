@@ -16,6 +16,9 @@ import java.util.function.ToDoubleFunction;
  * the warm-up, and the reasons the soak fails, if any. Stateless.
  */
 final class SoakVerdict {
+  /** The windows whose lowest RSS the information-only low-water fit uses. */
+  static final double LOW_WINDOW_S = 300;
+
   private SoakVerdict() {}
 
   /** The summary's "soak" figures: slopes and ranges over the samples after the warm-up. */
@@ -31,6 +34,11 @@ final class SoakVerdict {
     m.put("samples_fitted", after.size());
     m.put("window_s", t.length > 1 ? round(t[t.length - 1] - t[0], 1) : 0);
     m.put("rss_mb_per_h", round(Trend.slopePerHour(t, rss), 3));
+    // Information, not a gate: RSS moves in a sawtooth (trims, GC cycles, compilations), and a
+    // straight line through its samples can be pulled by where the last peaks fall.
+    double[][] lows = Trend.windowLows(t, rss, LOW_WINDOW_S);
+    m.put("rss_lows_window_s", (int) LOW_WINDOW_S);
+    m.put("rss_lows_mb_per_h", round(Trend.slopePerHour(lows[0], lows[1]), 3));
     m.put("threads_per_h", round(Trend.slopePerHour(t, threads), 3));
     m.put("fds_per_h", round(Trend.slopePerHour(t, fds), 3));
     m.put("threads_growth", Trend.steadyGrowth(threads));
@@ -137,11 +145,13 @@ final class SoakVerdict {
       List<String> failures,
       double maxRssSlopeMbPerHour) {
     Console.say(
-        "soak over %s s after a %s s warm-up: RSS %s MB/h (gate %s), threads %s/h (growth %s), FDs %s/h (growth %s), unaccounted packets %s",
+        "soak over %s s after a %s s warm-up: RSS %s MB/h (gate %s; its %s s lows %s MB/h, information), threads %s/h (growth %s), FDs %s/h (growth %s), unaccounted packets %s",
         trends.get("window_s"),
         trends.get("warmup_s"),
         trends.get("rss_mb_per_h"),
         Double.isFinite(maxRssSlopeMbPerHour) ? maxRssSlopeMbPerHour : "off",
+        trends.get("rss_lows_window_s"),
+        trends.get("rss_lows_mb_per_h"),
         trends.get("threads_per_h"),
         trends.get("threads_growth"),
         trends.get("fds_per_h"),

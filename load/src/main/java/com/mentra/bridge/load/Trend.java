@@ -44,4 +44,31 @@ final class Trend {
     double lastMin = Arrays.stream(y, n - third, n).min().getAsDouble();
     return lastMin - firstMax;
   }
+
+  /**
+   * The lowest point of each whole {@code windowSeconds} window of {@code t} (seconds from the
+   * first sample), as {t of the low, the low}: the low-water marks a leak raises, while the peaks
+   * of a sawtooth (a trim, a GC cycle, a short-lived compilation) fall out. A last window shorter
+   * than half a window is dropped, so a run's final few samples cannot decide it alone.
+   */
+  static double[][] windowLows(double[] t, double[] y, double windowSeconds) {
+    int n = t.length;
+    if (n == 0) return new double[][] {new double[0], new double[0]};
+    double start = t[0];
+    int windows = (int) Math.floor((t[n - 1] - start) / windowSeconds) + 1;
+    double[] lowT = new double[windows];
+    double[] low = new double[windows];
+    Arrays.fill(low, Double.POSITIVE_INFINITY);
+    for (int i = 0; i < n; i++) {
+      int w = (int) Math.floor((t[i] - start) / windowSeconds);
+      if (y[i] < low[w]) {
+        low[w] = y[i];
+        lowT[w] = t[i];
+      }
+    }
+    int kept = windows;
+    if (windows > 1 && t[n - 1] - (start + (windows - 1) * windowSeconds) < windowSeconds / 2)
+      kept--;
+    return new double[][] {Arrays.copyOf(lowT, kept), Arrays.copyOf(low, kept)};
+  }
 }

@@ -73,6 +73,39 @@ class SoakVerdictTest {
   }
 
   @Test
+  void theLowWaterFitIgnoresASawtoothsLastPeaksButNotARise() {
+    // 30 minutes flat at 300 MB with a peak every fifth minute, the last three minutes high:
+    // the straight line rises, the 5-minute lows do not.
+    double[] sawtooth = new double[30];
+    double[] rising = new double[30];
+    for (int i = 0; i < 30; i++) {
+      sawtooth[i] = i >= 27 ? 310 : i % 5 == 4 ? 308 : 300;
+      rising[i] = 300 + 0.1 * i + (i % 5 == 4 ? 8 : 0);
+    }
+    int[] threads = new int[30];
+    int[] fds = new int[30];
+    Map<String, Object> flat = SoakVerdict.trends(samples(sawtooth, threads, fds), Duration.ZERO);
+    assertThat((Double) flat.get("rss_mb_per_h")).isGreaterThan(5);
+    assertThat((Double) flat.get("rss_lows_mb_per_h")).isCloseTo(0.0, within(1e-9));
+    assertThat(flat).containsEntry("rss_lows_window_s", 300);
+    Map<String, Object> rise = SoakVerdict.trends(samples(rising, threads, fds), Duration.ZERO);
+    assertThat((Double) rise.get("rss_lows_mb_per_h")).isCloseTo(6.0, within(1e-9));
+    // Information only: the gate stays on the straight line through every sample.
+    assertThat(SoakVerdict.failures(flat, CLEAN_DROPS, 0, 2)).hasSize(1);
+  }
+
+  @Test
+  void aLastWindowShorterThanHalfAWindowIsNotALow() {
+    double[] t = {0, 100, 200, 300, 400, 500, 600, 620};
+    double[] y = {5, 4, 6, 3, 7, 8, 9, 1};
+    double[][] lows = Trend.windowLows(t, y, 300);
+    assertThat(lows[0]).containsExactly(100, 300);
+    assertThat(lows[1]).containsExactly(4, 3);
+    double[][] none = Trend.windowLows(new double[0], new double[0], 300);
+    assertThat(none[0]).isEmpty();
+  }
+
+  @Test
   void aThreadOrDescriptorThatStaysFailsTheSoak() {
     List<Sample> s =
         samples(
