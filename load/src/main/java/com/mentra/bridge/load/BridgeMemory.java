@@ -34,7 +34,10 @@ final class BridgeMemory {
 
   /**
    * One reading, in MB; {@code t} in seconds since the load started. With {@link
-   * Allocator#JEMALLOC} {@code mallocInUseMb} is 0: not known.
+   * Allocator#JEMALLOC} {@code mallocInUseMb} is 0: not known. {@code javaHeapLiveMb} is what the
+   * heap held after its last collection (the bridge's /metrics, {@link JavaHeapLive}), NaN when not
+   * known: set against {@code javaHeapMb} (resident pages), it tells a heap that fills more of its
+   * regions from one whose live data grows.
    */
   record Breakdown(
       double t,
@@ -43,7 +46,24 @@ final class BridgeMemory {
       double codeCacheMb,
       double mallocInUseMb,
       double filesMb,
-      Allocator allocator) {
+      Allocator allocator,
+      double javaHeapLiveMb) {
+    Breakdown(
+        double t,
+        double rssMb,
+        double javaHeapMb,
+        double codeCacheMb,
+        double mallocInUseMb,
+        double filesMb,
+        Allocator allocator) {
+      this(t, rssMb, javaHeapMb, codeCacheMb, mallocInUseMb, filesMb, allocator, Double.NaN);
+    }
+
+    Breakdown withJavaHeapLiveMb(double mb) {
+      return new Breakdown(
+          t, rssMb, javaHeapMb, codeCacheMb, mallocInUseMb, filesMb, allocator, mb);
+    }
+
     /**
      * The rest of RSS: memory malloc keeps free (with jemalloc: all of malloc's), metaspace, thread
      * stacks, the GC's own structures.

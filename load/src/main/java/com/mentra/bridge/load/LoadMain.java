@@ -146,7 +146,8 @@ public final class LoadMain {
           o.playSessions(),
           o.listeners(),
           human(o.duration.toMillis() / 1000.0));
-      sampler.sampleLoad(bridgePid, liveKit.pid(), phones, plays, loadStartNanos);
+      sampler.sampleLoad(
+          bridgePid, bridge.metricsUrl(), liveKit.pid(), phones, plays, loadStartNanos);
       double loadSeconds = (System.nanoTime() - loadStartNanos) / 1e9;
       List<Map<String, Object>> hotThreads =
           threadsAtStart == null

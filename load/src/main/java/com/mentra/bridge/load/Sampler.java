@@ -123,7 +123,13 @@ final class Sampler {
   /**
    * Samples every --sample interval until --duration after {@code loadStart} (System.nanoTime()).
    */
-  void sampleLoad(Long bridgePid, Long livekitPid, PhoneFleet phones, Plays plays, long loadStart)
+  void sampleLoad(
+      Long bridgePid,
+      String bridgeMetricsUrl,
+      Long livekitPid,
+      PhoneFleet phones,
+      Plays plays,
+      long loadStart)
       throws InterruptedException {
     long interval = o.sample.toNanos();
     long end = loadStart + o.duration.toNanos();
@@ -205,7 +211,7 @@ final class Sampler {
       latencies.bank(lat, other < QUIET_OTHER_CORES);
       samples.add(s);
       write(s, phones, downFigures, upFigures, plays);
-      if (o.soak && bridge != null) readMemory(bridgePid, s.t());
+      if (o.soak && bridge != null) readMemory(bridgePid, bridgeMetricsUrl, s.t());
       say(
           "%6.0fs %6.3f %7.1f %5d %5d | %5.3f %6.3f %6.3f %7.2f | %7.0f %7.0f %8s %8s %8s | %s/%s",
           s.t(),
@@ -242,16 +248,19 @@ final class Sampler {
    * thread it starts is in the thread baseline) and every {@link #memoryEverySeconds} after; after
    * a failure, not again.
    */
-  private void readMemory(long pid, double t) {
+  private void readMemory(long pid, String metricsUrl, double t) {
     if (memoryFailed) return;
     if (!memory.isEmpty() && t - memory.get(memory.size() - 1).t() < memoryEverySeconds - 1) return;
     try {
       BridgeMemory.Breakdown b = BridgeMemory.read(pid, BridgeMemory.jcmd(), t);
+      if (metricsUrl != null) b = b.withJavaHeapLiveMb(JavaHeapLive.readMb(metricsUrl));
       memory.add(b);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("t", round(t, 1));
       m.put("rss_mb", round(b.rssMb(), 1));
       m.put("java_heap_mb", round(b.javaHeapMb(), 1));
+      if (Double.isFinite(b.javaHeapLiveMb()))
+        m.put("java_heap_live_mb", round(b.javaHeapLiveMb(), 1));
       m.put("code_cache_mb", round(b.codeCacheMb(), 1));
       boolean glibc = b.allocator() == BridgeMemory.Allocator.GLIBC;
       if (glibc) m.put("malloc_in_use_mb", round(b.mallocInUseMb(), 1));
@@ -260,9 +269,12 @@ final class Sampler {
       m.put("allocator", b.allocator().name().toLowerCase(Locale.ROOT));
       jsonl.write("memory", m);
       say(
-          "bridge memory: RSS %.1f MB = Java heap %.1f + code cache %.1f + %s + files %.1f + other %.1f",
+          "bridge memory: RSS %.1f MB = Java heap %.1f%s + code cache %.1f + %s + files %.1f + other %.1f",
           b.rssMb(),
           b.javaHeapMb(),
+          Double.isFinite(b.javaHeapLiveMb())
+              ? String.format(Locale.ROOT, " (live after GC %.1f)", b.javaHeapLiveMb())
+              : "",
           b.codeCacheMb(),
           glibc
               ? String.format(Locale.ROOT, "malloc in use %.1f", b.mallocInUseMb())

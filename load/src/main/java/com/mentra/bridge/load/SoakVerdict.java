@@ -54,7 +54,8 @@ final class SoakVerdict {
    * Where the RSS slope goes: each part of the bridge's memory ({@link BridgeMemory}) fitted over
    * the readings after the warm-up, MB/h, with its first and last value. A leak shows as malloc in
    * use rising (with jemalloc, not known: "other" holds it); the JIT and the heap settling as the
-   * code cache and the Java heap rising. Empty with fewer than two readings.
+   * code cache and the Java heap rising, the heap's live data after GC ("java_heap_live", when the
+   * bridge's /metrics was read; not a part of RSS) flat. Empty with fewer than two readings.
    */
   static Map<String, Object> memoryTrends(List<BridgeMemory.Breakdown> readings, Duration warmup) {
     double warm = warmup.toMillis() / 1000.0;
@@ -65,6 +66,9 @@ final class SoakVerdict {
     m.put("readings", after.size());
     part(m, "rss", t, after, BridgeMemory.Breakdown::rssMb);
     part(m, "java_heap", t, after, BridgeMemory.Breakdown::javaHeapMb);
+    // Not a part of RSS: the heap's live data after its last collection, beside its pages.
+    if (after.stream().allMatch(b -> Double.isFinite(b.javaHeapLiveMb())))
+      part(m, "java_heap_live", t, after, BridgeMemory.Breakdown::javaHeapLiveMb);
     part(m, "code_cache", t, after, BridgeMemory.Breakdown::codeCacheMb);
     if (after.stream().allMatch(b -> b.allocator() == BridgeMemory.Allocator.GLIBC))
       part(m, "malloc_in_use", t, after, BridgeMemory.Breakdown::mallocInUseMb);
@@ -166,11 +170,12 @@ final class SoakVerdict {
         parts.append(
             String.format(
                 Locale.ROOT,
-                "%n  %-14s %+7.2f MB/h  (%s -> %s MB)",
+                "%n  %-14s %+7.2f MB/h  (%s -> %s MB)%s",
                 e.getKey(),
                 v.get(0),
                 v.get(1),
-                v.get(2)));
+                v.get(2),
+                e.getKey().equals("java_heap_live") ? "  after GC: not a part of RSS" : ""));
       }
       Console.say(
           "RSS by owner over %s readings after the warm-up (slope, first -> last):%s",

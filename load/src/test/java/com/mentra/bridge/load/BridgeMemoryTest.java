@@ -127,7 +127,39 @@ class BridgeMemoryTest {
     assertThat(m.get("malloc_in_use")).isEqualTo(List.of(8.0, 28.0, 36.0));
     assertThat(m.get("code_cache")).isEqualTo(List.of(2.0, 12.0, 14.0));
     assertThat(m.get("java_heap")).isEqualTo(List.of(0.0, 50.0, 50.0));
+    assertThat(m).doesNotContainKey("java_heap_live");
     assertThat(SoakVerdict.memoryTrends(readings.subList(0, 1), Duration.ZERO)).isEmpty();
+  }
+
+  @Test
+  void theHeapsLiveDataBesideItsPagesWhenEveryReadingHasIt() {
+    // Pages +4 MB in an hour, live data flat: regions touched for the first time, not a leak.
+    List<BridgeMemory.Breakdown> readings =
+        List.of(
+            new BridgeMemory.Breakdown(0, 100, 50, 10, 0, 5, JEMALLOC).withJavaHeapLiveMb(25),
+            new BridgeMemory.Breakdown(3600, 104, 54, 10, 0, 5, JEMALLOC).withJavaHeapLiveMb(25));
+    Map<String, Object> m = SoakVerdict.memoryTrends(readings, Duration.ZERO);
+    assertThat(m.get("java_heap")).isEqualTo(List.of(4.0, 50.0, 54.0));
+    assertThat(m.get("java_heap_live")).isEqualTo(List.of(0.0, 25.0, 25.0));
+    // "other" is RSS less its parts; the live data is not one of them.
+    assertThat(m.get("other")).isEqualTo(List.of(0.0, 35.0, 35.0));
+  }
+
+  @Test
+  void liveHeapIsTheSumOfThePoolsAfterTheirLastCollection() {
+    String exposition =
+        """
+        # HELP jvm_memory_pool_collection_used_bytes Used bytes after last collection
+        # TYPE jvm_memory_pool_collection_used_bytes gauge
+        jvm_memory_pool_collection_used_bytes{pool="G1 Eden Space"} 0.0
+        jvm_memory_pool_collection_used_bytes{pool="G1 Old Gen"} 2.4804904E7
+        jvm_memory_pool_collection_used_bytes{pool="G1 Survivor Space"} 3069568.0
+        jvm_memory_pool_used_bytes{pool="G1 Old Gen"} 2.70854E7
+        """;
+    assertThat(JavaHeapLive.parseMb(exposition))
+        .isCloseTo((24_804_904 + 3_069_568) / 1048576.0, within(1e-9));
+    assertThat(JavaHeapLive.parseMb("jvm_threads_current 12\n")).isNaN();
+    assertThat(JavaHeapLive.readMb("http://127.0.0.1:1/metrics")).isNaN();
   }
 
   @Test
