@@ -48,17 +48,6 @@ final class BridgeMemory {
       double filesMb,
       Allocator allocator,
       double javaHeapLiveMb) {
-    Breakdown(
-        double t,
-        double rssMb,
-        double javaHeapMb,
-        double codeCacheMb,
-        double mallocInUseMb,
-        double filesMb,
-        Allocator allocator) {
-      this(t, rssMb, javaHeapMb, codeCacheMb, mallocInUseMb, filesMb, allocator, Double.NaN);
-    }
-
     Breakdown withJavaHeapLiveMb(double mb) {
       return new Breakdown(
           t, rssMb, javaHeapMb, codeCacheMb, mallocInUseMb, filesMb, allocator, mb);
@@ -160,7 +149,8 @@ final class BridgeMemory {
         inCode / 1024.0,
         mallocInUse / 1048576.0,
         files / 1024.0,
-        allocator);
+        allocator,
+        Double.NaN);
   }
 
   /** The lowest and highest address in GC.heap_info's brackets. */

@@ -1,5 +1,6 @@
 package com.mentra.bridge.load;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,20 +22,24 @@ final class BridgeMetricsScrape {
   static Map<String, Object> scrape(String url) {
     String text;
     try {
-      HttpClient http =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(2))
-              .proxy(HttpClient.Builder.NO_PROXY)
-              .build();
-      text =
-          http.send(
-                  HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      text = fetch(url);
     } catch (Exception e) {
       return Map.of("error", String.valueOf(e));
     }
     return parse(text);
+  }
+
+  /** The exposition text at {@code url}: 2 s to connect, 5 s for the answer, no proxy. */
+  static String fetch(String url) throws IOException, InterruptedException {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2))
+            .proxy(HttpClient.Builder.NO_PROXY)
+            .build();
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   static Map<String, Object> parse(String text) {

@@ -1,11 +1,5 @@
 package com.mentra.bridge.load;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-
 /**
  * What the bridge's Java heap held after its last collection: the sum of {@code
  * jvm_memory_pool_collection_used_bytes} over its pools (for G1: old gen and survivors; eden is
@@ -22,18 +16,7 @@ final class JavaHeapLive {
   /** MB from {@code metricsUrl}; NaN when it does not answer or has no such series. */
   static double readMb(String metricsUrl) {
     try {
-      HttpClient http =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(2))
-              .proxy(HttpClient.Builder.NO_PROXY)
-              .build();
-      String text =
-          http.send(
-                  HttpRequest.newBuilder(URI.create(metricsUrl))
-                      .timeout(Duration.ofSeconds(5))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String text = BridgeMetricsScrape.fetch(metricsUrl);
       return parseMb(text);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -118,9 +118,9 @@ class BridgeMemoryTest {
   void slopesPerOwnerAfterTheWarmUp() {
     List<BridgeMemory.Breakdown> readings =
         List.of(
-            new BridgeMemory.Breakdown(0, 100, 50, 10, 20, 5, GLIBC),
-            new BridgeMemory.Breakdown(3600, 110, 50, 12, 28, 5, GLIBC),
-            new BridgeMemory.Breakdown(7200, 120, 50, 14, 36, 5, GLIBC));
+            new BridgeMemory.Breakdown(0, 100, 50, 10, 20, 5, GLIBC, Double.NaN),
+            new BridgeMemory.Breakdown(3600, 110, 50, 12, 28, 5, GLIBC, Double.NaN),
+            new BridgeMemory.Breakdown(7200, 120, 50, 14, 36, 5, GLIBC, Double.NaN));
     Map<String, Object> m = SoakVerdict.memoryTrends(readings, Duration.ofMinutes(30));
     assertThat(m.get("readings")).isEqualTo(2);
     assertThat(m.get("rss")).isEqualTo(List.of(10.0, 110.0, 120.0));
@@ -136,8 +136,10 @@ class BridgeMemoryTest {
     // Pages +4 MB in an hour, live data flat: regions touched for the first time, not a leak.
     List<BridgeMemory.Breakdown> readings =
         List.of(
-            new BridgeMemory.Breakdown(0, 100, 50, 10, 0, 5, JEMALLOC).withJavaHeapLiveMb(25),
-            new BridgeMemory.Breakdown(3600, 104, 54, 10, 0, 5, JEMALLOC).withJavaHeapLiveMb(25));
+            new BridgeMemory.Breakdown(0, 100, 50, 10, 0, 5, JEMALLOC, Double.NaN)
+                .withJavaHeapLiveMb(25),
+            new BridgeMemory.Breakdown(3600, 104, 54, 10, 0, 5, JEMALLOC, Double.NaN)
+                .withJavaHeapLiveMb(25));
     Map<String, Object> m = SoakVerdict.memoryTrends(readings, Duration.ZERO);
     assertThat(m.get("java_heap")).isEqualTo(List.of(4.0, 50.0, 54.0));
     assertThat(m.get("java_heap_live")).isEqualTo(List.of(0.0, 25.0, 25.0));
@@ -166,8 +168,8 @@ class BridgeMemoryTest {
   void withJemallocNoMallocInUseSlope() {
     List<BridgeMemory.Breakdown> readings =
         List.of(
-            new BridgeMemory.Breakdown(0, 100, 50, 10, 0, 5, JEMALLOC),
-            new BridgeMemory.Breakdown(3600, 110, 50, 12, 0, 5, JEMALLOC));
+            new BridgeMemory.Breakdown(0, 100, 50, 10, 0, 5, JEMALLOC, Double.NaN),
+            new BridgeMemory.Breakdown(3600, 110, 50, 12, 0, 5, JEMALLOC, Double.NaN));
     Map<String, Object> m = SoakVerdict.memoryTrends(readings, Duration.ZERO);
     assertThat(m).doesNotContainKey("malloc_in_use");
     assertThat(m.get("other")).isEqualTo(List.of(8.0, 35.0, 43.0));
