@@ -99,6 +99,8 @@ prepare_benchmark() {
 # keeps pages of the large bursts the JIT's compilations free, a step of RSS that stays (the
 # soaks in load/CAPACITY.md); jemalloc gives them back. Prints the library's path, installing
 # the package when it is missing. LKB_BRIDGE_PRELOAD set (empty: glibc) overrides it.
+# With it, the bridge gets LKB_BRIDGE_MALLOC_CONF as MALLOC_CONF (the image's ENV, the same why).
+LKB_BRIDGE_MALLOC_CONF="${LKB_BRIDGE_MALLOC_CONF-background_thread:true,max_background_threads:1}"
 bridge_preload() {
   if [ -n "${LKB_BRIDGE_PRELOAD+set}" ]; then printf '%s' "$LKB_BRIDGE_PRELOAD"; return 0; fi
   ensure_apt_packages libjemalloc2

@@ -52,7 +52,7 @@ fi
 export LKB_JAVA="$JAVA_HOME/bin/java"
 # The bridge this tool starts runs on the allocator scripts/run.sh and the image give it.
 LKB_BRIDGE_PRELOAD="$(bridge_preload)"
-export LKB_BRIDGE_PRELOAD
+export LKB_BRIDGE_PRELOAD LKB_BRIDGE_MALLOC_CONF
 export LKB_LIVEKIT_SERVER_BIN
 # LKB_BRIDGE_JAR: another build of the bridge (e.g. a clean clone at a commit) to measure.
 export LKB_BRIDGE_JAR="${LKB_BRIDGE_JAR:-$LKB_ROOT/$bridge_jar}"

@@ -27,7 +27,7 @@ fi
 
 if [ -n "${LIVEKIT_URL:-}" ]; then
   log "bridge on port $PORT using LiveKit at $LIVEKIT_URL"
-  exec env LD_PRELOAD="$bridge_ld_preload" "$JAVA_HOME/bin/java" @"$LKB_ROOT/bridge-server/src/main/jvm.options" --enable-native-access=ALL-UNNAMED -cp "$CLASSPATH" com.mentra.bridge.server.BridgeMain
+  exec env LD_PRELOAD="$bridge_ld_preload" MALLOC_CONF="$LKB_BRIDGE_MALLOC_CONF" "$JAVA_HOME/bin/java" @"$LKB_ROOT/bridge-server/src/main/jvm.options" --enable-native-access=ALL-UNNAMED -cp "$CLASSPATH" com.mentra.bridge.server.BridgeMain
 fi
 
 ensure_livekit_server
@@ -77,6 +77,6 @@ cat >&2 <<MSG
 [lkb] try:  cd clients/typescript && npm ci && npm run build && node dist/cli.js --bridge $LKB_NODE_IP:$PORT --bridge-token "${BRIDGE_AUTH_TOKENS%%,*}" --user demo --room demo
 [lkb] Ctrl-C stops everything.
 MSG
-ip netns exec "$LKB_NETNS" env LD_PRELOAD="$bridge_ld_preload" "$JAVA_HOME/bin/java" @"$LKB_ROOT/bridge-server/src/main/jvm.options" --enable-native-access=ALL-UNNAMED -cp "$CLASSPATH" com.mentra.bridge.server.BridgeMain &
+ip netns exec "$LKB_NETNS" env LD_PRELOAD="$bridge_ld_preload" MALLOC_CONF="$LKB_BRIDGE_MALLOC_CONF" "$JAVA_HOME/bin/java" @"$LKB_ROOT/bridge-server/src/main/jvm.options" --enable-native-access=ALL-UNNAMED -cp "$CLASSPATH" com.mentra.bridge.server.BridgeMain &
 bridge_pid=$!
 wait "$bridge_pid"

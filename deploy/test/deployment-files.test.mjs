@@ -58,7 +58,7 @@ const bridge = (() => {
   return { names, defaults };
 })();
 // Read by the java launcher or the dynamic loader inside the image, not by the bridge.
-const jvmEnv = new Set(['JDK_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'LD_PRELOAD']);
+const jvmEnv = new Set(['JDK_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'LD_PRELOAD', 'MALLOC_CONF']);
 
 function assertBridgeReads(names, where) {
   const unknown = [...names].filter((n) => !bridge.names.has(n) && !jvmEnv.has(n));
@@ -117,6 +117,10 @@ test('Dockerfile: multi-stage, non-root, ports, health check, the bridge\'s vari
   assert.match(dockerfile.env.get('LD_PRELOAD') ?? '', /\/libjemalloc\.so\.2$/, 'the image preloads jemalloc');
   assert.match(read('Dockerfile').replace(/\\\n/g, ' '), /apt-get install[^\n]*libjemalloc2/, 'the runtime stage installs jemalloc');
   assert.match(read('scripts/run.sh'), /LD_PRELOAD="\$bridge_ld_preload"/);
+  // jemalloc's background thread purges the pages an idle thread freed (scripts/lib.sh, the same).
+  assert.match(dockerfile.env.get('MALLOC_CONF') ?? '', /(^|,)background_thread:true(,|$)/, 'the image starts jemalloc\'s background thread');
+  assert.match(read('scripts/lib.sh'), /LKB_BRIDGE_MALLOC_CONF="\$\{LKB_BRIDGE_MALLOC_CONF-background_thread:true,max_background_threads:1\}"/);
+  assert.match(read('scripts/run.sh'), /MALLOC_CONF="\$LKB_BRIDGE_MALLOC_CONF"/);
   assert.equal(dockerfile.env.get('PORT'), '9090');
   assert.equal(dockerfile.env.get('METRICS_PORT'), '9091');
   for (const secret of ['LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']) assert.ok(!dockerfile.env.has(secret), `${secret} is not baked into the image`);

@@ -187,6 +187,12 @@ class ContainerImageTest {
         assertThat(maps.output())
             .as("the bridge's mappings (the image preloads jemalloc)")
             .contains("/libjemalloc.so.2");
+        // The image's MALLOC_CONF: jemalloc's background thread purges what idle threads freed.
+        Result threads =
+            podman(Duration.ofSeconds(30), "exec", name, "sh", "-c", "cat /proc/1/task/*/comm");
+        assertThat(threads.output())
+            .as("the bridge's threads (MALLOC_CONF=background_thread:true)")
+            .contains("jemalloc_bg_thd");
         String metrics = httpGet("http://" + env.nodeIp() + ":" + metricsPort + "/metrics");
         assertThat(metrics).as("Prometheus text on METRICS_PORT").contains("# TYPE");
         System.out.printf(

@@ -49,10 +49,12 @@ record BridgeTarget(
     env.put("AUDIO_URL_ALLOW_PRIVATE", "true");
     env.put("MAX_SESSIONS", String.valueOf(Math.max(500, o.sessions + 10)));
     env.put("LOG_LEVEL", "WARN");
-    // The allocator scripts/run.sh and the image run the bridge on (jemalloc); --bridge-env
-    // LD_PRELOAD= overrides it.
+    // The allocator scripts/run.sh and the image run the bridge on (jemalloc, with its background
+    // purging thread: scripts/lib.sh); --bridge-env LD_PRELOAD= or MALLOC_CONF= overrides it.
     String preload = Env.get("LKB_BRIDGE_PRELOAD", "");
     if (!preload.isEmpty()) env.put("LD_PRELOAD", preload);
+    String mallocConf = Env.get("LKB_BRIDGE_MALLOC_CONF", "");
+    if (!preload.isEmpty() && !mallocConf.isEmpty()) env.put("MALLOC_CONF", mallocConf);
     env.putAll(o.bridgeEnv);
     Path java = java();
     Path jar =
