@@ -85,7 +85,11 @@ public final class AudioClock implements AutoCloseable {
         LockSupport.parkNanos(wait);
         continue;
       }
-      lateness.accept(-wait);
+      try {
+        lateness.accept(-wait);
+      } catch (RuntimeException e) {
+        log.warn("audio clock lateness observer failed", e);
+      }
       long behind = -wait / TICK_NANOS;
       if (behind > MAX_CATCH_UP_TICKS) {
         skippedTicks += behind;
@@ -97,8 +101,9 @@ public final class AudioClock implements AutoCloseable {
       for (TickListener listener : listeners) {
         try {
           listener.onTick(tick);
-        } catch (RuntimeException e) {
-          // Rate-limited: a listener failing every tick must not flood the log.
+        } catch (RuntimeException | Error e) {
+          // Even an Error: this one thread paces every session's audio, so it must outlive any
+          // single listener's failure. Rate-limited: one failing every tick must not flood the log.
           if (listenerFailures++ % 1000 == 0)
             log.warn("audio clock listener failed ({} failures so far)", listenerFailures, e);
         }

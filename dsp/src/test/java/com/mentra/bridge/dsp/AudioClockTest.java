@@ -30,4 +30,21 @@ class AudioClockTest {
       assertThat(clock.listenerCount()).isEqualTo(1);
     }
   }
+
+  @Test
+  void aListenerThrowingAnErrorDoesNotStopTheClock() throws Exception {
+    // The one clock thread paces every session: an Error (a stack overflow, an out-of-memory in
+    // one listener's frame) used to end it, and with it all audio.
+    try (AudioClock clock = new AudioClock()) {
+      AtomicLong count = new AtomicLong();
+      clock.register(
+          t -> {
+            if (t < 3) throw new StackOverflowError("simulated");
+          });
+      clock.register(t -> count.incrementAndGet());
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (count.get() < 20 && System.nanoTime() < deadline) Thread.sleep(10);
+      assertThat(count.get()).isGreaterThanOrEqualTo(20);
+    }
+  }
 }

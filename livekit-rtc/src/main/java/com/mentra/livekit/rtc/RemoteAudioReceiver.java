@@ -10,6 +10,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers one participant's decoded audio at the caller's rate and channel count.
@@ -19,6 +21,8 @@ import java.util.function.Consumer;
  * delivery run on a serial executor. Thread-safe.
  */
 final class RemoteAudioReceiver implements AudioSubscription {
+  private static final Logger log = LoggerFactory.getLogger(RemoteAudioReceiver.class);
+
   private final String identity;
   private final int outRate;
   private final int outChannels;
@@ -39,6 +43,7 @@ final class RemoteAudioReceiver implements AudioSubscription {
   private int resamplerInRate;
   private short[] pending = new short[0];
   private int pendingLength;
+  private long listenerFailures;
 
   RemoteAudioReceiver(
       String identity,
@@ -119,38 +124,58 @@ final class RemoteAudioReceiver implements AudioSubscription {
   }
 
   private void enqueue(short[] frame, int rate) {
-    boolean schedule;
     synchronized (queue) {
       if (queue.size() >= capacity) {
         queue.poll();
         dropped.incrementAndGet();
       }
       queue.add(new Chunk(frame, rate));
-      schedule = !drainScheduled;
-      drainScheduled = true;
     }
-    if (schedule) {
-      try {
-        delivery.execute(this::drain);
-      } catch (RejectedExecutionException e) {
+    scheduleDrain();
+  }
+
+  private void drain() {
+    boolean finished = false;
+    try {
+      while (!closed) {
+        Chunk chunk;
+        synchronized (queue) {
+          chunk = queue.poll();
+          if (chunk == null) {
+            drainScheduled = false;
+            finished = true;
+            return;
+          }
+        }
+        convert(chunk.samples(), chunk.rate());
+      }
+      finished = true;
+    } finally {
+      // Something threw (an Error, or a bug in the conversion): without this the flag would stay
+      // set and no later frame would ever be delivered. Reschedule so the queue keeps draining.
+      if (!finished) {
         synchronized (queue) {
           drainScheduled = false;
         }
+        if (!closed) scheduleDrain();
       }
     }
   }
 
-  private void drain() {
-    while (!closed) {
-      Chunk chunk;
+  /** Schedules one drain when frames wait and none is scheduled. */
+  private void scheduleDrain() {
+    boolean schedule;
+    synchronized (queue) {
+      schedule = !queue.isEmpty() && !drainScheduled;
+      if (schedule) drainScheduled = true;
+    }
+    if (!schedule) return;
+    try {
+      delivery.execute(this::drain);
+    } catch (RejectedExecutionException e) {
       synchronized (queue) {
-        chunk = queue.poll();
-        if (chunk == null) {
-          drainScheduled = false;
-          return;
-        }
+        drainScheduled = false;
       }
-      convert(chunk.samples(), chunk.rate());
     }
   }
 
@@ -169,15 +194,33 @@ final class RemoteAudioReceiver implements AudioSubscription {
     append(out);
     int frameSamples = outRate / 100 * outChannels;
     int offset = 0;
-    while (pendingLength - offset >= frameSamples) {
-      short[] frame = new short[frameSamples];
-      System.arraycopy(pending, offset, frame, 0, frameSamples);
-      offset += frameSamples;
-      delivered.incrementAndGet();
-      listener.onFrame(new AudioFrame(frame, outRate, outChannels));
+    try {
+      while (pendingLength - offset >= frameSamples) {
+        short[] frame = new short[frameSamples];
+        System.arraycopy(pending, offset, frame, 0, frameSamples);
+        offset += frameSamples;
+        delivered.incrementAndGet();
+        deliver(new AudioFrame(frame, outRate, outChannels));
+      }
+    } finally {
+      // Even when an Error escapes delivery: a frame handed out is never handed out again.
+      System.arraycopy(pending, offset, pending, 0, pendingLength - offset);
+      pendingLength -= offset;
     }
-    System.arraycopy(pending, offset, pending, 0, pendingLength - offset);
-    pendingLength -= offset;
+  }
+
+  /** The listener's exception costs its frame, never the subscription. */
+  private void deliver(AudioFrame frame) {
+    try {
+      listener.onFrame(frame);
+    } catch (RuntimeException e) {
+      if (listenerFailures++ % 1_000 == 0)
+        log.warn(
+            "audio listener for {} threw (failure {}): {}",
+            identity,
+            listenerFailures,
+            e.toString());
+    }
   }
 
   private void append(short[] samples) {
@@ -188,6 +231,11 @@ final class RemoteAudioReceiver implements AudioSubscription {
     }
     System.arraycopy(samples, 0, pending, pendingLength, samples.length);
     pendingLength += samples.length;
+  }
+
+  /** The sink libwebrtc calls; tests feed it frames directly. */
+  AudioTrackSink sink() {
+    return sink;
   }
 
   /** One 10 ms frame as libwebrtc delivered it, already in the output channel layout. */
