@@ -6,7 +6,7 @@ package com.mentra.bridge.load;
  * empty after a collection) on the bridge's Prometheus endpoint. A soak reads it beside the heap's
  * resident pages: G1 touching a region for the first time raises RSS for good with the live data
  * flat, a leak raises both. Between mixed collections promoted garbage raises it too, so read its
- * lows, not one value. Stateless.
+ * trend over the run (the soak fits every reading after the warm-up), not one value. Stateless.
  */
 final class JavaHeapLive {
   private static final String SERIES = "jvm_memory_pool_collection_used_bytes";
