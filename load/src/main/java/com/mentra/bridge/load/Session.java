@@ -22,7 +22,8 @@ final class Session implements ClientResponseObserver<AudioChunk, AudioChunk> {
   private final Histogram downLatency;
 
   private final LongAdder receivedTotal;
-  private ClientCallStreamObserver<AudioChunk> call;
+  private volatile ClientCallStreamObserver<AudioChunk>
+      call; // null until opened (a failed join never opens)
 
   /**
    * Written by the gRPC thread that delivers this call's messages (one at a time), read by the
@@ -93,14 +94,16 @@ final class Session implements ClientResponseObserver<AudioChunk, AudioChunk> {
 
   /** Uplink PCM; called from the one uplink thread only. */
   void send(AudioChunk chunk) {
-    if (completed || error != null) return;
+    ClientCallStreamObserver<AudioChunk> call = this.call;
+    if (call == null || completed || error != null) return;
     if (!call.isReady()) uplinkNotReady++;
     call.onNext(chunk);
     uplinkChunks++;
   }
 
   void finish() {
-    if (completed || error != null) return;
+    ClientCallStreamObserver<AudioChunk> call = this.call;
+    if (call == null || completed || error != null) return;
     try {
       call.onCompleted();
     } catch (RuntimeException alreadyClosed) {

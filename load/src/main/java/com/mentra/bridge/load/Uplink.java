@@ -31,6 +31,7 @@ final class Uplink {
   private final ScheduledExecutorService sender =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("uplink").daemon().unstarted(r));
+  private long sendFailures; // the sender thread only
   private final AtomicLong unmatchedBursts = new AtomicLong();
 
   /**
@@ -84,11 +85,18 @@ final class Uplink {
           long now = Session.nowMicros();
           for (Session s : sessions) {
             if (!o.uplinks(s.index)) continue;
-            if (s.index < o.listeners()) {
-              if (k == 0) s.burstSent(now, lengthClass);
-              s.send(inBurst ? tone[k] : silence);
-            } else if (talking(n, s.index, perSecond)) {
-              s.send(tone[k]);
+            try {
+              if (s.index < o.listeners()) {
+                if (k == 0) s.burstSent(now, lengthClass);
+                s.send(inBurst ? tone[k] : silence);
+              } else if (talking(n, s.index, perSecond)) {
+                s.send(tone[k]);
+              }
+            } catch (RuntimeException e) {
+              // One session's failure must not escape: it would cancel this periodic task, and
+              // every session's uplink with it, silently.
+              if (sendFailures++ % 1_000 == 0)
+                Console.say("uplink send to session %d failed: %s", s.index, e);
             }
           }
         },
