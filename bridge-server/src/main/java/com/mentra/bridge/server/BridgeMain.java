@@ -26,7 +26,16 @@ public final class BridgeMain {
     // (rooms leave, tracks stop), stop the audio clock, and only then free libwebrtc's factories,
     // which a still-pushing clock or a closing room would otherwise touch after they were freed.
     com.mentra.livekit.rtc.internal.WebRtcRuntime.disposeAtExitByCaller();
-    BridgeServer server = new BridgeServer(config).start();
+    BridgeServer server;
+    try {
+      server = new BridgeServer(config).start();
+    } catch (java.io.IOException e) {
+      // A port in use, a socket path that is a directory: one line an operator can act on.
+      System.err.println("cannot start the bridge: " + e.getMessage());
+      LogSetup.flush();
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -77,7 +77,21 @@ public final class BridgeServer implements AutoCloseable {
     return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
+  /**
+   * Binds and starts serving; on any failure everything started so far is shut down (the listener's
+   * event loops are not daemon threads: left running, they would keep a failed process alive).
+   */
   public BridgeServer start() throws IOException {
+    try {
+      startServing();
+    } catch (IOException | RuntimeException e) {
+      shutdown();
+      throw e;
+    }
+    return this;
+  }
+
+  private void startServing() throws IOException {
     listener.prepare();
     server.start();
     listener.started();
@@ -101,7 +115,6 @@ public final class BridgeServer implements AutoCloseable {
         metricsPort =
             metrics.serve(InetAddress.getByName(config.bindAddress()), config.metricsPort());
       } catch (IOException e) {
-        shutdown();
         throw new IOException(
             "cannot serve metrics on "
                 + config.bindAddress()
@@ -113,7 +126,6 @@ public final class BridgeServer implements AutoCloseable {
       }
       log.info("metrics on http://{}:{}/metrics", config.bindAddress(), metricsPort);
     }
-    return this;
   }
 
   private final java.util.concurrent.atomic.AtomicBoolean expiring =
