@@ -245,12 +245,23 @@ final class BridgeSession implements AutoCloseable {
     }
     try (var ignored = MDC.putCloseable("user_id", userId);
         var ignored2 = MDC.putCloseable("room", roomName)) {
-      if (p != null) p.close();
-      if (mic != null) mic.close();
-      for (UplinkPublisher publisher : u) publisher.close();
-      downlink.close();
-      if (r != null) r.close();
+      // Each part on its own: one that throws must not leave the room (and its two native peer
+      // connections) behind, with `closed` already set and no second chance.
+      closePart("playback", p);
+      closePart("microphone subscription", mic);
+      for (UplinkPublisher publisher : u) closePart("uplink track", publisher);
+      closePart("downlink", downlink::close);
+      closePart("room", r);
       log.info("session closed");
+    }
+  }
+
+  private static void closePart(String what, AutoCloseable part) {
+    if (part == null) return;
+    try {
+      part.close();
+    } catch (Exception e) {
+      log.warn("closing the session's {} failed", what, e);
     }
   }
 

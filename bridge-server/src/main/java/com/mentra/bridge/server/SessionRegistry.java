@@ -94,8 +94,8 @@ final class SessionRegistry {
       BridgeSession previous = sessions.remove(params.userId());
       if (previous != null) {
         log.info("replacing the session of user {} in room {}", params.userId(), previous.roomName);
+        admitted.decrementAndGet(); // first: a close that throws must not keep its slot
         previous.close();
-        admitted.decrementAndGet();
       }
       if (!admit())
         throw new RefusedException("session limit reached (" + config.maxSessions() + " sessions)");

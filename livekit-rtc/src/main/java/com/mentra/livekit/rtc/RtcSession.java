@@ -179,26 +179,42 @@ final class RtcSession {
     closed = true;
     if (attempt != null) attempt.cancelTimeout();
     keepalive.stop();
-    if (signal != null) {
-      if (sendLeave) {
-        signal.send(
-            SignalRequest.newBuilder()
-                .setLeave(
-                    LeaveRequest.newBuilder()
-                        .setCanReconnect(false)
-                        .setReason(LivekitModels.DisconnectReason.CLIENT_INITIATED)
-                        .setAction(LeaveRequest.Action.DISCONNECT))
-                .build());
-      }
-      signal.close();
-      signal = null;
+    SignalConnection closing = signal;
+    signal = null;
+    // Each step on its own: one that throws must not leave the other transport's native peer
+    // connection behind (this session is already marked closed; nobody would close it again).
+    if (closing != null) {
+      closeStep(
+          "signal connection",
+          () -> {
+            if (sendLeave) closing.send(leaveRequest());
+            closing.close();
+          });
     }
-    inbound.closeAll();
-    data.closeChannels();
-    if (publisher != null) publisher.close();
-    if (subscriber != null) subscriber.close();
+    closeStep("inbound receivers", inbound::closeAll);
+    closeStep("data channels", data::closeChannels);
+    if (publisher != null) closeStep("publisher transport", publisher::close);
+    if (subscriber != null) closeStep("subscriber transport", subscriber::close);
     publisher = null;
     subscriber = null;
+  }
+
+  private static SignalRequest leaveRequest() {
+    return SignalRequest.newBuilder()
+        .setLeave(
+            LeaveRequest.newBuilder()
+                .setCanReconnect(false)
+                .setReason(LivekitModels.DisconnectReason.CLIENT_INITIATED)
+                .setAction(LeaveRequest.Action.DISCONNECT))
+        .build();
+  }
+
+  private static void closeStep(String what, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log.warn("closing the {} failed", what, e);
+    }
   }
 
   private CompletableFuture<Void> startAttempt(URI uri, Duration timeout) {
