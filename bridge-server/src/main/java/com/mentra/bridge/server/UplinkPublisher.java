@@ -193,10 +193,23 @@ final class UplinkPublisher implements AutoCloseable {
     }
     if (frame == null) {
       log.debug("unpublishing the idle uplink track {}", trackName);
-      current.unpublish(); // queued on the room's executor; the next chunk publishes a fresh track
+      unpublishOffTheClock(current); // the next chunk publishes a fresh track
       return;
     }
     current.pushFrame(frame, rate, channels);
+  }
+
+  /**
+   * Not on the clock thread: unpublishing first stops the track's sender, which waits for the lock
+   * the room holds while it attaches or detaches that track (a rejoin), and this thread paces every
+   * session's audio.
+   */
+  private void unpublishOffTheClock(LocalAudioTrack idle) {
+    try {
+      blocking.execute(idle::unpublish);
+    } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      idle.unpublish();
+    }
   }
 
   /** This tick's frame: buffered audio, or silence while the cadence holds or the buffer is dry. */
