@@ -37,6 +37,10 @@ final class SessionRegistry {
   private final BridgeMetrics metrics;
   private final ConcurrentHashMap<String, BridgeSession> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, StreamAudioCall> streams = new ConcurrentHashMap<>();
+
+  /** Calls a newer one replaced; open until their client ends them (or shutdown does). */
+  private final java.util.Set<StreamAudioCall> supersededStreams = ConcurrentHashMap.newKeySet();
+
   private final UserLocks userLocks = new UserLocks();
 
   /**
@@ -224,7 +228,12 @@ final class SessionRegistry {
    */
   void openStream(String userId, StreamAudioCall call) {
     StreamAudioCall old = streams.put(userId, call);
-    if (old != null && old != call) old.superseded();
+    if (old != null && old != call) {
+      // Kept until it ends, so that shutdown ends it too instead of waiting out its grace period.
+      supersededStreams.add(old);
+      if (old.isEnded()) supersededStreams.remove(old); // it ended before it was added
+      old.superseded();
+    }
     BridgeSession session = sessions.get(userId);
     if (session != null) call.attachTo(session);
   }
@@ -232,6 +241,7 @@ final class SessionRegistry {
   void closeStream(String userId, StreamAudioCall call) {
     // The idle lease starts when the user's stream ends.
     if (streams.remove(userId, call)) touch(userId);
+    else supersededStreams.remove(call);
   }
 
   /** Stops accepting joins and closes every session and stream. */
@@ -255,5 +265,7 @@ final class SessionRegistry {
     }
     for (StreamAudioCall call : new ArrayList<>(streams.values())) call.shutdown();
     streams.clear();
+    for (StreamAudioCall call : new ArrayList<>(supersededStreams)) call.shutdown();
+    supersededStreams.clear();
   }
 }

@@ -72,6 +72,10 @@ final class StreamAudioCall implements StreamObserver<AudioChunk> {
     if (!chunk.getPcmData().isEmpty()) uplink(chunk);
   }
 
+  synchronized boolean isEnded() {
+    return ended;
+  }
+
   private synchronized boolean isSuperseded() {
     return superseded;
   }

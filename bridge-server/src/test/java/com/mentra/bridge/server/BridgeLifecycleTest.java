@@ -76,4 +76,30 @@ class BridgeLifecycleTest {
       assertThat(ms).isLessThan(10_000);
     }
   }
+
+  @Test
+  void shutdownEndsASupersededStreamWithoutWaitingOutItsGrace() throws Exception {
+    // A newer StreamAudio call replaces an older one without ending it (upstream's behaviour); the
+    // older one had no owner left, so shutdown waited the whole grace period for its client.
+    try (BridgeHarness h = new BridgeHarness(Map.of("SHUTDOWN_GRACE_SECONDS", "60"))) {
+      assertThat(h.join("u", "superseded", "").getSuccess()).isTrue();
+      BridgeHarness.AudioStream older = h.openStream("u");
+      Poll.until(() -> h.bridge.streamCount() == 1, Duration.ofSeconds(5), "first stream");
+      BridgeHarness.AudioStream newer = h.openStream("u");
+      Thread.sleep(500); // the newer call registers; the older stays open
+      assertThat(older.error).isNull();
+      assertThat(older.completed).isFalse();
+
+      long start = System.nanoTime();
+      h.bridge.shutdown();
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      System.out.println("shutdown with a superseded stream took " + ms + " ms");
+      for (BridgeHarness.AudioStream stream : java.util.List.of(older, newer)) {
+        Poll.until(
+            () -> stream.error != null || stream.completed, Duration.ofSeconds(5), "stream ended");
+        assertThat(Status.fromThrowable(stream.error).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      }
+      assertThat(ms).isLessThan(30_000); // half the grace: nothing waited it out
+    }
+  }
 }
