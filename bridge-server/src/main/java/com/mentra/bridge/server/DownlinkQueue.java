@@ -7,14 +7,24 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Room-to-client audio for one session: a bounded queue in front of the client's StreamAudio
- * response stream. Offering never blocks: when the queue is full the oldest chunk is dropped and
- * counted. Chunks go out only while gRPC flow control says the client is ready, and the queue
- * drains again when the call reports it is ready ({@link #drain()}). With no stream attached,
- * chunks wait (bounded). Thread-safe; all calls into the stream are serialized on this object's
- * lock.
+ * response stream. Offering never blocks: when the queue is full (by count, or by bytes: {@value
+ * #BYTES_PER_SLOT} per slot, since a room participant chooses its data packets' size) the oldest
+ * chunk is dropped and counted. Chunks go out only while gRPC flow control says the client is
+ * ready, and the queue drains again when the call reports it is ready ({@link #drain()}). With no
+ * stream attached, chunks wait (bounded). Thread-safe; all calls into the stream are serialized on
+ * this object's lock.
  */
 final class DownlinkQueue {
+  /**
+   * The byte budget per chunk slot: five real phone packets (3,200 bytes each). The queue's bytes
+   * stay within capacity times this (plus one chunk), whatever size the room's packets are: a data
+   * packet may be up to libwebrtc's 256 KiB, so 200 of them were 51 MB held for a slow client.
+   */
+  static final int BYTES_PER_SLOT = 16 * 1024;
+
   private final int capacity;
+  private final long maxBytes;
+  private long queuedBytes;
 
   /** A chunk and when its audio reached the bridge ({@link System#nanoTime()}). */
   private record Queued(AudioChunk chunk, long arrivedNanos) {}
@@ -39,6 +49,7 @@ final class DownlinkQueue {
    */
   DownlinkQueue(int capacity, Runnable onDropped, LatencyObserver latency) {
     this.capacity = capacity;
+    this.maxBytes = (long) capacity * BYTES_PER_SLOT;
     this.onDropped = onDropped;
     this.latency = latency;
   }
@@ -47,13 +58,15 @@ final class DownlinkQueue {
    * @param arrivedNanos when the chunk's audio reached the bridge ({@link System#nanoTime()})
    */
   void offer(AudioChunk chunk, long arrivedNanos) {
+    int bytes = chunk.getPcmData().size();
     synchronized (this) {
-      if (queue.size() >= capacity) {
-        queue.poll();
+      while (!queue.isEmpty() && (queue.size() >= capacity || queuedBytes + bytes > maxBytes)) {
+        queuedBytes -= queue.poll().chunk().getPcmData().size();
         dropped.incrementAndGet();
         onDropped.run();
       }
       queue.add(new Queued(chunk, arrivedNanos));
+      queuedBytes += bytes;
       drainLocked();
     }
   }
@@ -84,6 +97,7 @@ final class DownlinkQueue {
     synchronized (this) {
       stream = null;
       queue.clear();
+      queuedBytes = 0;
     }
   }
 
@@ -111,6 +125,12 @@ final class DownlinkQueue {
     }
   }
 
+  long queuedBytes() {
+    synchronized (this) {
+      return queuedBytes;
+    }
+  }
+
   /** Sends what the stream can take now; the stream's on-ready callback calls this. */
   void drain() {
     synchronized (this) {
@@ -123,6 +143,7 @@ final class DownlinkQueue {
     try {
       while (!queue.isEmpty() && stream.isReady() && !stream.isCancelled()) {
         Queued next = queue.poll();
+        queuedBytes -= next.chunk().getPcmData().size();
         // The observer's own monitor serializes this with StreamAudioCall's onCompleted/onError.
         synchronized (stream) {
           stream.onNext(next.chunk());
