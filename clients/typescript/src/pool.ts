@@ -260,11 +260,19 @@ export class BridgePool {
     if (endpoint.probe !== undefined) return endpoint.probe;
     if (this.#closed) return Promise.resolve();
     const probe = new Promise<void>((resolve) => {
-      endpoint.raw.HealthCheck({}, { deadline: Date.now() + this.#options.health.timeoutMs }, (error: grpc.ServiceError | null, response?: HealthCheckResponse) => {
+      const done = (error: grpc.ServiceError | null, response?: HealthCheckResponse): void => {
         endpoint.probe = undefined;
         if (!this.#closed) this.#onCheck(endpoint, error, response);
         resolve();
-      });
+      };
+      try {
+        endpoint.raw.HealthCheck({}, { deadline: Date.now() + this.#options.health.timeoutMs }, done);
+      } catch (thrown) {
+        // A closed channel throws instead of calling back: that bridge does not answer. Never a
+        // rejected probe (every caller of failed() would get an unhandled rejection from it).
+        const details = thrown instanceof Error ? thrown.message : String(thrown);
+        queueMicrotask(() => done(Object.assign(new Error(details), { code: grpc.status.UNAVAILABLE, details, metadata: new grpc.Metadata() })));
+      }
     });
     endpoint.probe = probe;
     return probe;
@@ -312,7 +320,11 @@ export class BridgePool {
 
   /** Best effort: tells `endpoint` to drop `userId`'s old session (it lives on another bridge now). */
   #leave(endpoint: Endpoint, userId: string): void {
-    endpoint.raw.LeaveRoom({ user_id: userId }, { deadline: Date.now() + this.#options.requestTimeoutMs }, (_error: grpc.ServiceError | null, _response?: LeaveRoomResponse) => {});
+    try {
+      endpoint.raw.LeaveRoom({ user_id: userId }, { deadline: Date.now() + this.#options.requestTimeoutMs }, (_error: grpc.ServiceError | null, _response?: LeaveRoomResponse) => {});
+    } catch {
+      // Its channel is closed: nothing to tell it any more.
+    }
   }
 
   #checkAll(): void {

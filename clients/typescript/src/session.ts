@@ -256,7 +256,17 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
       throw error;
     }
     if (this.#current() !== 'connecting') throw new BridgeSessionClosedError('join()');
-    this.#openStream();
+    const refused = this.#openStream();
+    if (refused !== undefined) {
+      // Joined, but no stream: re-join from here as after a lost stream (or end, without reconnect).
+      if (this.#backoff === undefined) {
+        this.#close('lost', refused);
+        throw refused;
+      }
+      this.#setState('reconnecting');
+      this.#scheduleReconnect(refused);
+      return response;
+    }
     this.#setState('connected');
     this.#pump(); // chunks sent while connecting
     this.emit('connected', response, { reconnected: false });
@@ -378,7 +388,8 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
         }
       });
       call.on('error', (error: unknown) => {
-        if (!this.#isClosed()) void this.#internals.failed(endpoint, error);
+        // Our own cancel (the caller aborted) says nothing about the bridge's health.
+        if (!this.#isClosed() && signal?.aborted !== true) void this.#internals.failed(endpoint, error);
         settle(() =>
           reject(this.#isClosed() ? new BridgeSessionClosedError('play()', { cause: error }) : BridgeRpcError.from('PlayAudio', error)),
         );
@@ -531,11 +542,22 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     });
   }
 
-  #openStream(): void {
+  /**
+   * Opens the StreamAudio call on the joined bridge. Returns the error, without throwing, when the
+   * channel refuses to start it (grpc-js throws on a channel already closed, e.g. a bridge address
+   * that left DNS while the join was in flight): the caller re-joins as after a lost stream.
+   */
+  #openStream(): Error | undefined {
     const metadata = new grpc.Metadata();
     metadata.set('user-id', this.userId);
     const endpoint = this.#endpoint as Endpoint;
-    const stream = endpoint.raw.StreamAudio(metadata);
+    let stream: AudioStream;
+    try {
+      stream = endpoint.raw.StreamAudio(metadata);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return new BridgeRpcError('StreamAudio', grpc.status.UNAVAILABLE, `cannot open the audio stream on ${endpoint.address}: ${why}`);
+    }
     this.#stream = stream;
     this.#connectedAt = Date.now();
     stream.on('data', (chunk: AudioChunk) => this.#onAudio(chunk));
@@ -550,6 +572,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     });
     // The first message names the session: only user_id set.
     stream.write({ user_id: this.userId });
+    return undefined;
   }
 
   #onAudio(chunk: AudioChunk): void {
@@ -608,7 +631,12 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.#reconnect();
+      // Never an unhandled rejection (it would end the host process): whatever escaped, try again.
+      this.#reconnect().catch((escaped: unknown) => {
+        if (this.#state === 'reconnecting' && !this.#leaving && this.#timer === undefined) {
+          this.#scheduleReconnect(escaped instanceof Error ? escaped : new BridgeError(String(escaped)));
+        }
+      });
     }, delayMs);
     this.emit('reconnecting', { attempt: backoff.attempt, delayMs, error });
   }
@@ -624,8 +652,12 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
       return;
     }
     if (this.#state !== 'reconnecting' || this.#leaving) return;
+    const refused = this.#openStream();
+    if (refused !== undefined) {
+      this.#scheduleReconnect(refused);
+      return;
+    }
     this.#stats.reconnects += 1;
-    this.#openStream();
     this.#setState('connected');
     this.#pump(); // chunks sent while reconnecting
     this.emit('connected', response, { reconnected: true });

@@ -30,7 +30,7 @@ export interface StreamRecord {
   closed: boolean;
 }
 
-export type JoinBehaviour = (request: JoinRoomRequest) => JoinRoomResponseInput | 'hang';
+export type JoinBehaviour = (request: JoinRoomRequest) => JoinRoomResponseInput | 'hang' | Promise<JoinRoomResponseInput>;
 
 export class TestBridge {
   port = 0;
@@ -115,6 +115,10 @@ export class TestBridge {
           call.on('cancelled', () => {
             entry.cancelled = true;
           });
+          return;
+        }
+        if (answer instanceof Promise) {
+          void answer.then((late) => callback(null, late));
           return;
         }
         callback(null, answer);

@@ -295,3 +295,58 @@ test('the default DNS lookup (node:dns) resolves localhost', async (t) => {
   assert.equal(c.bridgeFor('u'), `127.0.0.1:${port}`);
   assert.equal(bridge.joins.length, 1);
 });
+
+test('a bridge that leaves DNS while a join to it is in flight: the session re-joins on another, no unhandled rejection', async (t) => {
+  // The pool closes the channel of a bridge that is no longer listed and has no session; a join in
+  // flight on it still succeeded, and opening its stream then threw from grpc-js: join() rejected
+  // with the session stuck in 'connecting' (and a re-join's rejection went unhandled).
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => process.off('unhandledRejection', onUnhandled));
+  const first = new TestBridge('127.0.0.1');
+  const port = await first.start();
+  const second = new TestBridge('127.0.0.2');
+  await second.start(port);
+  t.after(() => [first, second].forEach((b) => b.stop()));
+  const addresses = [`127.0.0.1:${port}`, `127.0.0.2:${port}`];
+  const id = usersOnEach(addresses, 1)[1] as string; // placed on the second bridge
+  let answer = ['127.0.0.1', '127.0.0.2'];
+  second.join = (request) => {
+    answer = ['127.0.0.1']; // the bridge leaves DNS while its answer is on the way
+    return sleep(800).then(() => ({ success: true, participant_id: `PA_${request.user_id}`, participant_count: 2 }));
+  };
+  const c = client(t, { dns: `bridges.test:${port}`, lookup: async () => answer, dnsRefreshMs: 100, ...FAST });
+  const session = c.session(id);
+
+  await session.join(JOIN);
+  await waitFor('connected on the bridge still listed', () => session.state === 'connected' && c.bridgeFor(id) === addresses[0], 5000);
+  await streamsOpen([first, second], [id]);
+  assert.equal(holder([first, second], id), first);
+  assert.equal(second.joins.length, 1);
+  assert.deepEqual(unhandled, []);
+});
+
+test('aborting play() does not make the client doubt its bridge', async (t) => {
+  // The abort cancels the call (CANCELLED): that is the caller's doing, not a bridge that stopped
+  // answering, so no extra health check and no 'suspect' state that could move every session.
+  const list = await bridges(t, 2);
+  const c = client(t, { addresses: list.map((b) => `127.0.0.1:${b.port}`), ...FAST, healthCheck: { intervalMs: 60_000, timeoutMs: 150, failuresToDown: 2 } });
+  const session = c.session('player');
+  await session.join(JOIN);
+  await streamsOpen(list, ['player']);
+  const bridge = holder(list, 'player');
+  await sleep(200);
+  const checksBefore = bridge.healthChecks;
+  for (let i = 0; i < 3; i++) {
+    const controller = new AbortController();
+    const playing = session.play('https://media.test/forever.mp3', { signal: controller.signal });
+    await waitFor('PlayAudio reached the bridge', () => bridge.plays.length === i + 1, 2000);
+    controller.abort(new Error('user talked over it'));
+    await assert.rejects(playing, /talked over/);
+    await waitFor('the bridge saw the cancel', () => bridge.playsCancelled === i + 1, 2000);
+  }
+  await sleep(300);
+  assert.equal(bridge.healthChecks, checksBefore, 'health checks caused by the aborts');
+  assert.equal(session.state, 'connected');
+});
