@@ -32,8 +32,9 @@ export function resolveBackoffOptions(options: BackoffOptions = {}): Required<Ba
     jitter: options.jitter ?? DEFAULT_BACKOFF.jitter,
     maxAttempts: options.maxAttempts ?? DEFAULT_BACKOFF.maxAttempts,
   };
-  if (!(resolved.initialDelayMs >= 0) || !Number.isFinite(resolved.initialDelayMs)) {
-    throw new RangeError(`initialDelayMs must be a finite number >= 0, got ${resolved.initialDelayMs}`);
+  // At least 1 ms: with 0 every delay is 0, and re-joins against a bridge that is down would spin.
+  if (!(resolved.initialDelayMs >= 1) || !Number.isFinite(resolved.initialDelayMs)) {
+    throw new RangeError(`initialDelayMs must be a finite number >= 1, got ${resolved.initialDelayMs}`);
   }
   if (!(resolved.maxDelayMs >= resolved.initialDelayMs) || !Number.isFinite(resolved.maxDelayMs)) {
     throw new RangeError(`maxDelayMs must be finite and >= initialDelayMs, got ${resolved.maxDelayMs}`);

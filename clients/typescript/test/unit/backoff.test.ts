@@ -47,6 +47,7 @@ test('an unbounded Backoff keeps going at the cap', () => {
 
 test('nonsense options are rejected', () => {
   assert.throws(() => resolveBackoffOptions({ initialDelayMs: -1 }), RangeError);
+  assert.throws(() => resolveBackoffOptions({ initialDelayMs: 0 }), /initialDelayMs must be a finite number >= 1/); // every delay 0: a spin
   assert.throws(() => resolveBackoffOptions({ initialDelayMs: 100, maxDelayMs: 50 }), RangeError);
   assert.throws(() => resolveBackoffOptions({ multiplier: 0.5 }), RangeError);
   assert.throws(() => resolveBackoffOptions({ jitter: 1.5 }), RangeError);
