@@ -31,6 +31,11 @@ export interface PacerStats {
   underruns: number;
   /** Times the clock was (re)started: at the first frame, after an underrun, or after a stall. */
   restarts: number;
+  /**
+   * Frames the sink did not take: a stream sink still asking for 'drain' (a stalled consumer must
+   * not buffer without bound), ended or destroyed, or a sink that threw.
+   */
+  sinkSkipped: number;
 }
 
 export type PacerEvents = {
@@ -63,7 +68,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
   #tick = 0;
   #disposed = false;
   #iterators = new Set<BoundedAsyncQueue<Buffer>>();
-  #stats = { emitted: 0, dropped: 0, underruns: 0, restarts: 0 };
+  #stats = { emitted: 0, dropped: 0, underruns: 0, restarts: 0, sinkSkipped: 0 };
 
   constructor(options: PacerOptions = {}) {
     super();
@@ -188,9 +193,23 @@ export class Pacer extends EventEmitter<PacerEvents> {
 
   #deliver(frame: Buffer): void {
     const sink = this.#sink;
-    if (typeof sink === 'function') sink(frame);
-    else if (sink !== undefined) sink.write(frame);
+    if (sink !== undefined) {
+      // On a timer: whatever the sink does must not end the host process or grow without bound.
+      try {
+        if (typeof sink === 'function') sink(frame);
+        else if (streamCannotTake(sink)) this.#stats.sinkSkipped += 1;
+        else sink.write(frame);
+      } catch {
+        this.#stats.sinkSkipped += 1;
+      }
+    }
     this.emit('frame', frame);
     for (const it of this.#iterators) it.push(frame);
   }
+}
+
+/** A Node stream sink that is ended, destroyed, or over its buffer and waiting for 'drain'. */
+function streamCannotTake(sink: { write(frame: Buffer): unknown }): boolean {
+  const stream = sink as { writableNeedDrain?: boolean; writableEnded?: boolean; destroyed?: boolean };
+  return stream.writableNeedDrain === true || stream.writableEnded === true || stream.destroyed === true;
 }

@@ -205,3 +205,43 @@ test('an idle pacer holds no timer (the process can exit)', async () => {
   assert.equal(pacer.stats.underruns, 1);
   pacer.dispose();
 });
+
+test('a stream sink that stalls, ends or throws: frames are skipped and counted, never buffered or thrown', async () => {
+  // A stalled ASR stream: write() keeps answering false and nobody reads. Writing every frame
+  // anyway grew its buffer without bound; writing after its end emitted an 'error' no one heard.
+  const { Writable } = await import('node:stream');
+  const taken: Buffer[] = [];
+  let stalled = false;
+  const stream = new Writable({
+    highWaterMark: FRAME * 2,
+    write(frame: Buffer, _encoding, done) {
+      taken.push(frame);
+      if (!stalled) done(); // once stalled, the callback never comes: nothing drains
+    },
+  });
+  const pacer = new Pacer({ intervalMs: 5, sink: stream });
+  for (let i = 0; i < 4; i++) pacer.push(chunk(i));
+  await waitFor('4 frames taken', () => taken.length === 4);
+  stalled = true;
+  for (let i = 4; i < 24; i++) pacer.push(chunk(i));
+  await waitFor('20 more frames emitted', () => pacer.stats.emitted === 24, 3000);
+  assert.ok(stream.writableLength <= FRAME * 3, `the stalled stream holds ${stream.writableLength} bytes`);
+  assert.ok(pacer.stats.sinkSkipped >= 17, `skipped ${pacer.stats.sinkSkipped}`);
+
+  const ended = new Writable({ write: (_f, _e, done) => done() });
+  ended.end();
+  const afterEnd = new Pacer({ intervalMs: 5, sink: ended });
+  afterEnd.push(chunk(1));
+  await waitFor('emitted', () => afterEnd.stats.emitted === 1);
+  assert.equal(afterEnd.stats.sinkSkipped, 1);
+
+  const throwing = new Pacer({ intervalMs: 5, sink: () => { throw new Error('sink bug'); } });
+  const events: Buffer[] = [];
+  throwing.on('frame', (f) => events.push(f));
+  throwing.push(chunk(1));
+  throwing.push(chunk(2));
+  await waitFor('both frames still emitted as events', () => events.length === 2);
+  assert.equal(throwing.stats.sinkSkipped, 2);
+  for (const p of [pacer, afterEnd, throwing]) p.dispose();
+  stream.destroy();
+});
