@@ -482,7 +482,8 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
 
   async #joinRoom(): Promise<JoinRoomResponse> {
     const join = this.#join as JoinOptions;
-    const token = typeof join.token === 'function' ? await join.token() : (join.token ?? '');
+    const provider = join.token;
+    const token = typeof provider === 'function' ? await this.#bounded('JoinRoom (token)', Promise.resolve().then(() => provider())) : (provider ?? '');
     if (this.#state === 'closed' || this.#leaving) throw new BridgeSessionClosedError('JoinRoom');
     const request: JoinRoomRequestInput = {
       user_id: this.userId,
@@ -497,7 +498,7 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
     const tried = new Set<Endpoint>();
     let lastError: unknown;
     for (;;) {
-      const endpoint = await this.#internals.acquire(this.userId);
+      const endpoint = await this.#bounded('JoinRoom (choosing a bridge)', this.#internals.acquire(this.userId));
       if (this.#isClosed()) throw new BridgeSessionClosedError('JoinRoom');
       if (tried.has(endpoint)) throw lastError;
       tried.add(endpoint);
@@ -517,6 +518,35 @@ export class BridgeSession extends EventEmitter<SessionEvents> {
       this.#internals.joined(this.userId, previous, endpoint);
       return response;
     }
+  }
+
+  /**
+   * Waits for `work` (the caller's token provider, the placement's DNS lookup and health checks)
+   * for at most joinTimeoutMs, like the JoinRoom call itself; dispose() and leave() end the wait.
+   * Without it a token provider that hangs kept join() pending for good, and a re-join in
+   * 'reconnecting' with no timer and no event.
+   */
+  #bounded<T>(what: string, work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const finish = (settle: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#calls.delete(waiting);
+        settle();
+      };
+      const waiting: Cancelable = { cancel: () => finish(() => reject(new BridgeSessionClosedError(what))) };
+      const timer = setTimeout(
+        () => finish(() => reject(new BridgeRpcError(what, grpc.status.DEADLINE_EXCEEDED, `no answer within ${this.#joinTimeoutMs} ms`))),
+        this.#joinTimeoutMs,
+      );
+      this.#calls.add(waiting);
+      work.then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => finish(() => reject(error)),
+      );
+    });
   }
 
   /** The bridge for calls: the one joined through, else the one the placement would choose. */

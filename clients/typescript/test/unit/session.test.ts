@@ -176,6 +176,27 @@ test('join() to an unreachable bridge rejects with BridgeRpcError UNAVAILABLE', 
   assert.equal(bridge.joins.length, 0);
 });
 
+test('a token provider that never answers: join() rejects DEADLINE_EXCEEDED after joinTimeoutMs, and dispose() ends the wait at once', async (t) => {
+  // The token provider (an HTTP call in the backend) used to be awaited without a bound:
+  // join() stayed pending for good, and a re-join sat in 'reconnecting' with no timer.
+  const { bridge, client } = await setup(t); // joinTimeoutMs 3000
+  const hanging = client.session('user-1');
+  const started = Date.now();
+  await assert.rejects(hanging.join({ ...JOIN, token: () => new Promise<string>(() => {}) }), (error: unknown) => error instanceof BridgeRpcError && error.codeName === 'DEADLINE_EXCEEDED' && /token/.test(error.message));
+  const waited = Date.now() - started;
+  assert.ok(waited >= 2900 && waited < 10_000, `rejected after ${waited} ms`);
+  assert.equal(hanging.state, 'idle');
+  assert.equal(bridge.joins.length, 0);
+
+  const disposed = client.session('user-2');
+  const joining = disposed.join({ ...JOIN, token: () => new Promise<string>(() => {}) });
+  await sleep(100);
+  const disposedAt = Date.now();
+  disposed.dispose();
+  await assert.rejects(joining, BridgeSessionClosedError);
+  assert.ok(Date.now() - disposedAt < 1000, 'dispose() ended the wait');
+});
+
 test('play() reports progress and resolves on COMPLETED; the request carries the options', async (t) => {
   const { bridge, client } = await setup(t);
   const session = client.session('user-1');
