@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import com.mentra.bridge.api.AudioChunk;
 import com.mentra.bridge.api.SessionStats;
+import com.mentra.bridge.core.Closing;
 import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.bridge.dsp.Pcm16;
 import com.mentra.livekit.rtc.AudioFrame;
@@ -247,21 +248,12 @@ final class BridgeSession implements AutoCloseable {
         var ignored2 = MDC.putCloseable("room", roomName)) {
       // Each part on its own: one that throws must not leave the room (and its two native peer
       // connections) behind, with `closed` already set and no second chance.
-      closePart("playback", p);
-      closePart("microphone subscription", mic);
-      for (UplinkPublisher publisher : u) closePart("uplink track", publisher);
-      closePart("downlink", downlink::close);
-      closePart("room", r);
+      Closing.quietly(log, "playback", p);
+      Closing.quietly(log, "microphone subscription", mic);
+      for (UplinkPublisher publisher : u) Closing.quietly(log, "uplink track", publisher);
+      Closing.quietly(log, "downlink", downlink::close);
+      Closing.quietly(log, "room", r);
       log.info("session closed");
-    }
-  }
-
-  private static void closePart(String what, AutoCloseable part) {
-    if (part == null) return;
-    try {
-      part.close();
-    } catch (Exception e) {
-      log.warn("closing the session's {} failed", what, e);
     }
   }
 

@@ -1,5 +1,6 @@
 package com.mentra.bridge.server;
 
+import com.mentra.bridge.core.Closing;
 import com.mentra.bridge.dsp.AudioClock;
 import com.mentra.livekit.rtc.RoomConnectException;
 import java.util.ArrayList;
@@ -247,14 +248,6 @@ final class SessionRegistry {
   /** How long shutdown waits for every session to close (each room's close waits at most 5 s). */
   private static final long CLOSE_ALL_BOUND_NANOS = 15_000_000_000L;
 
-  private static void closeQuietly(BridgeSession s) {
-    try {
-      s.close();
-    } catch (RuntimeException e) {
-      log.warn("closing session of {} failed", s.userId, e);
-    }
-  }
-
   private static void awaitClosed(List<Thread> closing, long deadlineNanos) {
     try {
       for (Thread t : closing) {
@@ -289,7 +282,10 @@ final class SessionRegistry {
       // All at once, as concurrent LeaveRoom calls would. One after another is fast while rooms
       // close normally (~3.6 ms each), but each close may wait up to 5 s (a stalled room), and a
       // few of those in a row outlast the pod's termination grace.
-      closing.add(Thread.ofVirtual().name("close-session").start(() -> closeQuietly(s)));
+      closing.add(
+          Thread.ofVirtual()
+              .name("close-session")
+              .start(() -> Closing.quietly(log, "session of " + s.userId, s)));
     }
     awaitClosed(closing, start + CLOSE_ALL_BOUND_NANOS);
     if (!closing.isEmpty())

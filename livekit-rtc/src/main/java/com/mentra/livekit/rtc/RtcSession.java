@@ -1,5 +1,6 @@
 package com.mentra.livekit.rtc;
 
+import com.mentra.bridge.core.Closing;
 import com.mentra.livekit.rtc.RoomConnectException.Reason;
 import com.mentra.livekit.rtc.internal.PeerTransport;
 import com.mentra.livekit.rtc.internal.RtcStatsParser;
@@ -184,17 +185,18 @@ final class RtcSession {
     // Each step on its own: one that throws must not leave the other transport's native peer
     // connection behind (this session is already marked closed; nobody would close it again).
     if (closing != null) {
-      closeStep(
+      Closing.quietly(
+          log,
           "signal connection",
           () -> {
             if (sendLeave) closing.send(leaveRequest());
             closing.close();
           });
     }
-    closeStep("inbound receivers", inbound::closeAll);
-    closeStep("data channels", data::closeChannels);
-    if (publisher != null) closeStep("publisher transport", publisher::close);
-    if (subscriber != null) closeStep("subscriber transport", subscriber::close);
+    Closing.quietly(log, "inbound receivers", inbound::closeAll);
+    Closing.quietly(log, "data channels", data::closeChannels);
+    if (publisher != null) Closing.quietly(log, "publisher transport", publisher::close);
+    if (subscriber != null) Closing.quietly(log, "subscriber transport", subscriber::close);
     publisher = null;
     subscriber = null;
   }
@@ -207,14 +209,6 @@ final class RtcSession {
                 .setReason(LivekitModels.DisconnectReason.CLIENT_INITIATED)
                 .setAction(LeaveRequest.Action.DISCONNECT))
         .build();
-  }
-
-  private static void closeStep(String what, Runnable step) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      log.warn("closing the {} failed", what, e);
-    }
   }
 
   private CompletableFuture<Void> startAttempt(URI uri, Duration timeout) {
